@@ -1,0 +1,134 @@
+//! Exact conversions between floats, rationals and integers.
+//!
+//! A finite float is a dyadic rational `m·2^e`, so converting it to a
+//! [`rug::Rational`] loses nothing. Non-finite floats have no rational value
+//! and are refused.
+
+use rug::{Integer, Rational};
+
+/// The exact rational value of a finite `f64`, or `None` for NaN and ±inf.
+///
+/// ```
+/// use splinecam::exact::number::rational_from_f64;
+/// let r = rational_from_f64(0.1).unwrap();
+/// // 0.1 is not 1/10: it is the nearest dyadic rational.
+/// assert_ne!(r, rug::Rational::from((1, 10)));
+/// assert_eq!(r.to_f64(), 0.1);
+/// ```
+pub fn rational_from_f64(x: f64) -> Option<Rational> {
+    Rational::from_f64(x)
+}
+
+/// The exact rational value of a finite `f32` (every `f32` is an `f64`).
+pub fn rational_from_f32(x: f32) -> Option<Rational> {
+    Rational::from_f64(f64::from(x))
+}
+
+/// The `f64` nearest to `r` **towards zero** and a bound `e >= |r - approx|`.
+///
+/// The bound is itself an `f64` rounded upwards, so it is rigorous; it is `0`
+/// exactly when `r` is representable. Values beyond the `f64` range give an
+/// infinite approximation (and infinite bound), which callers treat as "the
+/// filter cannot decide".
+pub fn approx_with_error(r: &Rational) -> (f64, f64) {
+    let approx = r.to_f64();
+    if !approx.is_finite() {
+        return (approx, f64::INFINITY);
+    }
+    // `approx` is finite, hence exactly representable as a rational.
+    let back = Rational::from_f64(approx).expect("finite");
+    if &back == r {
+        return (approx, 0.0);
+    }
+    let diff = Rational::from(r - &back).abs();
+    // to_f64 truncates towards zero, so next_up gives an upper bound.
+    let err = diff.to_f64().next_up();
+    (approx, err)
+}
+
+/// Scales rationals by one positive factor so that all become integers with
+/// no common divisor (unless all are zero). Signs of linear expressions are
+/// unchanged by a positive factor, which is why lines may be stored this way.
+///
+/// ```
+/// use rug::{Integer, Rational};
+/// use splinecam::exact::number::primitive_integers;
+/// let v = [Rational::from((1, 2)), Rational::from((-3, 4)), Rational::from(0)];
+/// let ints = primitive_integers(&v);
+/// assert_eq!(ints, vec![Integer::from(2), Integer::from(-3), Integer::from(0)]);
+/// ```
+pub fn primitive_integers(values: &[Rational]) -> Vec<Integer> {
+    let mut lcm = Integer::from(1);
+    for v in values {
+        lcm.lcm_mut(v.denom());
+    }
+    let mut ints: Vec<Integer> = values
+        .iter()
+        .map(|v| {
+            let scaled = Rational::from(v * &lcm);
+            // The scaled value is an integer by construction of `lcm`.
+            scaled.numer().clone()
+        })
+        .collect();
+    let mut g = Integer::new();
+    for i in &ints {
+        g.gcd_mut(i);
+    }
+    if g > 1 {
+        for i in &mut ints {
+            i.div_exact_mut(&g);
+        }
+    }
+    ints
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_convert_exactly() {
+        for x in [0.0, -0.0, 1.0, 0.1, -1e-300, 5e-324, f64::MAX, 1.0 / 3.0] {
+            let r = rational_from_f64(x).unwrap();
+            assert_eq!(r.to_f64(), x);
+        }
+        assert!(rational_from_f64(f64::NAN).is_none());
+        assert!(rational_from_f64(f64::INFINITY).is_none());
+        assert_eq!(
+            rational_from_f32(0.1f32).unwrap(),
+            rational_from_f64(f64::from(0.1f32)).unwrap()
+        );
+    }
+
+    #[test]
+    fn approximation_bound_is_rigorous() {
+        let third = Rational::from((1, 3));
+        let (a, e) = approx_with_error(&third);
+        assert!(e > 0.0);
+        let dist = (&third - Rational::from_f64(a).unwrap()).abs();
+        assert!(dist <= Rational::from_f64(e).unwrap());
+        // ... and not absurdly loose: within one ulp of 1/3.
+        assert!(e <= f64::EPSILON / 2.0);
+        let (a, e) = approx_with_error(&Rational::from((3, 8)));
+        assert_eq!((a, e), (0.375, 0.0));
+        let huge = Rational::from(Integer::from(1) << 2000);
+        assert!(approx_with_error(&huge).1.is_infinite());
+    }
+
+    #[test]
+    fn primitive_integers_keep_ratios_and_signs() {
+        let v = [
+            Rational::from((6, 10)),
+            Rational::from((-9, 15)),
+            Rational::from((3, 7)),
+        ];
+        let ints = primitive_integers(&v);
+        // 3/5, -3/5, 3/7 -> times 35/3 = 7, -7, 5
+        assert_eq!(
+            ints,
+            vec![Integer::from(7), Integer::from(-7), Integer::from(5)]
+        );
+        let zeros = primitive_integers(&[Rational::new(), Rational::new()]);
+        assert!(zeros.iter().all(|z| *z == 0));
+    }
+}

@@ -1,0 +1,18 @@
+//! # splinecam
+//!
+//! Exact geometry of piecewise-linear neural networks on a 2-D slice of their
+//! input space: every linear region, its activation pattern and affine map,
+//! the region adjacency graph and the decision boundary.
+//!
+//! The crate is organised as in `DESIGN.md`:
+//!
+//! - [`exact`]: exact numbers and the *only* place where signs are decided;
+//! - [`mesh`]: the half-edge mesh (planar subdivision) and exact face cutting;
+#![forbid(unsafe_code)]
+#![deny(rustdoc::broken_intra_doc_links)]
+#![warn(missing_docs)]
+
+pub mod exact;
+pub mod mesh;
+#[cfg(feature = "proptest")]
+pub mod strategies;

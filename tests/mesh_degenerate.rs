@@ -1,0 +1,247 @@
+//! Each degenerate case of cutting a face has a defined result.
+
+use rug::Rational;
+use splinecam::exact::{Kernel, Line, Sign};
+use splinecam::mesh::{CutOutcome, FaceId, Label, Mesh, MeshError};
+
+fn unit_square(kernel: Kernel) -> Mesh {
+    Mesh::from_convex_polygon(&[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], kernel).unwrap()
+}
+
+fn line(a: f64, b: f64, c: f64) -> Line {
+    Line::from_f64(a, b, c).unwrap()
+}
+
+fn only_face(m: &Mesh) -> FaceId {
+    m.faces().next().unwrap()
+}
+
+fn check(m: &Mesh) {
+    m.validate().unwrap();
+    assert_eq!(m.total_area_exact(), sum_areas(m));
+}
+
+fn sum_areas(m: &Mesh) -> Rational {
+    m.faces().map(|f| m.face_area_exact(f)).sum()
+}
+
+#[test]
+fn generic_cut_adds_two_vertices() {
+    for kernel in [Kernel::Filtered, Kernel::Rational] {
+        let mut m = unit_square(kernel);
+        let l = m.add_line(line(1.0, 0.0, -0.5)); // u = 1/2
+        let f = only_face(&m);
+        let out = m.cut_face(f, l, Label(0)).unwrap();
+        let CutOutcome::Split {
+            positive,
+            negative,
+            edge,
+        } = out
+        else {
+            panic!("{out:?}")
+        };
+        assert_eq!(m.face(edge), negative);
+        assert_eq!(m.face(edge.twin()), positive);
+        assert_eq!((m.num_vertices(), m.num_edges(), m.num_faces()), (6, 7, 2));
+        assert_eq!(m.face_area_exact(positive), Rational::from((1, 2)));
+        // The positive face is the one with u > 1/2.
+        assert!(m.face_vertices(positive).all(|v| m.vertex_xy(v)[0] >= 0.5));
+        // New vertices record the label; the new edge carries it.
+        let labelled = m
+            .vertices()
+            .filter(|&v| m.vertex_labels(v) == [Label(0)])
+            .count();
+        assert_eq!(labelled, 2);
+        assert_eq!(m.edge_labels(edge), [Label(0)]);
+        check(&m);
+    }
+}
+
+#[test]
+fn line_through_existing_vertices_reuses_them() {
+    let mut m = unit_square(Kernel::Filtered);
+    let l = m.add_line(line(1.0, -1.0, 0.0)); // diagonal through two corners
+    let f = only_face(&m);
+    assert!(matches!(
+        m.cut_face(f, l, Label(0)).unwrap(),
+        CutOutcome::Split { .. }
+    ));
+    assert_eq!((m.num_vertices(), m.num_faces()), (4, 2));
+    // Through one corner and one side's interior, crossing the diagonal.
+    let l2 = m.add_line(line(1.0, 2.0, -2.0)); // (0,1), (1, 1/2), crosses u = v at (2/3, 2/3)
+    assert_eq!(m.insert_line(l2, Label(1)).unwrap(), 2);
+    assert_eq!((m.num_vertices(), m.num_faces()), (6, 4));
+    // A third line through the crossing (2/3, 2/3) and the corner (0, 0)... is
+    // the diagonal itself; take the one through (2/3, 2/3) and (1, 0) instead.
+    let l3 = m.add_line(line(2.0, 1.0, -2.0));
+    assert_eq!(m.insert_line(l3, Label(2)).unwrap(), 2);
+    assert_eq!((m.num_vertices(), m.num_faces()), (7, 6));
+    check(&m);
+}
+
+#[test]
+fn line_along_a_side_labels_it_and_cuts_nothing() {
+    let mut m = unit_square(Kernel::Filtered);
+    let l = m.add_line(line(0.0, 1.0, 0.0)); // v = 0, the bottom side
+    let f = only_face(&m);
+    assert_eq!(
+        m.cut_face(f, l, Label(3)).unwrap(),
+        CutOutcome::Missed {
+            side: Sign::Positive
+        }
+    );
+    let bottom: Vec<_> = m
+        .edges()
+        .filter(|&h| m.edge_labels(h) == [Label(3)])
+        .collect();
+    assert_eq!(bottom.len(), 1);
+    assert_eq!(m.num_faces(), 1);
+    check(&m);
+}
+
+#[test]
+fn line_touching_one_corner_only() {
+    let mut m = unit_square(Kernel::Filtered);
+    let l = m.add_line(line(1.0, 1.0, 0.0)); // u + v = 0 touches (0, 0)
+    let f = only_face(&m);
+    assert_eq!(
+        m.cut_face(f, l, Label(1)).unwrap(),
+        CutOutcome::Missed {
+            side: Sign::Positive
+        }
+    );
+    let touched: Vec<_> = m
+        .vertices()
+        .filter(|&v| m.vertex_labels(v) == [Label(1)])
+        .collect();
+    assert_eq!(touched.len(), 1);
+    assert_eq!(m.vertex_xy(touched[0]), [0.0, 0.0]);
+    check(&m);
+}
+
+#[test]
+fn parallel_and_missing_lines() {
+    let mut m = unit_square(Kernel::Filtered);
+    let f = only_face(&m);
+    let out = m.add_line(line(1.0, 0.0, 5.0)); // u = -5
+    assert_eq!(
+        m.cut_face(f, out, Label(0)).unwrap(),
+        CutOutcome::Missed {
+            side: Sign::Positive
+        }
+    );
+    let a = m.add_line(line(1.0, 0.0, -0.25));
+    let b = m.add_line(line(2.0, 0.0, -1.5)); // u = 3/4, parallel to a
+    m.insert_line(a, Label(1)).unwrap();
+    m.insert_line(b, Label(2)).unwrap();
+    assert_eq!(m.num_faces(), 3);
+    // Constant and zero lines.
+    let c = m.add_line(line(0.0, 0.0, -1.0));
+    let z = m.add_line(line(0.0, 0.0, 0.0));
+    for f in m.faces().collect::<Vec<_>>() {
+        assert_eq!(
+            m.cut_face(f, c, Label(3)).unwrap(),
+            CutOutcome::Missed {
+                side: Sign::Negative
+            }
+        );
+        assert_eq!(
+            m.cut_face(f, z, Label(4)).unwrap(),
+            CutOutcome::Missed { side: Sign::Zero }
+        );
+    }
+    // The zero line labels no edge.
+    assert!(m.edges().all(|h| !m.edge_labels(h).contains(&Label(4))));
+    check(&m);
+}
+
+#[test]
+fn duplicated_lines_cut_once_and_label_twice() {
+    let mut m = unit_square(Kernel::Filtered);
+    let a = m.add_line(line(1.0, 1.0, -1.0));
+    let b = m.add_line(line(-3.0, -3.0, 3.0)); // same line, other scale and orientation
+    m.insert_line(a, Label(0)).unwrap();
+    assert_eq!(m.insert_line(b, Label(1)).unwrap(), 0);
+    assert_eq!(m.num_faces(), 2);
+    let both = m
+        .edges()
+        .filter(|&h| m.edge_labels(h) == [Label(0), Label(1)])
+        .count();
+    assert_eq!(both, 1);
+    check(&m);
+}
+
+#[test]
+fn shared_edge_is_split_once_and_neighbour_sees_the_vertex() {
+    let mut m = unit_square(Kernel::Filtered);
+    let a = m.add_line(line(1.0, 0.0, -0.5)); // u = 1/2
+    m.insert_line(a, Label(0)).unwrap();
+    let faces: Vec<_> = m.faces().collect();
+    // Cut only the left face by v = 1/2 ... then a different line for the
+    // same label in the right face through the same point (1/2, 1/2), as a
+    // network's neighbouring affine map would give.
+    let left = faces
+        .iter()
+        .copied()
+        .find(|&f| m.face_vertices(f).any(|v| m.vertex_xy(v) == [0.0, 0.0]))
+        .unwrap();
+    let right = faces.iter().copied().find(|&f| f != left).unwrap();
+    let l_left = m.add_line(line(0.0, 1.0, -0.5));
+    m.cut_face(left, l_left, Label(9)).unwrap();
+    let v_before = m.num_vertices();
+    // The right face now has 5 vertices: the crossing on the shared edge.
+    assert_eq!(m.face_vertices(right).count(), 5);
+    // v - 1/2 = (u - 1/2) * 1/2  <=>  -0.5u + v - 0.25 = 0, through (1/2, 1/2).
+    let l_right = m.add_line(line(-0.5, 1.0, -0.25));
+    assert!(matches!(
+        m.cut_face(right, l_right, Label(9)).unwrap(),
+        CutOutcome::Split { .. }
+    ));
+    // One new vertex on the right side u = 1, none on the shared edge.
+    assert_eq!(m.num_vertices(), v_before + 1);
+    assert_eq!(m.num_faces(), 4);
+    check(&m);
+}
+
+#[test]
+fn bad_polygons_are_refused_with_a_reason() {
+    let k = Kernel::Filtered;
+    let cases: Vec<Vec<[f64; 2]>> = vec![
+        vec![[0.0, 0.0], [1.0, 0.0]],
+        vec![[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]],
+        vec![[0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]],
+        vec![[0.0, 0.0], [2.0, 0.0], [0.5, 0.5], [0.0, 2.0]],
+        vec![[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [0.0, 1.0]],
+        vec![[0.0, 0.0], [f64::NAN, 0.0], [0.0, 1.0]],
+        vec![[0.0, 0.0], [1.0, 0.0], [1.0, f64::INFINITY]],
+    ];
+    for c in cases {
+        match Mesh::from_convex_polygon(&c, k) {
+            Err(MeshError::BadPolygon(msg)) => assert!(!msg.is_empty()),
+            other => panic!("{c:?} gave {other:?}"),
+        }
+    }
+    // Clockwise input is accepted and stored counter-clockwise.
+    let m = Mesh::from_convex_polygon(&[[0.0, 0.0], [0.0, 1.0], [1.0, 0.0]], k).unwrap();
+    assert_eq!(m.total_area_exact(), Rational::from((1, 2)));
+    m.validate().unwrap();
+}
+
+#[test]
+fn exact_rational_polygon() {
+    let p = |x: (i32, u32), y: (i32, u32)| (Rational::from(x), Rational::from(y));
+    let tri = [
+        p((-1, 10), (-1, 10)),
+        p((11, 10), (-1, 10)),
+        p((-1, 10), (11, 10)),
+    ];
+    let mut m = Mesh::from_convex_polygon_exact(&tri, Kernel::Filtered).unwrap();
+    assert_eq!(m.total_area_exact(), Rational::from((72, 100)));
+    let l = m.add_line(Line::from_rationals([
+        1.into(),
+        1.into(),
+        Rational::from((-1, 1)),
+    ]));
+    m.insert_line(l, Label(0)).unwrap();
+    check(&m);
+}
