@@ -8,11 +8,16 @@
 //!
 //! - [`exact`]: exact numbers and the *only* place where signs are decided;
 //! - [`mesh`]: the half-edge mesh (planar subdivision) and exact face cutting;
+//! - [`net`]: the network IR, loaders, forward passes and affine-form
+//!   propagation;
+//! - [`io`]: input formats that are not models (VNN-LIB boxes).
 #![forbid(unsafe_code)]
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
 pub mod exact;
+pub mod io;
 pub mod mesh;
+pub mod net;
 #[cfg(feature = "proptest")]
 pub mod strategies;

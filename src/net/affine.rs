@@ -1,0 +1,565 @@
+//! Affine-form propagation: a tensor `t` as `t = T_u·u + T_v·v + T_1` on a face
+//! (DESIGN section 2), pushed through the graph op by op, in f64 with a
+//! rigorous error bound and exactly.
+//!
+//! # The f64 error bound
+//!
+//! An [`AffineForm`] stores computed tensors `û, v̂, ĉ` and bounds `e` with
+//! `|computed - exact| <= e` element-wise, where "exact" is the
+//! [`ExactAffineForm`] of the same face (propagated in rationals).
+//!
+//! Every linear op computes each output as `y = Σ_i w_i x_i + b` with at most
+//! `m` terms (`m` = fan-in; weights `w_i` are exact rationals: stored floats, or
+//! `1/d` for division and average pooling, and `b` the stored bias). It is
+//! evaluated in f64 as a recursive sum of rounded products (or, for average
+//! pooling, a rounded sum followed by one rounded division; for division, one
+//! rounded quotient). With inputs `x̂_i`, `|x̂_i - x_i| <= e_i`, the standard
+//! analysis (Higham, *Accuracy and Stability*, §3.1, 3.4) gives
+//!
+//! `|ŷ - y| <= Σ|w_i| e_i + γ_n (Σ|w_i||x̂_i| + |b|)`, `γ_n = n u / (1 - n u)`, `u = 2^-53`,
+//!
+//! with `n = m + 3` (one more term for the bias and slack for the final division
+//! or the inexact `1/d`). Since the op is linear, the right-hand side is
+//! `|op|(e + γ_n |x̂|) + γ_n |b|`, where `|op|` is the op with absolute weights.
+//! We evaluate that in f64 (`|op|` is itself a sum of at most `m` products, plus
+//! two roundings forming `e + γ|x̂|`, and `1/|d|` is rounded), so the computed
+//! bound may be smaller than the true right-hand side by a relative `γ_{n+2}`; we
+//! multiply by `1 + 4(n+2)u` (which exceeds `1/(1-γ_{n+2})` for `n u < 1/8`) and
+//! add `(n+1)·2^-1022`, which covers gradual underflow in all products (each
+//! contributes at most `2^-1075` absolute error). Pad, reshape, concat,
+//! max selection, ReLU and abs move or negate values exactly and copy the
+//! bounds. Leaky-ReLU/PReLU slopes are a one-term linear op (`n = 4`).
+//! Bounds are non-negative, and infinite or NaN values propagate to an
+//! infinite/NaN bound, which a caller must treat as "undecided".
+
+use rug::Rational;
+
+use super::error::NetError;
+use super::forward::{
+    activation_exact, activation_f64, linear_exact, linear_f64, ExactTensor, F64Mode, Pattern,
+};
+use super::ir::{Network, Op, OpClass};
+
+const U: f64 = 1.0 / 9_007_199_254_740_992.0; // 2^-53
+
+fn gamma(n: usize) -> f64 {
+    let nu = n as f64 * U;
+    nu / (1.0 - nu)
+}
+
+fn inflate(z: f64, n: usize) -> f64 {
+    z * (1.0 + 4.0 * (n as f64 + 2.0) * U) + (n as f64 + 1.0) * f64::MIN_POSITIVE
+}
+
+/// An f64 affine form with element-wise absolute error bounds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AffineForm {
+    /// Coefficients of `u`.
+    pub u: Vec<f64>,
+    /// Coefficients of `v`.
+    pub v: Vec<f64>,
+    /// Constants.
+    pub c: Vec<f64>,
+    /// Bounds on the error of `u`.
+    pub err_u: Vec<f64>,
+    /// Bounds on the error of `v`.
+    pub err_v: Vec<f64>,
+    /// Bounds on the error of `c`.
+    pub err_c: Vec<f64>,
+}
+
+/// An exact affine form: three exact tensors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExactAffineForm {
+    /// Coefficients of `u`.
+    pub u: ExactTensor,
+    /// Coefficients of `v`.
+    pub v: ExactTensor,
+    /// Constants.
+    pub c: ExactTensor,
+}
+
+/// Rounds a rational to f64 and returns it with a bound on the rounding error.
+fn round_with_err(r: &Rational) -> (f64, f64) {
+    let x = r.to_f64();
+    if !x.is_finite() {
+        return (x, f64::INFINITY);
+    }
+    let d = (r - Rational::from_f64(x).unwrap_or_default())
+        .abs()
+        .to_f64();
+    (x, d * (1.0 + 4.0 * U) + f64::from_bits(1))
+}
+
+impl AffineForm {
+    /// The input form of the slice `x(u, v) = o + u·e1 + v·e2` (exact, zero error).
+    pub fn input(o: &[f64], e1: &[f64], e2: &[f64]) -> Result<Self, NetError> {
+        if o.len() != e1.len() || o.len() != e2.len() {
+            return Err(NetError::Argument(
+                "o, e1 and e2 must have the same length".into(),
+            ));
+        }
+        if o.iter().chain(e1).chain(e2).any(|x| !x.is_finite()) {
+            return Err(NetError::Argument("non-finite slice vector".into()));
+        }
+        let z = vec![0.0; o.len()];
+        Ok(AffineForm {
+            u: e1.to_vec(),
+            v: e2.to_vec(),
+            c: o.to_vec(),
+            err_u: z.clone(),
+            err_v: z.clone(),
+            err_c: z,
+        })
+    }
+
+    /// The input form for rational `o, e1, e2` (e.g. `e1 = p1 - p0`): rounded
+    /// to f64, with rounding-error bounds.
+    pub fn input_rational(
+        o: &[Rational],
+        e1: &[Rational],
+        e2: &[Rational],
+    ) -> Result<Self, NetError> {
+        if o.len() != e1.len() || o.len() != e2.len() {
+            return Err(NetError::Argument(
+                "o, e1 and e2 must have the same length".into(),
+            ));
+        }
+        let split =
+            |v: &[Rational]| -> (Vec<f64>, Vec<f64>) { v.iter().map(round_with_err).unzip() };
+        let (u, err_u) = split(e1);
+        let (v, err_v) = split(e2);
+        let (c, err_c) = split(o);
+        Ok(AffineForm {
+            u,
+            v,
+            c,
+            err_u,
+            err_v,
+            err_c,
+        })
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.c.len()
+    }
+
+    /// Whether the form has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.c.is_empty()
+    }
+
+    /// f64 value of element `k` at `(u, v)` (no error bound).
+    pub fn eval(&self, k: usize, u: f64, v: f64) -> f64 {
+        self.u[k] * u + self.v[k] * v + self.c[k]
+    }
+}
+
+impl ExactAffineForm {
+    /// The exact input form of the slice `x(u, v) = o + u·e1 + v·e2`.
+    pub fn input_f64(o: &[f64], e1: &[f64], e2: &[f64]) -> Result<Self, NetError> {
+        if o.len() != e1.len() || o.len() != e2.len() {
+            return Err(NetError::Argument(
+                "o, e1 and e2 must have the same length".into(),
+            ));
+        }
+        Ok(ExactAffineForm {
+            u: ExactTensor::from_f64(e1)?,
+            v: ExactTensor::from_f64(e2)?,
+            c: ExactTensor::from_f64(o)?,
+        })
+    }
+
+    /// The exact input form for rational `o, e1, e2`.
+    pub fn input_rational(
+        o: &[Rational],
+        e1: &[Rational],
+        e2: &[Rational],
+    ) -> Result<Self, NetError> {
+        if o.len() != e1.len() || o.len() != e2.len() {
+            return Err(NetError::Argument(
+                "o, e1 and e2 must have the same length".into(),
+            ));
+        }
+        Ok(ExactAffineForm {
+            u: ExactTensor::from_rationals(e1),
+            v: ExactTensor::from_rationals(e2),
+            c: ExactTensor::from_rationals(o),
+        })
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.c.len()
+    }
+
+    /// Whether the form has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.c.is_empty()
+    }
+
+    /// The exact line of element `k`: `[T_u[k], T_v[k], T_1[k]]`.
+    pub fn coeffs(&self, k: usize) -> [Rational; 3] {
+        [self.u.get(k), self.v.get(k), self.c.get(k)]
+    }
+
+    /// Exact values of all elements at `(u, v)`.
+    pub fn eval(&self, u: &Rational, v: &Rational) -> Vec<Rational> {
+        (0..self.len())
+            .map(|k| {
+                let [a, b, c] = self.coeffs(k);
+                a * u + b * v + c
+            })
+            .collect()
+    }
+}
+
+impl Network {
+    fn check_node(&self, idx: usize, linear: bool) -> Result<&super::ir::Node, NetError> {
+        let node = self
+            .nodes()
+            .get(idx)
+            .ok_or_else(|| NetError::Argument(format!("no node {idx}")))?;
+        if (node.op.class() == OpClass::Linear) != linear {
+            return Err(NetError::Argument(format!(
+                "node {idx} ({}) is {}linear",
+                node.name,
+                if linear { "not " } else { "" }
+            )));
+        }
+        Ok(node)
+    }
+
+    fn check_forms(&self, idx: usize, lens: &[usize]) -> Result<(), NetError> {
+        let node = &self.nodes()[idx];
+        if lens.len() != node.inputs.len()
+            || node
+                .inputs
+                .iter()
+                .zip(lens)
+                .any(|(t, l)| self.len_of(*t) != *l)
+        {
+            return Err(NetError::Argument(format!(
+                "forms do not match the inputs of node {idx} ({})",
+                node.name
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_states(&self, idx: usize, states: &[u32]) -> Result<(), NetError> {
+        let node = &self.nodes()[idx];
+        let ok = match node.op.class() {
+            OpClass::Max => {
+                states.len() == node.windows.len()
+                    && node
+                        .windows
+                        .iter()
+                        .zip(states)
+                        .all(|(w, s)| (*s as usize) < w.len())
+            }
+            _ => states.len() == self.len_of(node.inputs[0]) && states.iter().all(|s| *s <= 1),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(NetError::Argument(format!(
+                "invalid states for node {idx} ({})",
+                node.name
+            )))
+        }
+    }
+
+    /// Absolute biases per output element of linear node `idx`, if it has any.
+    fn abs_bias(&self, idx: usize) -> Option<Vec<f64>> {
+        let node = &self.nodes()[idx];
+        let n = self.len_of(node.output);
+        match &node.op {
+            Op::Dense {
+                bias, out_features, ..
+            } => Some((0..n).map(|i| bias[i % out_features].abs()).collect()),
+            Op::Conv2d {
+                bias, out_channels, ..
+            } => {
+                let hw = n / (*out_channels).max(1);
+                Some((0..n).map(|i| bias[i / hw.max(1)].abs()).collect())
+            }
+            Op::AddConst { constant } => Some(constant.iter().map(|c| c.abs()).collect()),
+            _ => None,
+        }
+    }
+
+    /// Applies linear node `idx` to f64 forms of its inputs, with error bounds.
+    pub fn apply_linear_f64(
+        &self,
+        idx: usize,
+        ins: &[&AffineForm],
+    ) -> Result<AffineForm, NetError> {
+        let node = self.check_node(idx, true)?;
+        self.check_forms(idx, &ins.iter().map(|f| f.len()).collect::<Vec<_>>())?;
+        let run = |sel: &dyn Fn(&AffineForm) -> &Vec<f64>, mode| {
+            let refs: Vec<&[f64]> = ins.iter().map(|f| sel(f).as_slice()).collect();
+            linear_f64(self, idx, &refs, mode)
+        };
+        let u = run(&|f| &f.u, F64Mode::NoBias);
+        let v = run(&|f| &f.v, F64Mode::NoBias);
+        let c = run(&|f| &f.c, F64Mode::WithBias);
+        let structural = matches!(
+            node.op,
+            Op::Pad { .. } | Op::Reshape { .. } | Op::Concat { .. }
+        );
+        if structural {
+            return Ok(AffineForm {
+                u,
+                v,
+                c,
+                err_u: run(&|f| &f.err_u, F64Mode::NoBias),
+                err_v: run(&|f| &f.err_v, F64Mode::NoBias),
+                err_c: run(&|f| &f.err_c, F64Mode::NoBias),
+            });
+        }
+        let n = self.abs_data()[idx].fan_in + 3;
+        let g = gamma(n);
+        let bound = |val: &dyn Fn(&AffineForm) -> &Vec<f64>,
+                     err: &dyn Fn(&AffineForm) -> &Vec<f64>| {
+            let zs: Vec<Vec<f64>> = ins
+                .iter()
+                .map(|f| {
+                    val(f)
+                        .iter()
+                        .zip(err(f))
+                        .map(|(x, e)| e + g * x.abs())
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&[f64]> = zs.iter().map(|z| z.as_slice()).collect();
+            linear_f64(self, idx, &refs, F64Mode::Abs)
+        };
+        let err_u: Vec<f64> = bound(&|f| &f.u, &|f| &f.err_u)
+            .into_iter()
+            .map(|z| inflate(z, n))
+            .collect();
+        let err_v: Vec<f64> = bound(&|f| &f.v, &|f| &f.err_v)
+            .into_iter()
+            .map(|z| inflate(z, n))
+            .collect();
+        let mut zc = bound(&|f| &f.c, &|f| &f.err_c);
+        if let Some(b) = self.abs_bias(idx) {
+            for (z, b) in zc.iter_mut().zip(b) {
+                *z += g * b;
+            }
+        }
+        let err_c = zc.into_iter().map(|z| inflate(z, n)).collect();
+        Ok(AffineForm {
+            u,
+            v,
+            c,
+            err_u,
+            err_v,
+            err_c,
+        })
+    }
+
+    /// Applies linear node `idx` to exact forms of its inputs.
+    pub fn apply_linear_exact(
+        &self,
+        idx: usize,
+        ins: &[&ExactAffineForm],
+    ) -> Result<ExactAffineForm, NetError> {
+        self.check_node(idx, true)?;
+        self.check_forms(idx, &ins.iter().map(|f| f.len()).collect::<Vec<_>>())?;
+        let us: Vec<&ExactTensor> = ins.iter().map(|f| &f.u).collect();
+        let vs: Vec<&ExactTensor> = ins.iter().map(|f| &f.v).collect();
+        let cs: Vec<&ExactTensor> = ins.iter().map(|f| &f.c).collect();
+        Ok(ExactAffineForm {
+            u: linear_exact(self, idx, &us, false),
+            v: linear_exact(self, idx, &vs, false),
+            c: linear_exact(self, idx, &cs, true),
+        })
+    }
+
+    /// Applies activation/max node `idx` with the given unit states (see
+    /// [`Pattern`]) to the f64 form of its input (the pre-activation).
+    pub fn apply_activation_f64(
+        &self,
+        idx: usize,
+        x: &AffineForm,
+        states: &[u32],
+    ) -> Result<AffineForm, NetError> {
+        let node = self.check_node(idx, false)?;
+        self.check_forms(idx, &[x.len()])?;
+        self.check_states(idx, states)?;
+        let u = activation_f64(node, &x.u, states);
+        let v = activation_f64(node, &x.v, states);
+        let c = activation_f64(node, &x.c, states);
+        let (err_u, err_v, err_c) = match &node.op {
+            Op::LeakyRelu { .. } | Op::PRelu { .. } => {
+                let n = 4;
+                let g = gamma(n);
+                let slopes = &self.abs_data()[idx].w;
+                let per = slopes.len() > 1;
+                let b = |val: &[f64], err: &[f64]| -> Vec<f64> {
+                    val.iter()
+                        .zip(err)
+                        .zip(states)
+                        .enumerate()
+                        .map(|(i, ((x, e), s))| {
+                            if *s == 1 {
+                                *e
+                            } else {
+                                inflate(slopes[if per { i } else { 0 }] * (e + g * x.abs()), n)
+                            }
+                        })
+                        .collect()
+                };
+                (b(&x.u, &x.err_u), b(&x.v, &x.err_v), b(&x.c, &x.err_c))
+            }
+            Op::Relu => {
+                let b = |err: &[f64]| -> Vec<f64> {
+                    err.iter()
+                        .zip(states)
+                        .map(|(e, s)| if *s == 1 { *e } else { 0.0 })
+                        .collect()
+                };
+                (b(&x.err_u), b(&x.err_v), b(&x.err_c))
+            }
+            Op::Abs => (x.err_u.clone(), x.err_v.clone(), x.err_c.clone()),
+            _ => {
+                let b = |err: &[f64]| -> Vec<f64> {
+                    node.windows
+                        .iter()
+                        .zip(states)
+                        .map(|(w, s)| err[w[*s as usize] as usize])
+                        .collect()
+                };
+                (b(&x.err_u), b(&x.err_v), b(&x.err_c))
+            }
+        };
+        Ok(AffineForm {
+            u,
+            v,
+            c,
+            err_u,
+            err_v,
+            err_c,
+        })
+    }
+
+    /// Applies activation/max node `idx` with the given unit states to the exact form of its input.
+    pub fn apply_activation_exact(
+        &self,
+        idx: usize,
+        x: &ExactAffineForm,
+        states: &[u32],
+    ) -> Result<ExactAffineForm, NetError> {
+        self.check_node(idx, false)?;
+        self.check_forms(idx, &[x.len()])?;
+        self.check_states(idx, states)?;
+        Ok(ExactAffineForm {
+            u: activation_exact(self, idx, &x.u, states),
+            v: activation_exact(self, idx, &x.v, states),
+            c: activation_exact(self, idx, &x.c, states),
+        })
+    }
+
+    /// Propagates an f64 input form through the whole network under a fixed
+    /// pattern; calls `on_layer(layer, pre_activation_form)` for every
+    /// activation/max layer and returns the output form.
+    pub fn propagate_f64(
+        &self,
+        input: AffineForm,
+        pattern: &Pattern,
+        mut on_layer: impl FnMut(usize, &AffineForm),
+    ) -> Result<AffineForm, NetError> {
+        self.propagate(
+            input,
+            pattern,
+            |i, ins| self.apply_linear_f64(i, ins),
+            |i, x, s| self.apply_activation_f64(i, x, s),
+            |l, f| on_layer(l, f),
+        )
+    }
+
+    /// Exact counterpart of [`Network::propagate_f64`].
+    pub fn propagate_exact(
+        &self,
+        input: ExactAffineForm,
+        pattern: &Pattern,
+        mut on_layer: impl FnMut(usize, &ExactAffineForm),
+    ) -> Result<ExactAffineForm, NetError> {
+        self.propagate(
+            input,
+            pattern,
+            |i, ins| self.apply_linear_exact(i, ins),
+            |i, x, s| self.apply_activation_exact(i, x, s),
+            |l, f| on_layer(l, f),
+        )
+    }
+
+    fn propagate<F: HasLen>(
+        &self,
+        input: F,
+        pattern: &Pattern,
+        lin: impl Fn(usize, &[&F]) -> Result<F, NetError>,
+        act: impl Fn(usize, &F, &[u32]) -> Result<F, NetError>,
+        mut on_layer: impl FnMut(usize, &F),
+    ) -> Result<F, NetError> {
+        if input.elems() != self.input_len() {
+            return Err(NetError::Argument(format!(
+                "input form has {} elements, the network input {}",
+                input.elems(),
+                self.input_len()
+            )));
+        }
+        if pattern.layers.len() != self.layer_nodes().len() {
+            return Err(NetError::Argument(format!(
+                "pattern has {} layers, the network {}",
+                pattern.layers.len(),
+                self.layer_nodes().len()
+            )));
+        }
+        let mut forms: Vec<Option<F>> = (0..self.num_tensors()).map(|_| None).collect();
+        forms[0] = Some(input);
+        for (i, node) in self.nodes().iter().enumerate() {
+            let ins: Vec<&F> = node
+                .inputs
+                .iter()
+                .filter_map(|t| forms[t.index()].as_ref())
+                .collect();
+            if ins.len() != node.inputs.len() {
+                return Err(NetError::Model("graph is not topologically ordered".into()));
+            }
+            let y = match node.layer {
+                None => lin(i, &ins)?,
+                Some(l) => {
+                    on_layer(l, ins[0]);
+                    act(i, ins[0], &pattern.layers[l])?
+                }
+            };
+            for t in &node.inputs {
+                if self.last_use(*t) == i {
+                    forms[t.index()] = None;
+                }
+            }
+            forms[node.output.index()] = Some(y);
+        }
+        forms[self.output().index()]
+            .take()
+            .ok_or_else(|| NetError::Model("output not computed".into()))
+    }
+}
+
+trait HasLen {
+    fn elems(&self) -> usize;
+}
+impl HasLen for AffineForm {
+    fn elems(&self) -> usize {
+        self.len()
+    }
+}
+impl HasLen for ExactAffineForm {
+    fn elems(&self) -> usize {
+        self.len()
+    }
+}
