@@ -7,6 +7,7 @@
 //! The crate is organised as in `DESIGN.md`:
 //!
 //! - [`exact`]: exact numbers and the *only* place where signs are decided;
+//! - [`domain`]: the 2-D slice of the input space (origin, directions, polygon);
 //! - [`mesh`]: the half-edge mesh (planar subdivision) and exact face cutting;
 //! - [`net`]: the network IR, loaders, forward passes and affine-form
 //!   propagation;
@@ -15,9 +16,11 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
+pub mod domain;
 pub mod exact;
 pub mod io;
 pub mod mesh;
 pub mod net;
+pub mod partition;
 #[cfg(feature = "proptest")]
 pub mod strategies;

@@ -279,3 +279,193 @@ pub fn arrangement_case(max_lines: usize) -> impl Strategy<Value = ArrangementCa
         },
     )
 }
+
+/// A random small piecewise-linear network on a 2-D input, with its slice
+/// box, written as a native JSON model (its `Debug` output pastes into a
+/// test).
+#[derive(Clone, Debug)]
+pub struct NetworkCase {
+    /// The model in the native JSON format.
+    pub model_json: String,
+    /// The slice box `[u0, u1, v0, v1]`.
+    pub bounds: [f64; 4],
+}
+
+impl NetworkCase {
+    /// The network.
+    pub fn network(&self) -> crate::net::Network {
+        crate::net::json::from_str(&self.model_json).expect("generated models are valid")
+    }
+
+    /// The slice.
+    pub fn slice(&self) -> crate::domain::Slice {
+        crate::domain::Slice::square_box(&[2], self.bounds).expect("generated boxes are valid")
+    }
+}
+
+/// How a generated layer's weights look.
+#[derive(Clone, Copy, Debug)]
+pub enum WeightKind {
+    /// Multiples of 1/4 in [-3/4, 3/4] (quantized networks).
+    Quantized,
+    /// Uniform floats in [-1, 1] (PyTorch-like).
+    Float,
+    /// A mix of both per entry.
+    Mixed,
+}
+
+/// One hidden layer: width, activation (0 relu, 1 leaky, 2 abs, 3 maxout of
+/// 2, 4 prelu), weight kind, and which degeneracies to plant.
+#[derive(Clone, Debug)]
+pub struct LayerSpec {
+    /// Units after the activation.
+    pub width: usize,
+    /// Activation code.
+    pub act: u8,
+    /// Weight kind.
+    pub kind: WeightKind,
+    /// Plant a duplicated row, a negated row, a zero row, a dead unit.
+    pub degenerate: [bool; 4],
+}
+
+/// Builds the JSON of a network from layer specs and a seed.
+pub fn network_json(layers: &[LayerSpec], outputs: usize, seed: u64) -> String {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut ops: Vec<String> = Vec::new();
+    let mut fan_in = 2usize;
+    let draw = |rng: &mut rand_chacha::ChaCha8Rng, kind: WeightKind| -> f64 {
+        let q = matches!(kind, WeightKind::Quantized)
+            || (matches!(kind, WeightKind::Mixed) && rng.gen_bool(0.5));
+        if q {
+            rng.gen_range(-3i32..=3) as f64 / 4.0
+        } else {
+            rng.gen_range(-1.0..1.0)
+        }
+    };
+    let fmt = |w: &[Vec<f64>]| {
+        let rows: Vec<String> = w
+            .iter()
+            .map(|r| {
+                format!(
+                    "[{}]",
+                    r.iter()
+                        .map(|x| format!("{x:?}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            })
+            .collect();
+        format!("[{}]", rows.join(","))
+    };
+    let list = |b: &[f64]| {
+        format!(
+            "[{}]",
+            b.iter()
+                .map(|x| format!("{x:?}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    for l in layers {
+        let rows = if l.act == 3 { 2 * l.width } else { l.width };
+        let mut w: Vec<Vec<f64>> = (0..rows)
+            .map(|_| (0..fan_in).map(|_| draw(&mut rng, l.kind)).collect())
+            .collect();
+        let mut b: Vec<f64> = (0..rows).map(|_| draw(&mut rng, l.kind) / 2.0).collect();
+        if rows >= 2 {
+            if l.degenerate[0] {
+                w[1] = w[0].clone();
+                b[1] = b[0];
+            }
+            if l.degenerate[1] {
+                w[rows - 1] = w[0].iter().map(|x| -x).collect();
+                b[rows - 1] = -b[0];
+            }
+        }
+        if l.degenerate[2] {
+            let r = rows / 2;
+            w[r] = vec![0.0; fan_in];
+        }
+        if l.degenerate[3] && rows >= 3 {
+            w[2] = vec![0.0; fan_in];
+            b[2] = -1.0;
+        }
+        ops.push(format!(
+            r#"{{"op":"dense","weight":{},"bias":{}}}"#,
+            fmt(&w),
+            list(&b)
+        ));
+        ops.push(match l.act {
+            0 => r#"{"op":"relu"}"#.to_string(),
+            1 => r#"{"op":"leaky_relu","alpha":0.125}"#.to_string(),
+            2 => r#"{"op":"abs"}"#.to_string(),
+            3 => r#"{"op":"maxout","pieces":2}"#.to_string(),
+            _ => format!(
+                r#"{{"op":"prelu","slope":{}}}"#,
+                list(&(0..rows).map(|i| 0.25 * (i % 3) as f64).collect::<Vec<_>>())
+            ),
+        });
+        fan_in = l.width;
+    }
+    let w: Vec<Vec<f64>> = (0..outputs)
+        .map(|_| {
+            (0..fan_in)
+                .map(|_| draw(&mut rng, WeightKind::Float))
+                .collect()
+        })
+        .collect();
+    let b: Vec<f64> = (0..outputs)
+        .map(|_| draw(&mut rng, WeightKind::Float) / 4.0)
+        .collect();
+    ops.push(format!(
+        r#"{{"op":"dense","weight":{},"bias":{}}}"#,
+        fmt(&w),
+        list(&b)
+    ));
+    format!(
+        r#"{{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[{}]}}"#,
+        ops.join(",")
+    )
+}
+
+/// A layer spec with width up to `max_width`.
+pub fn layer_spec(max_width: usize) -> impl Strategy<Value = LayerSpec> {
+    let kind = prop_oneof![
+        Just(WeightKind::Quantized),
+        Just(WeightKind::Float),
+        Just(WeightKind::Mixed)
+    ];
+    (
+        1..=max_width,
+        0u8..5,
+        kind,
+        prop::array::uniform4(prop::bool::weighted(0.2)),
+    )
+        .prop_map(|(width, act, kind, degenerate)| LayerSpec {
+            width,
+            act,
+            kind,
+            degenerate,
+        })
+}
+
+/// A random network of depth `1..=max_depth` and widths `1..=max_width`
+/// with 1 to 3 outputs, on a random box around the origin.
+pub fn network_case(max_depth: usize, max_width: usize) -> impl Strategy<Value = NetworkCase> {
+    let bounds = prop_oneof![
+        Just([-1.0, 1.0, -1.0, 1.0]),
+        Just([-2.0, 0.5, -0.75, 1.25]),
+        Just([-0.1, 0.3, -0.3, 0.1]),
+    ];
+    (
+        prop::collection::vec(layer_spec(max_width), 1..=max_depth),
+        1usize..=3,
+        any::<u64>(),
+        bounds,
+    )
+        .prop_map(|(layers, outputs, seed, bounds)| NetworkCase {
+            model_json: network_json(&layers, outputs, seed),
+            bounds,
+        })
+}

@@ -7,12 +7,15 @@
 //! and the filtered kernel must build the identical mesh as the rational
 //! kernel.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::arrangement_counts;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
-use rug::{Integer, Rational};
-use splinecam::exact::predicates::crossing_exact;
+use rug::Rational;
 use splinecam::exact::{Kernel, Line};
 use splinecam::mesh::{Label, Mesh};
 use splinecam::strategies::{arrangement_case, ArrangementCase, Recipe};
@@ -24,80 +27,6 @@ fn config(cases: u32) -> Config {
         failure_persistence: None,
         ..Config::default()
     }
-}
-
-type Pt = (Rational, Rational);
-
-/// A canonical key for a geometric line: primitive integers, first nonzero
-/// coefficient positive.
-fn key(l: &Line) -> [Integer; 3] {
-    let mut c = l.exact().coef.clone();
-    if let Some(first) = c.iter().find(|x| **x != 0) {
-        if *first < 0 {
-            for x in &mut c {
-                *x = Integer::from(-&*x);
-            }
-        }
-    }
-    c
-}
-
-fn eval(l: &Line, p: &Pt) -> Rational {
-    l.exact().eval(&p.0, &p.1)
-}
-
-/// Counts from first principles: `F = 1 + L + Σ_p (m_p − 1)` over interior
-/// crossing points `p`, and `V = |corners ∪ boundary hits| + #interior points`.
-fn oracle(case: &ArrangementCase) -> (usize, usize) {
-    let corners: Vec<Pt> = case
-        .polygon()
-        .iter()
-        .map(|p| {
-            (
-                Rational::from_f64(p[0]).unwrap(),
-                Rational::from_f64(p[1]).unwrap(),
-            )
-        })
-        .collect();
-    let n = corners.len();
-    let sides: Vec<Line> = (0..n)
-        .map(|i| Line::through(&corners[i], &corners[(i + 1) % n]).unwrap())
-        .collect();
-    let inside = |p: &Pt| sides.iter().all(|s| eval(s, p) > 0);
-    let on_boundary = |p: &Pt| sides.iter().all(|s| eval(s, p) >= 0) && !inside(p);
-    // Distinct geometric lines that cross the interior.
-    let mut seen = HashSet::new();
-    let mut lines = Vec::new();
-    for l in case.lines() {
-        let signs: Vec<_> = corners.iter().map(|c| eval(&l, c).cmp0()).collect();
-        let crosses = signs.contains(&std::cmp::Ordering::Less)
-            && signs.contains(&std::cmp::Ordering::Greater);
-        if crosses && seen.insert(key(&l)) {
-            lines.push(l);
-        }
-    }
-    let mut through: HashMap<Pt, BTreeSet<usize>> = HashMap::new();
-    let mut boundary: HashSet<Pt> = corners.iter().cloned().collect();
-    for i in 0..lines.len() {
-        for s in &sides {
-            if let Some(p) = crossing_exact(&lines[i], s) {
-                if on_boundary(&p) {
-                    boundary.insert(p);
-                }
-            }
-        }
-        for j in 0..i {
-            if let Some(p) = crossing_exact(&lines[i], &lines[j]) {
-                if inside(&p) {
-                    let e = through.entry(p).or_default();
-                    e.insert(i);
-                    e.insert(j);
-                }
-            }
-        }
-    }
-    let faces = 1 + lines.len() + through.values().map(|s| s.len() - 1).sum::<usize>();
-    (faces, boundary.len() + through.len())
 }
 
 /// Faces as sets of exact vertices: independent of insertion order.
@@ -127,7 +56,7 @@ fn check_case(case: &ArrangementCase) -> Result<(), TestCaseError> {
     }
     let area: Rational = m.faces().map(|f| m.face_area_exact(f)).sum();
     prop_assert_eq!(area, total);
-    let (faces, verts) = oracle(case);
+    let (faces, verts) = arrangement_counts(&case.polygon(), &case.lines());
     prop_assert_eq!(m.num_faces(), faces, "face count vs 1 + L + sum(m_p - 1)");
     prop_assert_eq!(m.num_vertices(), verts, "vertex count vs brute force");
     // The rational kernel builds the identical mesh, vertex for vertex.

@@ -92,6 +92,7 @@ impl Mesh {
                 d2,
                 xy: [p.0.to_f64(), p.1.to_f64()],
                 on: Vec::new(),
+                dead: false,
             });
         }
         m.faces.push(HalfEdgeId(1)); // outer

@@ -184,6 +184,7 @@ impl Mesh {
             d2,
             xy,
             on,
+            dead: false,
         })
     }
 }

@@ -11,6 +11,8 @@
 //!   face), which know no numbers;
 //! - `cut`: cutting a face by a line, using the exact kernel;
 //! - `build`: the initial mesh from a convex polygon;
+//! - `merge`: removing edges between faces that are one region, and
+//!   compacting tombstones away;
 //! - `validate`: every invariant, topological then geometric, and exact
 //!   areas.
 //!
@@ -37,11 +39,13 @@
 mod build;
 mod cut;
 pub mod handles;
+mod merge;
 mod store;
 mod validate;
 
 pub use cut::CutOutcome;
 pub use handles::{FaceId, HalfEdgeId, Label, LineId, VertexId};
+pub use merge::Remap;
 pub use store::Mesh;
 pub use validate::InvariantViolation;
 

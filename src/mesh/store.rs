@@ -18,6 +18,8 @@ pub(super) struct Vertex {
     pub xy: [f64; 2],
     /// Sorted labels whose zero set contains this vertex.
     pub on: Vec<Label>,
+    /// Removed by a merge, until the next [`Mesh::compact`].
+    pub dead: bool,
 }
 
 /// One directed half of an edge.

@@ -1,0 +1,297 @@
+//! Undoing cuts: removing edges between faces that turn out to be one
+//! region (argmax cells of max-pool, maxout and multi-class boundaries are
+//! found by cutting with difference lines, which may over-split a cell), and
+//! compacting the arenas afterwards.
+//!
+//! Between [`Mesh::merge_across`] and [`Mesh::compact`] the arenas hold
+//! tombstones; only live faces may be cut, and [`Mesh::validate`] reports
+//! tombstones as a violation.
+
+use super::handles::{FaceId, HalfEdgeId, LineId, VertexId};
+use super::store::{Edge, HalfEdge, Mesh, Vertex};
+use super::validate::InvariantViolation;
+use super::MeshError;
+
+const DEAD_FACE: FaceId = FaceId(u32::MAX);
+const DEAD_HE: HalfEdgeId = HalfEdgeId(u32::MAX);
+
+/// Old-to-new handle maps returned by [`Mesh::compact`].
+#[derive(Clone, Debug, Default)]
+pub struct Remap {
+    /// `faces[old] = Some(new)` for live faces.
+    pub faces: Vec<Option<FaceId>>,
+    /// `vertices[old] = Some(new)` for live vertices.
+    pub vertices: Vec<Option<VertexId>>,
+}
+
+impl Mesh {
+    /// Whether a half-edge has been removed (and not yet compacted away).
+    pub fn is_dead_half_edge(&self, h: HalfEdgeId) -> bool {
+        self.hes[h.index()].face == DEAD_FACE
+    }
+
+    /// Whether a face has been merged into another (until compaction).
+    pub fn is_dead_face(&self, f: FaceId) -> bool {
+        self.faces[f.index()] == DEAD_HE
+    }
+
+    /// Removes the edges among `candidates` whose two sides `same` declares
+    /// one region, merging the faces, until no candidate qualifies. Vertices
+    /// left with two collinear edges of one line are dissolved. Returns the
+    /// merges as `(dead, survivor)` pairs, in order.
+    ///
+    /// Every region formed must be convex (true for argmax cells within a
+    /// convex face); the mesh then satisfies every invariant again after
+    /// [`Mesh::compact`].
+    pub fn merge_across(
+        &mut self,
+        candidates: &[HalfEdgeId],
+        mut same: impl FnMut(FaceId, FaceId) -> bool,
+    ) -> Result<Vec<(FaceId, FaceId)>, MeshError> {
+        let mut merges = Vec::new();
+        let mut pending: Vec<HalfEdgeId> = candidates.to_vec();
+        loop {
+            let mut progress = false;
+            let mut keep = Vec::new();
+            for &h in &pending {
+                if self.is_dead_half_edge(h) {
+                    continue;
+                }
+                let (f, g) = (self.face(h), self.face(h.twin()));
+                if f == g {
+                    if self.remove_dangling(h) {
+                        progress = true;
+                    } else {
+                        keep.push(h);
+                    }
+                } else if f != FaceId::OUTER && g != FaceId::OUTER && same(f, g) {
+                    self.remove_between(h);
+                    merges.push((g, f));
+                    progress = true;
+                } else {
+                    keep.push(h);
+                }
+            }
+            // Edges between faces that must stay apart are not candidates
+            // any more; edges inside one face wait for their tip.
+            pending = keep
+                .into_iter()
+                .filter(|&h| !self.is_dead_half_edge(h) && self.face(h) == self.face(h.twin()))
+                .collect();
+            if pending.is_empty() {
+                return Ok(merges);
+            }
+            if !progress {
+                let face = self.face(pending[0]);
+                return Err(InvariantViolation::NotConvex { face }.into());
+            }
+        }
+    }
+
+    /// Outgoing half-edges of the origin of `h`, rotating around it.
+    fn outgoing(&self, h: HalfEdgeId) -> Vec<HalfEdgeId> {
+        let mut out = vec![h];
+        let mut g = self.next(h.twin());
+        while g != h && out.len() <= self.hes.len() {
+            out.push(g);
+            g = self.next(g.twin());
+        }
+        out
+    }
+
+    fn kill_edge(&mut self, h: HalfEdgeId) {
+        for x in [h, h.twin()] {
+            self.hes[x.index()].face = DEAD_FACE;
+        }
+    }
+
+    /// Removes the edge of `h` between two different faces; the face of
+    /// `twin(h)` joins the face of `h`.
+    fn remove_between(&mut self, h: HalfEdgeId) {
+        let t = h.twin();
+        let (f, g) = (self.face(h), self.face(t));
+        let (ph, nh, pt, nt) = (self.prev(h), self.next(h), self.prev(t), self.next(t));
+        let mut x = nt;
+        while x != t {
+            self.hes[x.index()].face = f;
+            x = self.next(x);
+        }
+        self.hes[ph.index()].next = nt;
+        self.hes[nt.index()].prev = ph;
+        self.hes[pt.index()].next = nh;
+        self.hes[nh.index()].prev = pt;
+        self.faces[f.index()] = nh;
+        self.faces[g.index()] = DEAD_HE;
+        self.kill_edge(h);
+        self.tidy_vertex(nt);
+        self.tidy_vertex(nh);
+    }
+
+    /// Removes an edge with the same face on both sides if one of its ends
+    /// is a tip (degree 1). Returns false if neither end is a tip yet.
+    fn remove_dangling(&mut self, h: HalfEdgeId) -> bool {
+        let t = h.twin();
+        let f = self.face(h);
+        let (ph, nh, pt, nt) = (self.prev(h), self.next(h), self.prev(t), self.next(t));
+        if nh == t {
+            // h runs into the tip dest(h).
+            let tip = self.dest(h);
+            self.hes[ph.index()].next = nt;
+            self.hes[nt.index()].prev = ph;
+            self.verts[tip.index()].dead = true;
+            self.faces[f.index()] = nt;
+            self.kill_edge(h);
+            self.tidy_vertex(nt);
+            true
+        } else if nt == h {
+            let tip = self.origin(h);
+            self.hes[pt.index()].next = nh;
+            self.hes[nh.index()].prev = pt;
+            self.verts[tip.index()].dead = true;
+            self.faces[f.index()] = nh;
+            self.kill_edge(h);
+            self.tidy_vertex(nh);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// After an edge at the origin of `g` was removed: if that vertex now has
+    /// exactly two edges on one line, dissolve it into one edge.
+    ///
+    /// ```text
+    ///   u --a--> v --g1--> w      becomes      u ----a----> w
+    ///   u <-g2-- v <-------- w                 u <---g2---- w
+    /// ```
+    fn tidy_vertex(&mut self, g: HalfEdgeId) {
+        let out = self.outgoing(g);
+        if out.len() != 2 {
+            return;
+        }
+        let (g1, g2) = (out[0], out[1]);
+        if self.edge_line(g1) != self.edge_line(g2) {
+            return;
+        }
+        let v = self.origin(g1);
+        let a = g2.twin(); // u -> v, followed by g1 in the same face
+        let t1 = g1.twin(); // w -> v, followed by g2
+        debug_assert_eq!(self.next(a), g1);
+        debug_assert_eq!(self.next(t1), g2);
+        let (x, y) = (self.face(a), self.face(g2));
+        let n1 = self.next(g1);
+        let p1 = self.prev(t1);
+        let w = self.origin(t1);
+        self.hes[a.index()].next = n1;
+        self.hes[n1.index()].prev = a;
+        self.hes[g2.index()].origin = w;
+        self.hes[g2.index()].prev = p1;
+        self.hes[p1.index()].next = g2;
+        if self.faces[x.index()] == g1 {
+            self.faces[x.index()] = a;
+        }
+        if self.faces[y.index()] == t1 {
+            self.faces[y.index()] = g2;
+        }
+        // The merged edge lies in the zero sets common to both halves.
+        let other = self.edges[g1.edge()].labels.clone();
+        self.edges[a.edge()]
+            .labels
+            .retain(|l| other.binary_search(l).is_ok());
+        self.verts[v.index()].dead = true;
+        self.kill_edge(g1);
+    }
+
+    /// Drops tombstones and renumbers vertices, half-edges (pairs stay
+    /// together) and faces in their old order. Lines are kept.
+    pub fn compact(&mut self) -> Remap {
+        let vmap: Vec<Option<VertexId>> = {
+            let mut n = 0;
+            self.verts
+                .iter()
+                .map(|v| {
+                    (!v.dead).then(|| {
+                        n += 1;
+                        VertexId::from_index(n - 1)
+                    })
+                })
+                .collect()
+        };
+        let fmap: Vec<Option<FaceId>> = {
+            let mut n = 0;
+            self.faces
+                .iter()
+                .map(|h| {
+                    (*h != DEAD_HE).then(|| {
+                        n += 1;
+                        FaceId::from_index(n - 1)
+                    })
+                })
+                .collect()
+        };
+        let mut emap: Vec<Option<u32>> = Vec::with_capacity(self.edges.len());
+        let mut n = 0u32;
+        for e in 0..self.edges.len() {
+            if self.hes[2 * e].face == DEAD_FACE {
+                emap.push(None);
+            } else {
+                emap.push(Some(n));
+                n += 1;
+            }
+        }
+        let mh = |h: HalfEdgeId| HalfEdgeId(2 * emap[h.edge()].expect("live") + (h.0 & 1));
+        let hes: Vec<HalfEdge> = self
+            .hes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| emap[i / 2].is_some())
+            .map(|(_, he)| HalfEdge {
+                origin: vmap[he.origin.index()].expect("live vertex"),
+                next: mh(he.next),
+                prev: mh(he.prev),
+                face: fmap[he.face.index()].expect("live face"),
+            })
+            .collect();
+        let edges: Vec<Edge> = std::mem::take(&mut self.edges)
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| emap[*i].is_some())
+            .map(|(_, e)| e)
+            .collect();
+        let verts: Vec<Vertex> = std::mem::take(&mut self.verts)
+            .into_iter()
+            .filter(|v| !v.dead)
+            .collect();
+        let faces: Vec<HalfEdgeId> = self
+            .faces
+            .iter()
+            .filter(|h| **h != DEAD_HE)
+            .map(|&h| mh(h))
+            .collect();
+        self.hes = hes;
+        self.edges = edges;
+        self.verts = verts;
+        self.faces = faces;
+        Remap {
+            faces: fmap,
+            vertices: vmap,
+        }
+    }
+
+    /// Drops the last stored line if it is `id` and nothing refers to it
+    /// (a line that cut nothing). Keeps the line arena small.
+    pub fn pop_unused_line(&mut self, id: LineId) {
+        if id.index() + 1 == self.lines.len() {
+            let used = self
+                .verts
+                .iter()
+                .rev()
+                .take(4)
+                .any(|v| v.lines.contains(&id))
+                || self.edges.iter().rev().take(4).any(|e| e.line == id);
+            if !used {
+                self.lines.pop();
+            }
+        }
+    }
+}

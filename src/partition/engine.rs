@@ -1,0 +1,615 @@
+//! The layer-wise algorithm.
+//!
+//! Per network node, for every face:
+//! - linear node: push the face's affine forms through it (in parallel over
+//!   faces; faces that share their input forms share the result);
+//! - activation node: cut the face by each neuron's line, one neuron after
+//!   the other, over all sub-faces made so far; each sub-face gets the
+//!   neuron's state from the side it lies on;
+//! - max node: per unit, track the current maximum of each sub-face and cut
+//!   by the difference line of the next candidate and that maximum; then
+//!   merge sub-faces that ended with equal states (difference lines may
+//!   over-split an argmax cell).
+//!
+//! Mesh edits are sequential in face order, so the result does not depend on
+//! the number of threads. A line's exact coefficients are computed only if
+//! a predicate asks (lazily, per face and layer, by an exact propagation).
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use rug::Rational;
+
+use crate::domain::Slice;
+use crate::exact::{Line, Sign};
+use crate::mesh::{CutOutcome, FaceId, HalfEdgeId, LineId, Mesh};
+use crate::net::{
+    ActKind, AffineForm, ExactAffineForm, NetError, Network, OpClass, Pattern, TensorId,
+};
+
+use super::labels::{LabelKind, LabelTable};
+use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
+
+const U: f64 = f64::EPSILON / 2.0;
+
+/// What a face carries between nodes.
+#[derive(Clone)]
+struct FaceState {
+    /// States of the activation/max layers passed so far.
+    pattern: Vec<Vec<u32>>,
+    /// Affine forms of the live tensors.
+    forms: Vec<(TensorId, Arc<AffineForm>)>,
+}
+
+impl FaceState {
+    fn form(&self, t: TensorId) -> &Arc<AffineForm> {
+        &self
+            .forms
+            .iter()
+            .find(|(id, _)| *id == t)
+            .expect("live tensor")
+            .1
+    }
+}
+
+/// Exact forms of one face, computed on first use.
+struct LazyExact {
+    net: Arc<Network>,
+    input: Arc<ExactAffineForm>,
+    pattern: Vec<Vec<u32>>,
+    tensor: TensorId,
+    cell: OnceLock<ExactAffineForm>,
+}
+
+impl LazyExact {
+    fn get(&self) -> &ExactAffineForm {
+        self.cell.get_or_init(|| {
+            exact_form_of(&self.net, &self.input, &self.pattern, self.tensor)
+                .expect("the f64 pass of the same face succeeded")
+        })
+    }
+}
+
+/// The exact form of `tensor` on a face with the given (prefix) pattern.
+fn exact_form_of(
+    net: &Network,
+    input: &ExactAffineForm,
+    pattern: &[Vec<u32>],
+    tensor: TensorId,
+) -> Result<ExactAffineForm, NetError> {
+    if tensor == TensorId(0) {
+        return Ok(input.clone());
+    }
+    let mut forms: HashMap<TensorId, ExactAffineForm> = HashMap::new();
+    forms.insert(TensorId(0), input.clone());
+    for (idx, node) in net.nodes().iter().enumerate() {
+        let out = match node.op.class() {
+            OpClass::Linear => {
+                let ins: Vec<&ExactAffineForm> = node.inputs.iter().map(|t| &forms[t]).collect();
+                net.apply_linear_exact(idx, &ins)?
+            }
+            _ => {
+                let layer = node.layer.expect("activation nodes have a layer");
+                net.apply_activation_exact(idx, &forms[&node.inputs[0]], &pattern[layer])?
+            }
+        };
+        if node.output == tensor {
+            return Ok(out);
+        }
+        forms.insert(node.output, out);
+        forms.retain(|t, _| net.last_use(*t) > idx);
+    }
+    Err(NetError::Argument(format!(
+        "tensor {} is never produced",
+        tensor.0
+    )))
+}
+
+/// `inflate` for a difference of two bounded values.
+fn diff_err(d: f64, ea: f64, eb: f64) -> f64 {
+    (ea + eb + U * d.abs()) * (1.0 + 4.0 * U) + f64::from_bits(1)
+}
+
+/// The line of element `k` of a form.
+fn element_line(form: &AffineForm, k: usize, lazy: &Arc<LazyExact>) -> Line {
+    let lazy = Arc::clone(lazy);
+    Line::with_error(
+        [form.u[k], form.v[k], form.c[k]],
+        [form.err_u[k], form.err_v[k], form.err_c[k]],
+        Arc::new(move || lazy.get().coeffs(k)),
+    )
+}
+
+/// The line `element a − element b` of a form (positive where `a` is larger).
+fn difference_line(form: &AffineForm, a: usize, b: usize, lazy: &Arc<LazyExact>) -> Line {
+    let d = |x: &[f64], e: &[f64]| {
+        let v = x[a] - x[b];
+        (v, diff_err(v, e[a], e[b]))
+    };
+    let (u, eu) = d(&form.u, &form.err_u);
+    let (v, ev) = d(&form.v, &form.err_v);
+    let (c, ec) = d(&form.c, &form.err_c);
+    let lazy = Arc::clone(lazy);
+    Line::with_error(
+        [u, v, c],
+        [eu, ev, ec],
+        Arc::new(move || {
+            let f = lazy.get();
+            let (pa, pb) = (f.coeffs(a), f.coeffs(b));
+            let [a0, a1, a2] = pa;
+            let [b0, b1, b2] = pb;
+            [a0 - b0, a1 - b1, a2 - b2]
+        }),
+    )
+}
+
+/// The line `element k − value`.
+fn level_line(form: &AffineForm, k: usize, value: f64, lazy: &Arc<LazyExact>) -> Line {
+    let c = form.c[k] - value;
+    let ec = diff_err(c, form.err_c[k], 0.0);
+    let lazy = Arc::clone(lazy);
+    let value = Rational::from_f64(value).unwrap_or_default();
+    Line::with_error(
+        [form.u[k], form.v[k], c],
+        [form.err_u[k], form.err_v[k], ec],
+        Arc::new(move || {
+            let [a, b, c] = lazy.get().coeffs(k);
+            [a, b, c - &value]
+        }),
+    )
+}
+
+struct Engine {
+    net: Arc<Network>,
+    mesh: Mesh,
+    states: Vec<Option<FaceState>>,
+    labels: LabelTable,
+    input_exact: Arc<ExactAffineForm>,
+}
+
+/// A group of sub-faces of one original face, each with its states for the
+/// current layer.
+type Group = Vec<(FaceId, Vec<u32>)>;
+
+pub(super) fn compute(
+    net: &Network,
+    slice: &Slice,
+    options: &Options,
+) -> Result<Partition, PartitionError> {
+    let start = Instant::now();
+    if slice.input_len() != net.input_len() {
+        return Err(PartitionError::Option(format!(
+            "the slice lives in an input space of {} numbers but the network takes {} (input shape {:?})",
+            slice.input_len(),
+            net.input_len(),
+            net.input_shape()
+        )));
+    }
+    let net = Arc::new(net.clone());
+    let mesh = slice.mesh(options.kernel)?;
+    let layer_units: Vec<usize> = net
+        .layer_nodes()
+        .iter()
+        .map(|&i| {
+            let node = &net.nodes()[i];
+            match node.op.class() {
+                OpClass::Max => node.windows.len(),
+                _ => net.len_of(node.output),
+            }
+        })
+        .collect();
+    let input = Arc::new(slice.input_form_f64());
+    let first = FaceState {
+        pattern: Vec::new(),
+        forms: vec![(TensorId(0), input)],
+    };
+    let mut states = vec![None; 2];
+    states[1] = Some(first);
+    let mut e = Engine {
+        net: Arc::clone(&net),
+        mesh,
+        states,
+        labels: LabelTable::new(&layer_units),
+        input_exact: Arc::new(slice.input_form_exact()),
+    };
+    let mut faces_after_layer = Vec::new();
+    let n_nodes = net.nodes().len();
+    for idx in 0..n_nodes {
+        let node = &net.nodes()[idx];
+        match node.op.class() {
+            OpClass::Linear => e.linear(idx)?,
+            OpClass::Activation(kind) => {
+                e.activation(idx, kind)?;
+                faces_after_layer.push(e.mesh.num_faces());
+            }
+            OpClass::Max => {
+                e.max(idx)?;
+                faces_after_layer.push(e.mesh.num_faces());
+            }
+        }
+        for s in e.states.iter_mut().flatten() {
+            s.forms.retain(|(t, _)| net.last_use(*t) > idx);
+        }
+        if let Some(p) = &options.progress {
+            p(idx + 1, n_nodes, e.mesh.num_faces());
+        }
+        if let Some(limit) = options.max_regions {
+            if e.mesh.num_faces() > limit {
+                return Err(PartitionError::TooManyRegions {
+                    found: e.mesh.num_faces(),
+                    limit,
+                    node: idx,
+                    name: node.name.clone(),
+                });
+            }
+        }
+    }
+    let classes = e.boundary(options.boundary)?;
+    if classes.is_some() {
+        faces_after_layer.push(e.mesh.num_faces());
+    }
+    let out_t = net.output();
+    let mut regions = Vec::with_capacity(e.states.len());
+    regions.push(Region {
+        pattern: Pattern::default(),
+        output: AffineForm::input(&[], &[], &[]).map_err(PartitionError::Net)?,
+        class: None,
+    });
+    for f in e.mesh.faces() {
+        let st = e.states[f.index()]
+            .as_ref()
+            .expect("every face has a state");
+        regions.push(Region {
+            pattern: Pattern {
+                layers: st.pattern.clone(),
+            },
+            output: (**st.form(out_t)).clone(),
+            class: classes.as_ref().map(|c| c[f.index()]),
+        });
+    }
+    let stats = Stats {
+        faces_after_layer,
+        predicates: e.mesh.stats(),
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    Ok(Partition {
+        mesh: e.mesh,
+        regions,
+        labels: e.labels,
+        net,
+        slice: slice.clone(),
+        input_exact: e.input_exact,
+        boundary: options.boundary,
+        stats,
+    })
+}
+
+impl Engine {
+    fn live_faces(&self) -> Vec<FaceId> {
+        self.mesh.faces().collect()
+    }
+
+    fn lazy(&self, f: FaceId, tensor: TensorId) -> Arc<LazyExact> {
+        let st = self.states[f.index()].as_ref().expect("state");
+        Arc::new(LazyExact {
+            net: Arc::clone(&self.net),
+            input: Arc::clone(&self.input_exact),
+            pattern: st.pattern.clone(),
+            tensor,
+            cell: OnceLock::new(),
+        })
+    }
+
+    /// Applies a linear node to every face's forms (in parallel; faces with
+    /// the same input forms share the result).
+    fn linear(&mut self, idx: usize) -> Result<(), PartitionError> {
+        let node = &self.net.nodes()[idx];
+        let mut jobs: HashMap<Vec<usize>, usize> = HashMap::new();
+        let mut inputs: Vec<Vec<Arc<AffineForm>>> = Vec::new();
+        let mut job_of = vec![usize::MAX; self.states.len()];
+        for (f, st) in self.states.iter().enumerate() {
+            let Some(st) = st else { continue };
+            let ins: Vec<Arc<AffineForm>> = node
+                .inputs
+                .iter()
+                .map(|t| Arc::clone(st.form(*t)))
+                .collect();
+            let key: Vec<usize> = ins.iter().map(|a| Arc::as_ptr(a) as usize).collect();
+            let n = jobs.len();
+            let j = *jobs.entry(key).or_insert_with(|| {
+                inputs.push(ins);
+                n
+            });
+            job_of[f] = j;
+        }
+        let net = &self.net;
+        let outs: Vec<Arc<AffineForm>> = inputs
+            .par_iter()
+            .map(|ins| {
+                let refs: Vec<&AffineForm> = ins.iter().map(|a| a.as_ref()).collect();
+                net.apply_linear_f64(idx, &refs).map(Arc::new)
+            })
+            .collect::<Result<_, _>>()?;
+        for (f, st) in self.states.iter_mut().enumerate() {
+            if let Some(st) = st {
+                st.forms.push((node.output, Arc::clone(&outs[job_of[f]])));
+            }
+        }
+        Ok(())
+    }
+
+    /// Cuts every face by the lines of an activation node's neurons.
+    fn activation(&mut self, idx: usize, kind: ActKind) -> Result<(), PartitionError> {
+        let node = self.net.nodes()[idx].clone();
+        let layer = node.layer.expect("activation layer");
+        let x = node.inputs[0];
+        let n = self.net.len_of(x);
+        let mut groups: Vec<(FaceState, Group)> = Vec::new();
+        for f in self.live_faces() {
+            let form = Arc::clone(self.states[f.index()].as_ref().expect("state").form(x));
+            let lazy = self.lazy(f, x);
+            let mut group: Group = vec![(f, vec![0; n])];
+            for k in 0..n {
+                let label = self.labels.neuron(layer, k);
+                let id = self.mesh.add_line(element_line(&form, k, &lazy));
+                let mut split = false;
+                for i in 0..group.len() {
+                    match self.mesh.cut_face(group[i].0, id, label)? {
+                        CutOutcome::Missed { side } => {
+                            let on = match kind {
+                                ActKind::Abs => side != Sign::Negative,
+                                _ => side == Sign::Positive,
+                            };
+                            group[i].1[k] = on as u32;
+                        }
+                        CutOutcome::Split { negative, .. } => {
+                            split = true;
+                            let mut st = group[i].1.clone();
+                            group[i].1[k] = 1;
+                            st[k] = 0;
+                            group.push((negative, st));
+                        }
+                    }
+                }
+                if !split {
+                    self.mesh.pop_unused_line(id);
+                }
+            }
+            let parent = self.states[f.index()].take().expect("state");
+            groups.push((parent, group));
+        }
+        self.finish_layer(idx, groups)
+    }
+
+    /// Gives every sub-face its parent's forms, its pattern and the node's
+    /// output form. `groups` pairs each parent's state with its sub-faces.
+    fn finish_layer(
+        &mut self,
+        idx: usize,
+        groups: Vec<(FaceState, Group)>,
+    ) -> Result<(), PartitionError> {
+        let node = &self.net.nodes()[idx];
+        let x = node.inputs[0];
+        let jobs: Vec<(FaceId, &FaceState, Vec<u32>)> = groups
+            .iter()
+            .flat_map(|(parent, group)| group.iter().map(move |(s, st)| (*s, parent, st.clone())))
+            .collect();
+        let net = &self.net;
+        let done: Vec<(FaceId, FaceState)> = jobs
+            .into_par_iter()
+            .map(|(s, parent, states)| {
+                let out = net.apply_activation_f64(idx, parent.form(x), &states)?;
+                let mut st = parent.clone();
+                st.pattern.push(states);
+                st.forms.push((node.output, Arc::new(out)));
+                Ok((s, st))
+            })
+            .collect::<Result<_, NetError>>()?;
+        self.states = vec![None; self.mesh.num_faces() + 1];
+        for (s, st) in done {
+            self.states[s.index()] = Some(st);
+        }
+        Ok(())
+    }
+
+    /// Splits faces into the argmax cells of each max unit.
+    fn max(&mut self, idx: usize) -> Result<(), PartitionError> {
+        let node = self.net.nodes()[idx].clone();
+        let layer = node.layer.expect("max layer");
+        let x = node.inputs[0];
+        let units = node.windows.len();
+        let mut groups: Vec<(FaceState, Group)> = Vec::new();
+        for f in self.live_faces() {
+            let form = Arc::clone(self.states[f.index()].as_ref().expect("state").form(x));
+            let lazy = self.lazy(f, x);
+            let mut group: Group = vec![(f, vec![0; units])];
+            for (j, window) in node.windows.iter().enumerate() {
+                let cands: Vec<usize> = window.iter().map(|&w| w as usize).collect();
+                let pair_label = |a: u32, b: u32| LabelKind::MaxPair {
+                    layer,
+                    unit: j,
+                    a,
+                    b,
+                };
+                self.argmax_cells(&mut group, j, &cands, &form, &lazy, pair_label, false)?;
+            }
+            let parent = self.states[f.index()].take().expect("state");
+            groups.push((parent, group));
+        }
+        let remap = self.mesh.compact();
+        for (_, group) in groups.iter_mut() {
+            for (s, _) in group.iter_mut() {
+                *s = remap.faces[s.index()].expect("live sub-face");
+            }
+        }
+        self.finish_layer(idx, groups)
+    }
+
+    /// Splits the faces of `group` into argmax (or argmin) cells of the
+    /// candidates `cands` (indices into `form`), writing the winner's
+    /// position into state `j`, then merges over-split cells.
+    #[allow(clippy::too_many_arguments)]
+    fn argmax_cells(
+        &mut self,
+        group: &mut Group,
+        j: usize,
+        cands: &[usize],
+        form: &AffineForm,
+        lazy: &Arc<LazyExact>,
+        label_of: impl Fn(u32, u32) -> LabelKind,
+        argmin: bool,
+    ) -> Result<(), PartitionError> {
+        for member in group.iter_mut() {
+            member.1[j] = 0;
+        }
+        let mut cut_any = false;
+        for i in 1..cands.len() {
+            // Lines "candidate i beats candidate b", per current winner b.
+            let mut lines: HashMap<u32, LineId> = HashMap::new();
+            let mut used: HashMap<u32, bool> = HashMap::new();
+            for m in 0..group.len() {
+                let b = group[m].1[j];
+                let id = match lines.get(&b) {
+                    Some(&id) => id,
+                    None => {
+                        let (p, q) = if argmin {
+                            (b as usize, i)
+                        } else {
+                            (i, b as usize)
+                        };
+                        let line = difference_line(form, cands[p], cands[q], lazy);
+                        let id = self.mesh.add_line(line);
+                        lines.insert(b, id);
+                        id
+                    }
+                };
+                let label = self.labels.intern(label_of(i as u32, b));
+                match self.mesh.cut_face(group[m].0, id, label)? {
+                    CutOutcome::Missed { side } => {
+                        if side == Sign::Positive {
+                            group[m].1[j] = i as u32;
+                        }
+                    }
+                    CutOutcome::Split { negative, .. } => {
+                        used.insert(b, true);
+                        cut_any = true;
+                        let st = group[m].1.clone();
+                        group[m].1[j] = i as u32;
+                        group.push((negative, st));
+                    }
+                }
+            }
+            // Lines that cut nothing are dropped (only the newest can be).
+            let mut ids: Vec<(u32, LineId)> = lines.into_iter().collect();
+            ids.sort_by_key(|(_, id)| std::cmp::Reverse(*id));
+            for (b, id) in ids {
+                if !used.contains_key(&b) {
+                    self.mesh.pop_unused_line(id);
+                }
+            }
+        }
+        if cut_any {
+            self.merge_group(group)?;
+        }
+        Ok(())
+    }
+
+    /// Merges adjacent members of a group whose states are equal.
+    fn merge_group(&mut self, group: &mut Group) -> Result<(), PartitionError> {
+        let index: HashMap<FaceId, usize> = group
+            .iter()
+            .enumerate()
+            .map(|(i, (f, _))| (*f, i))
+            .collect();
+        let mut candidates: Vec<HalfEdgeId> = Vec::new();
+        for (f, _) in group.iter() {
+            for h in self.mesh.face_half_edges(*f) {
+                let g = self.mesh.face(h.twin());
+                if h.0 < h.twin().0 && index.contains_key(&g) {
+                    candidates.push(h);
+                }
+            }
+        }
+        let merges = {
+            let g = &*group;
+            self.mesh
+                .merge_across(&candidates, |a, b| match (index.get(&a), index.get(&b)) {
+                    (Some(&i), Some(&j)) => g[i].1 == g[j].1,
+                    _ => false,
+                })?
+        };
+        if !merges.is_empty() {
+            let dead: std::collections::HashSet<FaceId> = merges.iter().map(|(d, _)| *d).collect();
+            group.retain(|(f, _)| !dead.contains(f));
+        }
+        Ok(())
+    }
+
+    /// Inserts the decision boundary; returns each face's class.
+    fn boundary(&mut self, b: Boundary) -> Result<Option<Vec<u32>>, PartitionError> {
+        let out_t = self.net.output();
+        let k_out = self.net.len_of(out_t);
+        let b = match b {
+            Boundary::None => return Ok(None),
+            Boundary::Auto if k_out == 1 => Boundary::Level {
+                output: 0,
+                value: 0.0,
+            },
+            Boundary::Auto => Boundary::Argmax,
+            other => other,
+        };
+        if let Boundary::Level { output, value } = b {
+            if output >= k_out || !value.is_finite() {
+                return Err(PartitionError::Option(format!(
+                    "level set of output {output} at {value}: the network has {k_out} output(s) and the level must be finite"
+                )));
+            }
+        }
+        let mut groups: Vec<(FaceId, Group)> = Vec::new();
+        for f in self.live_faces() {
+            let form = Arc::clone(self.states[f.index()].as_ref().expect("state").form(out_t));
+            let lazy = self.lazy(f, out_t);
+            let mut group: Group = vec![(f, vec![0])];
+            match b {
+                Boundary::Level { output, value } => {
+                    let label = self.labels.intern(LabelKind::Level {
+                        output: output as u32,
+                    });
+                    let id = self.mesh.add_line(level_line(&form, output, value, &lazy));
+                    match self.mesh.cut_face(f, id, label)? {
+                        CutOutcome::Missed { side } => {
+                            group[0].1[0] = (side == Sign::Positive) as u32;
+                            self.mesh.pop_unused_line(id);
+                        }
+                        CutOutcome::Split { negative, .. } => {
+                            group[0].1[0] = 1;
+                            group.push((negative, vec![0]));
+                        }
+                    }
+                }
+                _ => {
+                    let cands: Vec<usize> = (0..k_out).collect();
+                    let argmin = b == Boundary::Argmin;
+                    let label = |a: u32, b: u32| LabelKind::OutputPair { a, b };
+                    self.argmax_cells(&mut group, 0, &cands, &form, &lazy, label, argmin)?;
+                }
+            }
+            groups.push((f, group));
+        }
+        let remap = self.mesh.compact();
+        let mut states = vec![None; self.mesh.num_faces() + 1];
+        let mut classes = vec![0u32; self.mesh.num_faces() + 1];
+        for (f, group) in groups {
+            let parent = self.states[f.index()].take().expect("state");
+            for (s, c) in group {
+                let ns = remap.faces[s.index()].expect("live");
+                states[ns.index()] = Some(parent.clone());
+                classes[ns.index()] = c[0];
+            }
+        }
+        self.states = states;
+        Ok(Some(classes))
+    }
+}

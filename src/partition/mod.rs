@@ -1,0 +1,261 @@
+//! The SplineCam partition: the exact linear regions of a network on a slice.
+//!
+//! This module owns the layer-wise algorithm (DESIGN §2): it walks the
+//! network op by op, keeps per face the affine forms of the live tensors,
+//! cuts faces by each neuron's line ([`crate::mesh::Mesh::cut_face`]),
+//! splits faces into argmax cells for max-pool, maxout and multi-class
+//! decision boundaries (cutting by difference lines, then merging cells that
+//! were over-split), and records per region its activation pattern, output
+//! map and class. It decides no sign itself (the mesh asks
+//! [`crate::exact::predicates`]) and does no I/O.
+//!
+//! ```
+//! use splinecam::{domain::Slice, net::json, partition::{Boundary, Options, Partition}};
+//! let net = json::from_str(r#"{"format":"splinecam-model","version":1,"input_shape":[2],
+//!   "ops":[{"op":"dense","weight":[[1,0],[0,1],[1,1]],"bias":[0,0,-0.5]},{"op":"relu"},
+//!          {"op":"dense","weight":[[1,-1,1]],"bias":[-0.25]}]}"#).unwrap();
+//! let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
+//! let regions_only = Options { boundary: Boundary::None, ..Options::default() };
+//! let p = Partition::compute(&net, &slice, &regions_only).unwrap();
+//! // Three lines (u = 0, v = 0, u + v = 1/2) in general position: 7 regions.
+//! assert_eq!(p.num_regions(), 7);
+//! p.validate().unwrap();
+//! // With the decision boundary (the output's zero set) cut in as well:
+//! let p = Partition::compute(&net, &slice, &Options::default()).unwrap();
+//! assert!(p.num_regions() > 7);
+//! p.validate().unwrap();
+//! ```
+
+mod check;
+mod engine;
+mod labels;
+
+use std::sync::Arc;
+
+use rug::Rational;
+
+use crate::domain::Slice;
+use crate::exact::{Kernel, PredicateStats};
+use crate::mesh::{FaceId, HalfEdgeId, Mesh, MeshError};
+use crate::net::{AffineForm, ExactAffineForm, NetError, Network, Pattern};
+
+pub use check::PartitionViolation;
+pub use labels::LabelKind;
+
+/// Which decision boundary (or level set) to insert after the last layer.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Boundary {
+    /// No boundary: only activation regions.
+    None,
+    /// One output: its zero set (class 1 where positive); several outputs:
+    /// the argmax boundary.
+    #[default]
+    Auto,
+    /// The boundary between argmax cells of the outputs.
+    Argmax,
+    /// The boundary between argmin cells (ACAS Xu picks the minimum score).
+    Argmin,
+    /// The level set `output[k] = value` (class 1 where above).
+    Level {
+        /// Which output.
+        output: usize,
+        /// The level.
+        value: f64,
+    },
+}
+
+/// A progress callback: `(nodes done, node count, faces so far)`.
+pub type ProgressFn = Arc<dyn Fn(usize, usize, usize) + Send + Sync>;
+
+/// Options of [`Partition::compute`].
+#[derive(Clone)]
+pub struct Options {
+    /// The kernel that decides signs (`Filtered` in production, `Rational`
+    /// as the reference).
+    pub kernel: Kernel,
+    /// The decision boundary to insert.
+    pub boundary: Boundary,
+    /// Stop with [`PartitionError::TooManyRegions`] beyond this many faces.
+    pub max_regions: Option<usize>,
+    /// Called after each network node with `(node index, node count, faces)`.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("kernel", &self.kernel)
+            .field("boundary", &self.boundary)
+            .field("max_regions", &self.max_regions)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            kernel: Kernel::Filtered,
+            boundary: Boundary::Auto,
+            max_regions: None,
+            progress: None,
+        }
+    }
+}
+
+/// Errors of [`Partition::compute`].
+#[derive(Debug, thiserror::Error)]
+pub enum PartitionError {
+    /// The network and the slice do not fit together, or the network failed.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// The mesh broke an invariant (a bug: please report it).
+    #[error(transparent)]
+    Mesh(#[from] MeshError),
+    /// The slice was refused.
+    #[error(transparent)]
+    Slice(#[from] crate::domain::SliceError),
+    /// More regions than `Options::max_regions`.
+    #[error("stopped after {found} regions at node {node} ('{name}'): more than the limit of {limit}; raise --max-regions or use a smaller slice")]
+    TooManyRegions {
+        /// Regions found so far.
+        found: usize,
+        /// The limit.
+        limit: usize,
+        /// Node index.
+        node: usize,
+        /// Node name.
+        name: String,
+    },
+    /// A bad option.
+    #[error("{0}")]
+    Option(String),
+}
+
+/// What is known of one region (one inner face of the mesh).
+#[derive(Clone, Debug)]
+pub struct Region {
+    /// Activation pattern (per activation/max layer, per unit).
+    pub pattern: Pattern,
+    /// The network's outputs on the region, as `f64` affine forms of `(u, v)`
+    /// with rigorous error bounds; [`Partition::output_exact`] gives the
+    /// exact map.
+    pub output: AffineForm,
+    /// The class (argmax/argmin index, or 0/1 for a zero or level set);
+    /// `None` without a boundary.
+    pub class: Option<u32>,
+}
+
+/// Counters of one computation.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    /// Faces after each activation/max layer (and after the boundary, last).
+    pub faces_after_layer: Vec<usize>,
+    /// How the kernel decided signs.
+    pub predicates: PredicateStats,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// The exact partition of a slice by a network.
+pub struct Partition {
+    pub(crate) mesh: Mesh,
+    /// Indexed by face index; entry 0 (the outer face) is a placeholder.
+    pub(crate) regions: Vec<Region>,
+    pub(crate) labels: labels::LabelTable,
+    pub(crate) net: Arc<Network>,
+    pub(crate) slice: Slice,
+    pub(crate) input_exact: Arc<ExactAffineForm>,
+    pub(crate) boundary: Boundary,
+    pub(crate) stats: Stats,
+}
+
+impl Partition {
+    /// Computes the partition of `slice` by `net`.
+    pub fn compute(
+        net: &Network,
+        slice: &Slice,
+        options: &Options,
+    ) -> Result<Partition, PartitionError> {
+        engine::compute(net, slice, options)
+    }
+
+    /// The mesh (faces are regions; the outer face is not one).
+    pub fn mesh(&self) -> &Mesh {
+        &self.mesh
+    }
+
+    /// The slice.
+    pub fn slice(&self) -> &Slice {
+        &self.slice
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// The boundary option used.
+    pub fn boundary(&self) -> Boundary {
+        self.boundary
+    }
+
+    /// Number of regions (faces).
+    pub fn num_regions(&self) -> usize {
+        self.mesh.num_faces()
+    }
+
+    /// The regions' faces.
+    pub fn regions(&self) -> impl ExactSizeIterator<Item = FaceId> {
+        self.mesh.faces()
+    }
+
+    /// What is known of a region.
+    pub fn region(&self, f: FaceId) -> &Region {
+        &self.regions[f.index()]
+    }
+
+    /// What a label (recorded on vertices and edges) stands for.
+    pub fn label_kind(&self, l: crate::mesh::Label) -> LabelKind {
+        self.labels.kind(l)
+    }
+
+    /// Counters of the computation.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The exact output affine map of a region: per output, `[a_u, a_v, a_1]`.
+    pub fn output_exact(&self, f: FaceId) -> Result<Vec<[Rational; 3]>, PartitionError> {
+        let pattern = &self.regions[f.index()].pattern;
+        let out = self
+            .net
+            .propagate_exact((*self.input_exact).clone(), pattern, |_, _| {})?;
+        Ok((0..out.len()).map(|k| out.coeffs(k)).collect())
+    }
+
+    /// Whether the edge of `h` lies on the decision boundary: it separates
+    /// two regions of different classes.
+    pub fn is_boundary_edge(&self, h: HalfEdgeId) -> bool {
+        let (f, g) = (self.mesh.face(h), self.mesh.face(h.twin()));
+        if f == FaceId::OUTER || g == FaceId::OUTER {
+            return false;
+        }
+        let (a, b) = (self.regions[f.index()].class, self.regions[g.index()].class);
+        a.is_some() && b.is_some() && a != b
+    }
+
+    /// An exact point in the interior of a region (the mean of its vertices).
+    pub fn interior_point(&self, f: FaceId) -> (Rational, Rational) {
+        let mut x = Rational::new();
+        let mut y = Rational::new();
+        let mut n = 0u32;
+        for v in self.mesh.face_vertices(f) {
+            let (px, py) = self.mesh.vertex_exact(v).expect("valid vertex");
+            x += px;
+            y += py;
+            n += 1;
+        }
+        (x / n, y / n)
+    }
+}

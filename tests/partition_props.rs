@@ -1,0 +1,189 @@
+//! Property tests of the partition on random small networks (depth 1-4,
+//! widths 1-12, ReLU / leaky-ReLU / abs / maxout / PReLU, quantized and
+//! float weights, planted duplicated, negated, zero and dead neurons) and
+//! random boxes.
+
+mod common;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+use rug::Rational;
+use splinecam::exact::{Kernel, Line};
+use splinecam::mesh::FaceId;
+use splinecam::partition::{Boundary, Options, Partition};
+use splinecam::strategies::{network_case, network_json, LayerSpec, NetworkCase, WeightKind};
+
+fn config(cases: u32) -> Config {
+    Config {
+        cases,
+        rng_seed: RngSeed::Fixed(0x0005_911e),
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+fn opts(kernel: Kernel, boundary: Boundary) -> Options {
+    Options {
+        kernel,
+        boundary,
+        ..Options::default()
+    }
+}
+
+/// Same mesh, vertex for vertex, and same region data.
+fn assert_identical(a: &Partition, b: &Partition) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        a.mesh().vertices_exact().unwrap(),
+        b.mesh().vertices_exact().unwrap()
+    );
+    prop_assert_eq!(a.num_regions(), b.num_regions());
+    for f in a.regions() {
+        prop_assert!(a.mesh().face_vertices(f).eq(b.mesh().face_vertices(f)));
+        prop_assert_eq!(&a.region(f).pattern, &b.region(f).pattern);
+        prop_assert_eq!(a.region(f).class, b.region(f).class);
+    }
+    Ok(())
+}
+
+/// The region whose closure contains the exact point `p`, and whether `p`
+/// is strictly inside it.
+fn locate(p: &Partition, x: &(Rational, Rational)) -> Option<(FaceId, bool)> {
+    let mut on_edge = None;
+    for f in p.regions() {
+        let pts: Vec<(Rational, Rational)> = p
+            .mesh()
+            .face_vertices(f)
+            .map(|v| p.mesh().vertex_exact(v).unwrap())
+            .collect();
+        let n = pts.len();
+        let mut strict = true;
+        let mut inside = true;
+        for i in 0..n {
+            let l = Line::through(&pts[i], &pts[(i + 1) % n]).unwrap();
+            let s = l.exact().eval(&x.0, &x.1);
+            if s < 0 {
+                inside = false;
+                break;
+            }
+            if s == 0 {
+                strict = false;
+            }
+        }
+        if inside && strict {
+            return Some((f, true));
+        }
+        if inside {
+            on_edge = Some((f, false));
+        }
+    }
+    on_edge
+}
+
+proptest! {
+    #![proptest_config(config(250))]
+
+    /// (a) Every partition validates exactly, and the filtered kernel gives
+    /// the identical partition as the rational one.
+    #[test]
+    fn random_networks_validate_and_match_the_reference(case in network_case(4, 12)) {
+        let net = case.network();
+        let slice = case.slice();
+        let fast = Partition::compute(&net, &slice, &opts(Kernel::Filtered, Boundary::Auto)).unwrap();
+        if let Err(e) = fast.validate() {
+            return Err(TestCaseError::fail(format!("{e}")));
+        }
+        let exact = Partition::compute(&net, &slice, &opts(Kernel::Rational, Boundary::Auto)).unwrap();
+        assert_identical(&fast, &exact)?;
+    }
+
+    /// (c) Point location: at grid points, the region containing the point
+    /// has the pattern of an exact forward pass there.
+    #[test]
+    fn point_location_agrees_with_forward_passes(case in network_case(3, 8)) {
+        let net = case.network();
+        let slice = case.slice();
+        let p = Partition::compute(&net, &slice, &opts(Kernel::Filtered, Boundary::None)).unwrap();
+        let [u0, u1, v0, v1] = case.bounds.map(|x| Rational::from_f64(x).unwrap());
+        let steps = 7;
+        for i in 0..=steps {
+            for j in 0..=steps {
+                let u = &u0 + Rational::from(&u1 - &u0) * Rational::from((i, steps));
+                let v = &v0 + Rational::from(&v1 - &v0) * Rational::from((j, steps));
+                let pt = (u.clone(), v.clone());
+                let (f, strict) = locate(&p, &pt).expect("every point of the box lies in some region");
+                let (y, pattern) = net.forward_exact(&slice.point_exact(&u, &v)).unwrap();
+                if strict {
+                    prop_assert_eq!(&pattern, &p.region(f).pattern);
+                }
+                // Inside or on the boundary of f, f's exact output map gives
+                // the network's output (continuity).
+                let map = p.output_exact(f).unwrap();
+                for (k, [a, b, c]) in map.iter().enumerate() {
+                    let val = Rational::from(a * &u) + Rational::from(b * &v) + c;
+                    prop_assert_eq!(&val, &y[k]);
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(300))]
+
+    /// (b) One hidden ReLU layer: the regions are the faces of the
+    /// arrangement of the neurons' lines, counted by an independent formula.
+    #[test]
+    fn one_hidden_layer_matches_the_arrangement_formula(
+        width in 1usize..=16,
+        kind in prop_oneof![Just(WeightKind::Quantized), Just(WeightKind::Float), Just(WeightKind::Mixed)],
+        degenerate in prop::array::uniform4(prop::bool::weighted(0.3)),
+        seed in any::<u64>(),
+    ) {
+        let spec = LayerSpec { width, act: 0, kind, degenerate };
+        let case = NetworkCase { model_json: network_json(&[spec], 1, seed), bounds: [-1.0, 1.0, -1.0, 1.0] };
+        let net = case.network();
+        let p = Partition::compute(&net, &case.slice(), &opts(Kernel::Filtered, Boundary::None)).unwrap();
+        // The neurons' lines straight from the first layer's weights.
+        let json: serde_json::Value = serde_json::from_str(&case.model_json).unwrap();
+        let dense = &json["ops"][0];
+        let lines: Vec<Line> = (0..width)
+            .map(|k| {
+                let w = &dense["weight"][k];
+                Line::from_f64(w[0].as_f64().unwrap(), w[1].as_f64().unwrap(), dense["bias"][k].as_f64().unwrap()).unwrap()
+            })
+            .collect();
+        let (faces, vertices) = common::arrangement_counts(&[[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]], &lines);
+        prop_assert_eq!(p.num_regions(), faces);
+        prop_assert_eq!(p.mesh().num_vertices(), vertices);
+    }
+}
+
+/// The quantized layer on which float tools miscount: 32 neurons, weights in
+/// {-3..3}/4.
+#[test]
+fn quantized_layer_counts_exactly() {
+    let spec = LayerSpec {
+        width: 32,
+        act: 0,
+        kind: WeightKind::Quantized,
+        degenerate: [false; 4],
+    };
+    let case = NetworkCase {
+        model_json: network_json(&[spec], 1, 7),
+        bounds: [-1.0, 1.0, -1.0, 1.0],
+    };
+    let p = Partition::compute(
+        &case.network(),
+        &case.slice(),
+        &opts(Kernel::Filtered, Boundary::None),
+    )
+    .unwrap();
+    p.validate().unwrap();
+    let q = Partition::compute(
+        &case.network(),
+        &case.slice(),
+        &opts(Kernel::Rational, Boundary::None),
+    )
+    .unwrap();
+    assert_eq!(p.num_regions(), q.num_regions());
+}

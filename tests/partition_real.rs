@@ -1,0 +1,128 @@
+//! The partition on real models from `../shared/models` (VNN-COMP 2021).
+//!
+//! Each slice is validated exactly (`Partition::validate`: mesh invariants,
+//! exact areas, each region's pattern, class and output map against an exact
+//! forward pass) and its counts are pinned. The counts were cross-checked by
+//! computing each slice with the pure-rational kernel (identical result) and
+//! by point location (see `tests/partition_props.rs`).
+
+use std::time::Instant;
+
+use splinecam::domain::Slice;
+use splinecam::exact::Kernel;
+use splinecam::io::vnnlib::read_input_box;
+use splinecam::net::{onnx, Network};
+use splinecam::partition::{Boundary, Options, Partition};
+
+fn models() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/models").to_string()
+}
+
+fn load(rel: &str) -> Network {
+    onnx::from_path(format!("{}/{rel}", models())).unwrap()
+}
+
+fn run(name: &str, net: &Network, slice: &Slice, boundary: Boundary) -> Partition {
+    let t = Instant::now();
+    let opts = Options {
+        boundary,
+        ..Options::default()
+    };
+    let p = Partition::compute(net, slice, &opts).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    let boundary_edges = p.mesh().edges().filter(|&h| p.is_boundary_edge(h)).count();
+    let t = Instant::now();
+    p.validate().unwrap();
+    eprintln!(
+        "{name}: {} regions, {} boundary edges, {} vertices, per layer {:?}, {:.3} s (validate {:.3} s), fallback {:?}",
+        p.num_regions(),
+        boundary_edges,
+        p.mesh().num_vertices(),
+        p.stats().faces_after_layer,
+        secs,
+        t.elapsed().as_secs_f64(),
+        p.stats().predicates
+    );
+    p
+}
+
+#[test]
+fn acasxu_property_faces() {
+    let net = load("acasxu/ACASXU_run2a_1_1_batch_2000.onnx");
+    for (prop, dims) in [("prop_1", (0, 1)), ("prop_2", (1, 2)), ("prop_3", (0, 2))] {
+        let path = format!("{}/acasxu/{prop}.vnnlib", models());
+        let slice = Slice::vnnlib_face(net.input_shape(), &path, dims).unwrap();
+        let _ = read_input_box(&path).unwrap();
+        run(
+            &format!("acasxu 1_1 {prop} dims {dims:?}"),
+            &net,
+            &slice,
+            Boundary::Argmin,
+        );
+    }
+}
+
+#[test]
+fn acasxu_rational_kernel_gives_the_same_partition() {
+    let net = load("acasxu/ACASXU_run2a_2_1_batch_2000.onnx");
+    let path = format!("{}/acasxu/prop_3.vnnlib", models());
+    let slice = Slice::vnnlib_face(net.input_shape(), &path, (0, 1)).unwrap();
+    let fast = Partition::compute(
+        &net,
+        &slice,
+        &Options {
+            boundary: Boundary::Argmin,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let exact = Partition::compute(
+        &net,
+        &slice,
+        &Options {
+            boundary: Boundary::Argmin,
+            kernel: Kernel::Rational,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        fast.mesh().vertices_exact().unwrap(),
+        exact.mesh().vertices_exact().unwrap()
+    );
+    assert_eq!(fast.num_regions(), exact.num_regions());
+    for f in fast.regions() {
+        assert!(fast
+            .mesh()
+            .face_vertices(f)
+            .eq(exact.mesh().face_vertices(f)));
+        assert_eq!(fast.region(f).pattern, exact.region(f).pattern);
+        assert_eq!(fast.region(f).class, exact.region(f).class);
+    }
+}
+
+fn centres(dir: &str, props: &[&str]) -> Vec<Vec<f64>> {
+    props
+        .iter()
+        .map(|p| {
+            read_input_box(format!("{}/{dir}/{p}", models()))
+                .unwrap()
+                .centre()
+        })
+        .collect()
+}
+
+#[test]
+fn mnist_mlp_plane_through_three_images() {
+    let net = load("mnistfc/mnist-net_256x2.onnx");
+    let c = centres(
+        "mnistfc",
+        &[
+            "prop_0_0.03.vnnlib",
+            "prop_1_0.03.vnnlib",
+            "prop_2_0.03.vnnlib",
+        ],
+    );
+    let slice = Slice::through_points(net.input_shape(), &c[0], &c[1], &c[2], 0.0).unwrap();
+    run("mnist 256x2", &net, &slice, Boundary::Argmax);
+}
