@@ -926,19 +926,10 @@ impl Slice {
     /// assert!(f.err_u.iter().chain(&f.err_v).chain(&f.err_c).all(|&e| e == 0.0));
     /// ```
     pub fn input_form_f64(&self) -> AffineForm {
-        let mut f = AffineForm::input_rational(&self.origin, &self.e1, &self.e2)
-            .expect("origin, e1 and e2 have the input length by construction");
-        let zero_exact = |approx: &[f64], exact: &[Rational], err: &mut [f64]| {
-            for ((x, r), e) in approx.iter().zip(exact).zip(err.iter_mut()) {
-                if rational_from_f64(*x).is_some_and(|q| &q == r) {
-                    *e = 0.0;
-                }
-            }
-        };
-        zero_exact(&f.u, &self.e1, &mut f.err_u);
-        zero_exact(&f.v, &self.e2, &mut f.err_v);
-        zero_exact(&f.c, &self.origin, &mut f.err_c);
-        f
+        // Exactly representable entries get a zero error bound
+        // (`approx_with_error`), so slices of exact floats give exact forms.
+        AffineForm::input_rational(&self.origin, &self.e1, &self.e2)
+            .expect("origin, e1 and e2 have the input length by construction")
     }
 
     /// The exact input affine form of the slice.

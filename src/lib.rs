@@ -11,15 +11,21 @@
 //! - [`mesh`]: the half-edge mesh (planar subdivision) and exact face cutting;
 //! - [`net`]: the network IR, loaders, forward passes and affine-form
 //!   propagation;
-//! - [`io`]: input formats that are not models (VNN-LIB boxes).
+//! - [`io`]: input formats that are not models (VNN-LIB boxes);
+//! - [`graph`]: the region adjacency graph and its queries (neighbours,
+//!   class components, boundary regions and pieces);
+//! - [`metrics`]: counts, linear pieces, areas, shapes, densities and the
+//!   decision boundary's length and pieces.
 #![forbid(unsafe_code)]
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
 pub mod domain;
 pub mod exact;
+pub mod graph;
 pub mod io;
 pub mod mesh;
+pub mod metrics;
 pub mod net;
 pub mod partition;
 #[cfg(feature = "proptest")]

@@ -2,14 +2,15 @@
 //!
 //! Each slice is validated exactly (`Partition::validate`: mesh invariants,
 //! exact areas, each region's pattern, class and output map against an exact
-//! forward pass) and its counts are pinned. The counts were cross-checked by
-//! computing each slice with the pure-rational kernel (identical result) and
-//! by point location (see `tests/partition_props.rs`).
+//! forward pass at an interior point, all patterns distinct) and its counts
+//! (regions, decision-boundary pieces) are pinned. One ACAS Xu slice is also
+//! recomputed with the pure-rational kernel and must come out identical.
 
 use std::time::Instant;
 
 use splinecam::domain::Slice;
 use splinecam::exact::Kernel;
+use splinecam::graph::RegionGraph;
 use splinecam::io::vnnlib::read_input_box;
 use splinecam::net::{onnx, Network};
 use splinecam::partition::{Boundary, Options, Partition};
@@ -22,7 +23,14 @@ fn load(rel: &str) -> Network {
     onnx::from_path(format!("{}/{rel}", models())).unwrap()
 }
 
-fn run(name: &str, net: &Network, slice: &Slice, boundary: Boundary) -> Partition {
+/// Computes, validates, prints and checks `(regions, boundary pieces)`.
+fn run(
+    name: &str,
+    net: &Network,
+    slice: &Slice,
+    boundary: Boundary,
+    expect: (usize, usize),
+) -> Partition {
     let t = Instant::now();
     let opts = Options {
         boundary,
@@ -30,18 +38,23 @@ fn run(name: &str, net: &Network, slice: &Slice, boundary: Boundary) -> Partitio
     };
     let p = Partition::compute(net, slice, &opts).unwrap();
     let secs = t.elapsed().as_secs_f64();
-    let boundary_edges = p.mesh().edges().filter(|&h| p.is_boundary_edge(h)).count();
+    let pieces = RegionGraph::new(&p).boundary_pieces();
     let t = Instant::now();
     p.validate().unwrap();
     eprintln!(
-        "{name}: {} regions, {} boundary edges, {} vertices, per layer {:?}, {:.3} s (validate {:.3} s), fallback {:?}",
+        "{name}: {} regions, {} boundary pieces, {} vertices, per layer {:?}, {:.3} s (validate {:.3} s), fallback {:?}",
         p.num_regions(),
-        boundary_edges,
+        pieces,
         p.mesh().num_vertices(),
         p.stats().faces_after_layer,
         secs,
         t.elapsed().as_secs_f64(),
         p.stats().predicates
+    );
+    assert_eq!(
+        (p.num_regions(), pieces),
+        expect,
+        "{name}: (regions, boundary pieces)"
     );
     p
 }
@@ -49,15 +62,19 @@ fn run(name: &str, net: &Network, slice: &Slice, boundary: Boundary) -> Partitio
 #[test]
 fn acasxu_property_faces() {
     let net = load("acasxu/ACASXU_run2a_1_1_batch_2000.onnx");
-    for (prop, dims) in [("prop_1", (0, 1)), ("prop_2", (1, 2)), ("prop_3", (0, 2))] {
+    for (prop, dims, expect) in [
+        ("prop_1", (0, 1), (199, 0)),
+        ("prop_2", (1, 2), (4663, 0)),
+        ("prop_3", (0, 2), (64, 1)),
+    ] {
         let path = format!("{}/acasxu/{prop}.vnnlib", models());
         let slice = Slice::vnnlib_face(net.input_shape(), &path, dims).unwrap();
-        let _ = read_input_box(&path).unwrap();
         run(
             &format!("acasxu 1_1 {prop} dims {dims:?}"),
             &net,
             &slice,
             Boundary::Argmin,
+            expect,
         );
     }
 }
@@ -124,5 +141,46 @@ fn mnist_mlp_plane_through_three_images() {
         ],
     );
     let slice = Slice::through_points(net.input_shape(), &c[0], &c[1], &c[2], 0.0).unwrap();
-    run("mnist 256x2", &net, &slice, Boundary::Argmax);
+    run("mnist 256x2", &net, &slice, Boundary::Argmax, (744, 2));
+}
+
+/// The plane through three images is far too fine for the conv nets (their
+/// first layers have 10^4 neurons whose lines cross the whole triangle), so
+/// they are checked on small random squares around the first image.
+#[test]
+fn mnist_convnets_around_an_image() {
+    let c = centres("verivital", &["prop_0_0.02.vnnlib"]);
+    for (model, pad, expect) in [
+        ("verivital/Convnet_maxpool.onnx", 0.01, (1440, 0)),
+        ("verivital/Convnet_avgpool.onnx", 0.04, (79, 0)),
+    ] {
+        let net = load(model);
+        let slice = Slice::square_around(net.input_shape(), &c[0], pad, 1).unwrap();
+        run(
+            &format!("{model} square pad {pad}"),
+            &net,
+            &slice,
+            Boundary::Argmax,
+            expect,
+        );
+    }
+}
+
+#[test]
+fn cifar_resnet_around_an_image() {
+    let net = load("cifar10_resnet/resnet_2b.onnx");
+    let c = centres(
+        "cifar10_resnet",
+        &["prop_0_eps_0.008.vnnlib", "prop_1_eps_0.008.vnnlib"],
+    );
+    for (i, pad, expect) in [(0, 0.04, (7, 0)), (1, 0.1, (16, 0))] {
+        let slice = Slice::square_around(net.input_shape(), &c[i], pad, 1).unwrap();
+        run(
+            &format!("cifar resnet_2b image {i} pad {pad}"),
+            &net,
+            &slice,
+            Boundary::Argmax,
+            expect,
+        );
+    }
 }

@@ -6,7 +6,7 @@
 //! itself. It must not know about meshes or networks.
 //!
 //! - [`number`]: exact conversion of floats into rationals and integers.
-//! - [`line`]: a line `a·u + b·v + c = 0` with exact coefficients and an f64
+//! - [`mod@line`]: a line `a·u + b·v + c = 0` with exact coefficients and an f64
 //!   approximation carrying a rigorous error bound.
 //! - [`predicates`]: the filtered and the rational kernels, which return
 //!   [`Sign`], never a float.

@@ -1,7 +1,7 @@
 //! Cutting a convex face by a line, exactly.
 
 use crate::exact::predicates::{crossing_approx, det2_sign, side_of_crossing};
-use crate::exact::Sign;
+use crate::exact::{Line, Sign};
 
 use super::handles::{FaceId, HalfEdgeId, Label, LineId, VertexId};
 use super::store::{Mesh, Vertex};
@@ -35,23 +35,47 @@ impl Mesh {
     /// The exact sign of line `line` at vertex `v`, reading the vertex's
     /// zero-set record for `label` first (see DESIGN §3: a neighbour's
     /// different affine line for the same neuron passes through the same
-    /// vertex, by continuity).
+    /// vertex, by continuity). A zero found by arithmetic is recorded.
     pub fn side_of_vertex(&mut self, v: VertexId, line: LineId, label: Label) -> Sign {
-        let vert = &self.verts[v.index()];
-        if vert.on.binary_search(&label).is_ok() {
+        if self.verts[v.index()].on.binary_search(&label).is_ok() {
             return Sign::Zero;
         }
-        let [l1, l2] = vert.lines;
-        let d2 = vert.d2;
         let mut st = self.stats;
-        let s = side_of_crossing(
+        let s = self.side_raw(v, &self.lines[line.index()], &mut st);
+        self.finish_side(v, label, s, st)
+    }
+
+    /// [`Mesh::side_of_vertex`] for a line that is not stored in the mesh
+    /// (to test whether a line meets a region before storing it).
+    pub fn side_of_vertex_unstored(&mut self, v: VertexId, line: &Line, label: Label) -> Sign {
+        if self.verts[v.index()].on.binary_search(&label).is_ok() {
+            return Sign::Zero;
+        }
+        let mut st = self.stats;
+        let s = self.side_raw(v, line, &mut st);
+        self.finish_side(v, label, s, st)
+    }
+
+    fn side_raw(&self, v: VertexId, line: &Line, st: &mut crate::exact::PredicateStats) -> Sign {
+        let vert = &self.verts[v.index()];
+        let [l1, l2] = vert.lines;
+        side_of_crossing(
             self.kernel,
             &self.lines[l1.index()],
             &self.lines[l2.index()],
-            d2,
-            &self.lines[line.index()],
-            &mut st,
-        );
+            vert.d2,
+            line,
+            st,
+        )
+    }
+
+    fn finish_side(
+        &mut self,
+        v: VertexId,
+        label: Label,
+        s: Sign,
+        st: crate::exact::PredicateStats,
+    ) -> Sign {
         self.stats = st;
         if s == Sign::Zero {
             self.mark_vertex(v, label);

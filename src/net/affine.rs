@@ -34,6 +34,8 @@
 
 use rug::Rational;
 
+use crate::exact::number::approx_with_error;
+
 use super::error::NetError;
 use super::forward::{
     activation_exact, activation_f64, linear_exact, linear_f64, ExactTensor, F64Mode, Pattern,
@@ -79,18 +81,6 @@ pub struct ExactAffineForm {
     pub c: ExactTensor,
 }
 
-/// Rounds a rational to f64 and returns it with a bound on the rounding error.
-fn round_with_err(r: &Rational) -> (f64, f64) {
-    let x = r.to_f64();
-    if !x.is_finite() {
-        return (x, f64::INFINITY);
-    }
-    let d = (r - Rational::from_f64(x).unwrap_or_default())
-        .abs()
-        .to_f64();
-    (x, d * (1.0 + 4.0 * U) + f64::from_bits(1))
-}
-
 impl AffineForm {
     /// The input form of the slice `x(u, v) = o + u·e1 + v·e2` (exact, zero error).
     pub fn input(o: &[f64], e1: &[f64], e2: &[f64]) -> Result<Self, NetError> {
@@ -126,7 +116,7 @@ impl AffineForm {
             ));
         }
         let split =
-            |v: &[Rational]| -> (Vec<f64>, Vec<f64>) { v.iter().map(round_with_err).unzip() };
+            |v: &[Rational]| -> (Vec<f64>, Vec<f64>) { v.iter().map(approx_with_error).unzip() };
         let (u, err_u) = split(e1);
         let (v, err_v) = split(e2);
         let (c, err_c) = split(o);

@@ -24,7 +24,7 @@ use rug::Rational;
 
 use crate::domain::Slice;
 use crate::exact::{Line, Sign};
-use crate::mesh::{CutOutcome, FaceId, HalfEdgeId, LineId, Mesh};
+use crate::mesh::{CutOutcome, FaceId, HalfEdgeId, LineId, Mesh, VertexId};
 use crate::net::{
     ActKind, AffineForm, ExactAffineForm, NetError, Network, OpClass, Pattern, TensorId,
 };
@@ -34,23 +34,52 @@ use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
 
 const U: f64 = f64::EPSILON / 2.0;
 
+/// How a face holds the affine form of one live tensor.
+#[derive(Clone)]
+enum Slot {
+    /// The form itself (shared by faces with the same form).
+    Ready(Arc<AffineForm>),
+    /// The output of activation/max node `node`, kept as its input form
+    /// (shared by all sub-faces of one parent) and applied on demand with
+    /// the face's states: sub-faces do not each store a copy of a wide
+    /// layer's output.
+    Activated { node: usize, pre: Arc<AffineForm> },
+}
+
 /// What a face carries between nodes.
 #[derive(Clone)]
 struct FaceState {
     /// States of the activation/max layers passed so far.
     pattern: Vec<Vec<u32>>,
     /// Affine forms of the live tensors.
-    forms: Vec<(TensorId, Arc<AffineForm>)>,
+    forms: Vec<(TensorId, Slot)>,
 }
 
 impl FaceState {
-    fn form(&self, t: TensorId) -> &Arc<AffineForm> {
+    fn slot(&self, t: TensorId) -> &Slot {
         &self
             .forms
             .iter()
             .find(|(id, _)| *id == t)
             .expect("live tensor")
             .1
+    }
+
+    /// The form of tensor `t` on this face.
+    fn form(&self, net: &Network, t: TensorId) -> Result<Arc<AffineForm>, NetError> {
+        match self.slot(t) {
+            Slot::Ready(a) => Ok(Arc::clone(a)),
+            Slot::Activated { node, pre } => {
+                let layer = net.nodes()[*node]
+                    .layer
+                    .expect("activation nodes have a layer");
+                Ok(Arc::new(net.apply_activation_f64(
+                    *node,
+                    pre,
+                    &self.pattern[layer],
+                )?))
+            }
+        }
     }
 }
 
@@ -107,9 +136,27 @@ fn exact_form_of(
     )))
 }
 
-/// `inflate` for a difference of two bounded values.
-fn diff_err(d: f64, ea: f64, eb: f64) -> f64 {
-    (ea + eb + U * d.abs()) * (1.0 + 4.0 * U) + f64::from_bits(1)
+/// `x − y` in f64 and a rigorous bound on its distance to the exact
+/// difference of the values that `x` and `y` approximate within `ex`, `ey`.
+/// The rounding error of the subtraction is computed exactly (Knuth's
+/// TwoSum), so exact inputs whose difference is representable keep a zero
+/// bound (and their lines stay eligible for the exact-float predicates).
+fn diff_with_err(x: f64, ex: f64, y: f64, ey: f64) -> (f64, f64) {
+    let d = x - y;
+    let yy = d - x;
+    let rounding = ((x - (d - yy)) + (-y - yy)).abs();
+    if !d.is_finite() {
+        return (d, f64::INFINITY);
+    }
+    if ex == 0.0 && ey == 0.0 && rounding == 0.0 {
+        return (d, 0.0);
+    }
+    // Three nonnegative terms; the inflation covers the two roundings of
+    // the sum and the tiny term a possible underflow in TwoSum.
+    (
+        d,
+        (ex + ey + rounding) * (1.0 + 4.0 * U) + f64::from_bits(1),
+    )
 }
 
 /// The line of element `k` of a form.
@@ -124,10 +171,7 @@ fn element_line(form: &AffineForm, k: usize, lazy: &Arc<LazyExact>) -> Line {
 
 /// The line `element a − element b` of a form (positive where `a` is larger).
 fn difference_line(form: &AffineForm, a: usize, b: usize, lazy: &Arc<LazyExact>) -> Line {
-    let d = |x: &[f64], e: &[f64]| {
-        let v = x[a] - x[b];
-        (v, diff_err(v, e[a], e[b]))
-    };
+    let d = |x: &[f64], e: &[f64]| diff_with_err(x[a], e[a], x[b], e[b]);
     let (u, eu) = d(&form.u, &form.err_u);
     let (v, ev) = d(&form.v, &form.err_v);
     let (c, ec) = d(&form.c, &form.err_c);
@@ -147,8 +191,7 @@ fn difference_line(form: &AffineForm, a: usize, b: usize, lazy: &Arc<LazyExact>)
 
 /// The line `element k − value`.
 fn level_line(form: &AffineForm, k: usize, value: f64, lazy: &Arc<LazyExact>) -> Line {
-    let c = form.c[k] - value;
-    let ec = diff_err(c, form.err_c[k], 0.0);
+    let (c, ec) = diff_with_err(form.c[k], form.err_c[k], value, 0.0);
     let lazy = Arc::clone(lazy);
     let value = Rational::from_f64(value).unwrap_or_default();
     Line::with_error(
@@ -159,6 +202,29 @@ fn level_line(form: &AffineForm, k: usize, value: f64, lazy: &Arc<LazyExact>) ->
             [a, b, c - &value]
         }),
     )
+}
+
+/// If signs at a convex face's vertices show that a line does not cross its
+/// interior, the sign on the interior; `None` if it may cross, or if it runs
+/// along a side (two adjacent zeros: the side must be labelled by a real
+/// cut).
+fn missed_side(signs: &[Sign]) -> Option<Sign> {
+    let pos = signs.contains(&Sign::Positive);
+    let neg = signs.contains(&Sign::Negative);
+    if pos && neg {
+        return None;
+    }
+    let n = signs.len();
+    if (0..n).any(|i| signs[i] == Sign::Zero && signs[(i + 1) % n] == Sign::Zero) {
+        return if pos || neg { None } else { Some(Sign::Zero) };
+    }
+    Some(if pos {
+        Sign::Positive
+    } else if neg {
+        Sign::Negative
+    } else {
+        Sign::Zero
+    })
 }
 
 struct Engine {
@@ -203,7 +269,7 @@ pub(super) fn compute(
     let input = Arc::new(slice.input_form_f64());
     let first = FaceState {
         pattern: Vec::new(),
-        forms: vec![(TensorId(0), input)],
+        forms: vec![(TensorId(0), Slot::Ready(input))],
     };
     let mut states = vec![None; 2];
     states[1] = Some(first);
@@ -265,7 +331,7 @@ pub(super) fn compute(
             pattern: Pattern {
                 layers: st.pattern.clone(),
             },
-            output: (**st.form(out_t)).clone(),
+            output: (*st.form(&net, out_t)?).clone(),
             class: classes.as_ref().map(|c| c[f.index()]),
         });
     }
@@ -306,35 +372,46 @@ impl Engine {
     /// the same input forms share the result).
     fn linear(&mut self, idx: usize) -> Result<(), PartitionError> {
         let node = &self.net.nodes()[idx];
+        // Faces whose inputs are all the same shared forms form one job.
         let mut jobs: HashMap<Vec<usize>, usize> = HashMap::new();
-        let mut inputs: Vec<Vec<Arc<AffineForm>>> = Vec::new();
+        let mut reps: Vec<usize> = Vec::new();
         let mut job_of = vec![usize::MAX; self.states.len()];
         for (f, st) in self.states.iter().enumerate() {
             let Some(st) = st else { continue };
-            let ins: Vec<Arc<AffineForm>> = node
+            let key: Vec<usize> = node
                 .inputs
                 .iter()
-                .map(|t| Arc::clone(st.form(*t)))
+                .map(|t| match st.slot(*t) {
+                    Slot::Ready(a) => Arc::as_ptr(a) as usize,
+                    Slot::Activated { .. } => usize::MAX - f,
+                })
                 .collect();
-            let key: Vec<usize> = ins.iter().map(|a| Arc::as_ptr(a) as usize).collect();
             let n = jobs.len();
             let j = *jobs.entry(key).or_insert_with(|| {
-                inputs.push(ins);
+                reps.push(f);
                 n
             });
             job_of[f] = j;
         }
         let net = &self.net;
-        let outs: Vec<Arc<AffineForm>> = inputs
+        let states = &self.states;
+        let outs: Vec<Arc<AffineForm>> = reps
             .par_iter()
-            .map(|ins| {
+            .map(|&f| {
+                let st = states[f].as_ref().expect("state");
+                let ins: Vec<Arc<AffineForm>> = node
+                    .inputs
+                    .iter()
+                    .map(|t| st.form(net, *t))
+                    .collect::<Result<_, _>>()?;
                 let refs: Vec<&AffineForm> = ins.iter().map(|a| a.as_ref()).collect();
                 net.apply_linear_f64(idx, &refs).map(Arc::new)
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, NetError>>()?;
         for (f, st) in self.states.iter_mut().enumerate() {
             if let Some(st) = st {
-                st.forms.push((node.output, Arc::clone(&outs[job_of[f]])));
+                st.forms
+                    .push((node.output, Slot::Ready(Arc::clone(&outs[job_of[f]]))));
             }
         }
         Ok(())
@@ -346,14 +423,36 @@ impl Engine {
         let layer = node.layer.expect("activation layer");
         let x = node.inputs[0];
         let n = self.net.len_of(x);
-        let mut groups: Vec<(FaceState, Group)> = Vec::new();
+        let mut groups: Vec<(FaceState, Arc<AffineForm>, Group)> = Vec::new();
         for f in self.live_faces() {
-            let form = Arc::clone(self.states[f.index()].as_ref().expect("state").form(x));
+            let form = self.states[f.index()]
+                .as_ref()
+                .expect("state")
+                .form(&self.net, x)?;
             let lazy = self.lazy(f, x);
             let mut group: Group = vec![(f, vec![0; n])];
+            // The face's vertices before this layer: a line that misses the
+            // face misses every sub-face, and gives them all one state.
+            let outline: Vec<VertexId> = self.mesh.face_vertices(f).collect();
+            let mut signs: Vec<Sign> = Vec::with_capacity(outline.len());
             for k in 0..n {
                 let label = self.labels.neuron(layer, k);
-                let id = self.mesh.add_line(element_line(&form, k, &lazy));
+                let line = element_line(&form, k, &lazy);
+                signs.clear();
+                for &v in &outline {
+                    signs.push(self.mesh.side_of_vertex_unstored(v, &line, label));
+                }
+                if let Some(side) = missed_side(&signs) {
+                    let on = match kind {
+                        ActKind::Abs => side != Sign::Negative,
+                        _ => side == Sign::Positive,
+                    } as u32;
+                    for member in group.iter_mut() {
+                        member.1[k] = on;
+                    }
+                    continue;
+                }
+                let id = self.mesh.add_line(line);
                 let mut split = false;
                 for i in 0..group.len() {
                     match self.mesh.cut_face(group[i].0, id, label)? {
@@ -378,40 +477,32 @@ impl Engine {
                 }
             }
             let parent = self.states[f.index()].take().expect("state");
-            groups.push((parent, group));
+            groups.push((parent, form, group));
         }
-        self.finish_layer(idx, groups)
+        self.finish_layer(idx, groups);
+        Ok(())
     }
 
     /// Gives every sub-face its parent's forms, its pattern and the node's
-    /// output form. `groups` pairs each parent's state with its sub-faces.
-    fn finish_layer(
-        &mut self,
-        idx: usize,
-        groups: Vec<(FaceState, Group)>,
-    ) -> Result<(), PartitionError> {
+    /// output (as the parent's input form `pre`, applied on demand).
+    /// `groups` pairs each parent's state and input form with its sub-faces.
+    fn finish_layer(&mut self, idx: usize, groups: Vec<(FaceState, Arc<AffineForm>, Group)>) {
         let node = &self.net.nodes()[idx];
-        let x = node.inputs[0];
-        let jobs: Vec<(FaceId, &FaceState, Vec<u32>)> = groups
-            .iter()
-            .flat_map(|(parent, group)| group.iter().map(move |(s, st)| (*s, parent, st.clone())))
-            .collect();
-        let net = &self.net;
-        let done: Vec<(FaceId, FaceState)> = jobs
-            .into_par_iter()
-            .map(|(s, parent, states)| {
-                let out = net.apply_activation_f64(idx, parent.form(x), &states)?;
+        self.states = vec![None; self.mesh.num_faces() + 1];
+        for (parent, pre, group) in groups {
+            for (s, states) in group {
                 let mut st = parent.clone();
                 st.pattern.push(states);
-                st.forms.push((node.output, Arc::new(out)));
-                Ok((s, st))
-            })
-            .collect::<Result<_, NetError>>()?;
-        self.states = vec![None; self.mesh.num_faces() + 1];
-        for (s, st) in done {
-            self.states[s.index()] = Some(st);
+                st.forms.push((
+                    node.output,
+                    Slot::Activated {
+                        node: idx,
+                        pre: Arc::clone(&pre),
+                    },
+                ));
+                self.states[s.index()] = Some(st);
+            }
         }
-        Ok(())
     }
 
     /// Splits faces into the argmax cells of each max unit.
@@ -420,9 +511,12 @@ impl Engine {
         let layer = node.layer.expect("max layer");
         let x = node.inputs[0];
         let units = node.windows.len();
-        let mut groups: Vec<(FaceState, Group)> = Vec::new();
+        let mut groups: Vec<(FaceState, Arc<AffineForm>, Group)> = Vec::new();
         for f in self.live_faces() {
-            let form = Arc::clone(self.states[f.index()].as_ref().expect("state").form(x));
+            let form = self.states[f.index()]
+                .as_ref()
+                .expect("state")
+                .form(&self.net, x)?;
             let lazy = self.lazy(f, x);
             let mut group: Group = vec![(f, vec![0; units])];
             for (j, window) in node.windows.iter().enumerate() {
@@ -436,15 +530,16 @@ impl Engine {
                 self.argmax_cells(&mut group, j, &cands, &form, &lazy, pair_label, false)?;
             }
             let parent = self.states[f.index()].take().expect("state");
-            groups.push((parent, group));
+            groups.push((parent, form, group));
         }
         let remap = self.mesh.compact();
-        for (_, group) in groups.iter_mut() {
+        for (_, _, group) in groups.iter_mut() {
             for (s, _) in group.iter_mut() {
                 *s = remap.faces[s.index()].expect("live sub-face");
             }
         }
-        self.finish_layer(idx, groups)
+        self.finish_layer(idx, groups);
+        Ok(())
     }
 
     /// Splits the faces of `group` into argmax (or argmin) cells of the
@@ -485,6 +580,11 @@ impl Engine {
                         id
                     }
                 };
+                if self.mesh.line(id).approx() == [0.0; 3] && self.mesh.line(id).is_exact_f64() {
+                    // The two candidates are equal on the whole face: the
+                    // lower position keeps winning (ties), nothing to cut.
+                    continue;
+                }
                 let label = self.labels.intern(label_of(i as u32, b));
                 match self.mesh.cut_face(group[m].0, id, label)? {
                     CutOutcome::Missed { side } => {
@@ -569,7 +669,10 @@ impl Engine {
         }
         let mut groups: Vec<(FaceId, Group)> = Vec::new();
         for f in self.live_faces() {
-            let form = Arc::clone(self.states[f.index()].as_ref().expect("state").form(out_t));
+            let form = self.states[f.index()]
+                .as_ref()
+                .expect("state")
+                .form(&self.net, out_t)?;
             let lazy = self.lazy(f, out_t);
             let mut group: Group = vec![(f, vec![0])];
             match b {

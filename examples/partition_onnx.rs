@@ -1,0 +1,47 @@
+//! Partition a slice of one of the shared ONNX models and print progress.
+//!
+//! `cargo run --release --example partition_onnx -- MODEL VNNLIB0 VNNLIB1 VNNLIB2`
+//! (paths relative to `../shared/models`): the plane through the three box
+//! centres, or with `PAD=0.05` a random square of half-width 0.05 around the
+//! first centre.
+use splinecam::{domain::Slice, io::vnnlib::read_input_box, net::onnx, partition::*};
+use std::sync::Arc;
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let m = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/models");
+    let net = onnx::from_path(format!("{m}/{}", args[1])).unwrap();
+    for n in net.nodes() {
+        eprintln!(
+            "{} {} {:?} -> {:?}",
+            n.name,
+            n.op.name(),
+            n.inputs
+                .iter()
+                .map(|t| net.shape(*t).to_vec())
+                .collect::<Vec<_>>(),
+            net.shape(n.output)
+        );
+    }
+    let c: Vec<Vec<f64>> = args[2..5]
+        .iter()
+        .map(|p| read_input_box(format!("{m}/{p}")).unwrap().centre())
+        .collect();
+    let pad: f64 = std::env::var("PAD")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0.0);
+    let slice = if pad > 0.0 {
+        Slice::square_around(net.input_shape(), &c[0], pad, 1).unwrap()
+    } else {
+        Slice::through_points(net.input_shape(), &c[0], &c[1], &c[2], 0.0).unwrap()
+    };
+    let t = std::time::Instant::now();
+    let opts = Options {
+        progress: Some(Arc::new(move |i, n, f| {
+            eprintln!("node {i}/{n}: {f} faces, {:.2}s", t.elapsed().as_secs_f64())
+        })),
+        ..Options::default()
+    };
+    let p = Partition::compute(&net, &slice, &opts).unwrap();
+    eprintln!("{} regions {:?}", p.num_regions(), p.stats());
+}
