@@ -204,6 +204,15 @@ fn level_line(form: &AffineForm, k: usize, value: f64, lazy: &Arc<LazyExact>) ->
     )
 }
 
+/// The state of a neuron whose pre-activation has sign `side` on a face
+/// (see `net::Pattern`: ReLU-like units are on iff `> 0`, abs is 1 iff `>= 0`).
+fn state_of(kind: ActKind, side: Sign) -> u32 {
+    (match kind {
+        ActKind::Abs => side != Sign::Negative,
+        _ => side == Sign::Positive,
+    }) as u32
+}
+
 /// If signs at a convex face's vertices show that a line does not cross its
 /// interior, the sign on the interior; `None` if it may cross, or if it runs
 /// along a side (two adjacent zeros: the side must be labelled by a real
@@ -443,10 +452,7 @@ impl Engine {
                     signs.push(self.mesh.side_of_vertex_unstored(v, &line, label));
                 }
                 if let Some(side) = missed_side(&signs) {
-                    let on = match kind {
-                        ActKind::Abs => side != Sign::Negative,
-                        _ => side == Sign::Positive,
-                    } as u32;
+                    let on = state_of(kind, side);
                     for member in group.iter_mut() {
                         member.1[k] = on;
                     }
@@ -456,13 +462,7 @@ impl Engine {
                 let mut split = false;
                 for i in 0..group.len() {
                     match self.mesh.cut_face(group[i].0, id, label)? {
-                        CutOutcome::Missed { side } => {
-                            let on = match kind {
-                                ActKind::Abs => side != Sign::Negative,
-                                _ => side == Sign::Positive,
-                            };
-                            group[i].1[k] = on as u32;
-                        }
+                        CutOutcome::Missed { side } => group[i].1[k] = state_of(kind, side),
                         CutOutcome::Split { negative, .. } => {
                             split = true;
                             let mut st = group[i].1.clone();
