@@ -26,7 +26,8 @@
 //! let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
 //! let p = Partition::compute(&net, &slice, &Options::default()).unwrap();
 //! let m = Metrics::of(&p).unwrap();
-//! assert_eq!((m.activation_regions, m.linear_pieces), (3, 2));
+//! // Three faces; the boundary splits the "on" activation region in two.
+//! assert_eq!((m.regions, m.activation_regions, m.linear_pieces), (3, 2, 2));
 //! assert_eq!((m.boundary_pieces, m.boundary_length), (1, 2.0));
 //! assert_eq!(m.total_area_exact, "4/1");
 //! println!("{}", m.to_table());
@@ -45,7 +46,12 @@ use crate::partition::{Partition, PartitionError};
 /// deviations are population ones (divide by the count, as numpy's default).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Metrics {
-    /// Regions (faces, distinct activation patterns and classes).
+    /// Regions: the faces of the partition (each with one activation pattern
+    /// and class; with a decision boundary, the boundary splits activation
+    /// regions further).
+    pub regions: usize,
+    /// Activation regions: distinct activation patterns (what SplineCam
+    /// counts); at most `regions`.
     pub activation_regions: usize,
     /// Maximal connected unions of adjacent regions whose exact output maps
     /// are identical.
@@ -179,7 +185,12 @@ impl Metrics {
         let (eccentricity_mean, eccentricity_std) = mean_std(&ecc);
         let (centrality_mean, centrality_std) = mean_std(&cent);
         Ok(Metrics {
-            activation_regions: n,
+            regions: n,
+            activation_regions: p
+                .regions()
+                .map(|f| &p.region(f).pattern)
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
             linear_pieces: linear_pieces_with_graph(p, graph)?.len(),
             regions_per_layer: p.stats().faces_after_layer.clone(),
             vertices: mesh.num_vertices(),
@@ -231,7 +242,7 @@ impl Metrics {
     /// # let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
     /// # let p = Partition::compute(&net, &slice, &Options::default()).unwrap();
     /// let table = Metrics::of(&p).unwrap().to_table();
-    /// assert!(table.lines().any(|l| l.split_whitespace().eq(["activation_regions", "3"])));
+    /// assert!(table.lines().any(|l| l.split_whitespace().eq(["regions", "3"])));
     /// ```
     pub fn to_table(&self) -> String {
         let values = self.values();
@@ -257,7 +268,7 @@ impl Metrics {
     /// let csv = Metrics::of(&p).unwrap().to_csv();
     /// let lines: Vec<&str> = csv.lines().collect();
     /// assert_eq!(lines.len(), 2);
-    /// assert!(lines[0].starts_with("activation_regions,linear_pieces,"));
+    /// assert!(lines[0].starts_with("regions,activation_regions,linear_pieces,"));
     /// assert!(lines[1].starts_with("3,2,"));
     /// ```
     pub fn to_csv(&self) -> String {
@@ -270,6 +281,7 @@ impl Metrics {
     fn values(&self) -> Vec<(&'static str, Value<'_>)> {
         use Value::{Count, Counts, Real, Text};
         vec![
+            ("regions", Count(self.regions)),
             ("activation_regions", Count(self.activation_regions)),
             ("linear_pieces", Count(self.linear_pieces)),
             ("regions_per_layer", Counts(&self.regions_per_layer)),

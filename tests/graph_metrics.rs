@@ -95,7 +95,7 @@ fn two_relus_give_four_quadrants_and_four_adjacencies() {
     assert!(g.class_components(0).is_empty());
 
     let mt = Metrics::of(&p).unwrap();
-    assert_eq!(mt.activation_regions, 4);
+    assert_eq!(mt.regions, 4);
     // Maps u + v + 1/2, v + 1/2, 1/2, u + 1/2: all distinct.
     assert_eq!(mt.linear_pieces, 4);
     assert_eq!(mt.adjacencies, 4);
@@ -122,7 +122,7 @@ fn zero_output_weight_merges_regions_into_linear_pieces() {
     let m = model("[[1,0],[0,1]]", "[0,0]", "[[1,0]]", "[0]");
     let p = partition(&m, &unit_box(), Boundary::None);
     let mt = Metrics::of(&p).unwrap();
-    assert_eq!((mt.activation_regions, mt.linear_pieces), (4, 2));
+    assert_eq!((mt.regions, mt.linear_pieces), (4, 2));
     let pieces = metrics::linear_pieces(&p).unwrap();
     let right: HashSet<FaceId> = [face_at(&p, 0.5, 0.5), face_at(&p, 0.5, -0.5)].into();
     assert!(pieces
@@ -141,7 +141,7 @@ fn cancelling_units_make_one_linear_piece() {
     );
     let p = partition(&m, &unit_box(), Boundary::None);
     let mt = Metrics::of(&p).unwrap();
-    assert_eq!((mt.activation_regions, mt.linear_pieces), (4, 1));
+    assert_eq!((mt.regions, mt.linear_pieces), (4, 1));
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn equal_maps_on_non_adjacent_regions_stay_separate() {
         Boundary::None,
     );
     let mt = Metrics::of(&p).unwrap();
-    assert_eq!((mt.activation_regions, mt.linear_pieces), (4, 4));
+    assert_eq!((mt.regions, mt.linear_pieces), (4, 4));
     assert_eq!(mt.adjacencies, 3);
     // relu(u + 1/2) - relu(u) + 0 relu(u - 1/2): maps 0, u + 1/2, 1/2, 1/2.
     let p = partition(
@@ -164,7 +164,7 @@ fn equal_maps_on_non_adjacent_regions_stay_separate() {
         Boundary::None,
     );
     let mt = Metrics::of(&p).unwrap();
-    assert_eq!((mt.activation_regions, mt.linear_pieces), (4, 3));
+    assert_eq!((mt.regions, mt.linear_pieces), (4, 3));
     let (a, b) = (face_at(&p, 0.25, 0.0), face_at(&p, 0.75, 0.0));
     assert!(metrics::same_output_map(&p, a, b).unwrap());
     let (c, d) = (face_at(&p, -0.25, 0.0), face_at(&p, -0.75, 0.0));
@@ -181,7 +181,7 @@ fn dead_unit_adds_no_region() {
         Boundary::None,
     );
     let mt = Metrics::of(&p).unwrap();
-    assert_eq!((mt.activation_regions, mt.linear_pieces), (2, 2));
+    assert_eq!((mt.regions, mt.linear_pieces), (2, 2));
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn straight_boundary_has_one_piece_of_length_two() {
     assert_eq!(mt.boundary_length_input, 2.0);
     assert_eq!((mt.boundary_pieces, mt.regions_touching_boundary), (1, 2));
     // Maps -1/4 (u < 0) and u - 1/4 on both sides of the boundary.
-    assert_eq!((mt.activation_regions, mt.linear_pieces), (3, 2));
+    assert_eq!((mt.regions, mt.linear_pieces), (3, 2));
     assert_eq!(mt.regions_per_layer, vec![2, 3]);
 }
 
@@ -309,8 +309,8 @@ fn exact_areas_sum_to_the_total() {
     let sum: Rational = p.regions().map(|f| p.mesh().face_area_exact(f)).sum();
     assert_eq!(sum, q(&mt.total_area_exact));
     assert_eq!(q(&mt.total_area_exact), p.slice().area_exact());
-    assert!((mt.area_mean * mt.activation_regions as f64 - 4.0).abs() < 1e-12);
-    assert!((mt.density - mt.activation_regions as f64 / 4.0).abs() < 1e-12);
+    assert!((mt.area_mean * mt.regions as f64 - 4.0).abs() < 1e-12);
+    assert!((mt.density - mt.regions as f64 / 4.0).abs() < 1e-12);
     // The table and the CSV carry every metric.
     let rows = mt.rows();
     assert_eq!(mt.to_table().lines().count(), rows.len());
@@ -374,9 +374,9 @@ fn invariants_on_generated_networks() {
         let mt = Metrics::with_graph(&p, &g).unwrap();
         let ctx = format!("seed {seed}: {model}");
         assert_eq!(g.graph().node_count(), p.num_regions(), "{ctx}");
-        assert_eq!(mt.activation_regions, p.num_regions(), "{ctx}");
+        assert_eq!(mt.regions, p.num_regions(), "{ctx}");
         assert!(mt.linear_pieces >= 1, "{ctx}");
-        assert!(mt.linear_pieces <= mt.activation_regions, "{ctx}");
+        assert!(mt.linear_pieces <= mt.regions, "{ctx}");
         assert_eq!(mt.linear_pieces, linear_pieces_exact(&p, &g), "{ctx}");
         // Every graph edge's regions share its mesh edge.
         let mesh = p.mesh();
@@ -420,7 +420,7 @@ fn invariants_on_generated_networks() {
         let sum: Rational = p.regions().map(|f| mesh.face_area_exact(f)).sum();
         assert_eq!(sum, q(&mt.total_area_exact), "{ctx}");
         assert!(
-            (mt.area_mean * mt.activation_regions as f64 - 4.0).abs() < 1e-9,
+            (mt.area_mean * mt.regions as f64 - 4.0).abs() < 1e-9,
             "{ctx}"
         );
         assert!(mt.eccentricity_mean >= 1.0, "{ctx}");

@@ -1,0 +1,338 @@
+//! End-to-end tests of the `splinecam` binary: `demo`, `info`, `stats` and
+//! the error paths (one line on stderr, non-zero exit, no panic).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_splinecam");
+const ACAS_MODEL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/models/acasxu/ACASXU_run2a_1_1_batch_2000.onnx"
+);
+const ACAS_PROP3: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/models/acasxu/prop_3.vnnlib"
+);
+const TOY_MODEL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/examples/models/two_moons.json"
+);
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the splinecam binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The shared real models are not part of the repository; skip (loudly)
+/// where they are absent.
+fn have_shared_models() -> bool {
+    let ok = Path::new(ACAS_MODEL).exists() && Path::new(ACAS_PROP3).exists();
+    if !ok {
+        eprintln!("skipping: ../shared/models/acasxu is not present");
+    }
+    ok
+}
+
+/// Asserts a clean failure: non-zero exit, exactly one non-empty line on
+/// stderr that contains `needle`, no panic and no backtrace.
+fn assert_clean_failure(o: &Output, needle: &str) {
+    let err = stderr(o);
+    assert!(!o.status.success(), "expected failure, stderr: {err}");
+    assert_eq!(o.status.code().map(|c| c > 0), Some(true), "{err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert!(!err.contains("stack backtrace"), "backtrace: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line on stderr, got: {err:?}");
+    assert!(
+        lines[0].contains(needle),
+        "stderr {:?} does not mention {needle:?}",
+        lines[0]
+    );
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temporary folder")
+}
+
+#[test]
+fn demo_writes_metrics_json() {
+    let dir = temp_dir();
+    let out = dir.path().join("nested").join("demo");
+    // Run from the temporary folder: the model is embedded in the binary.
+    let o = Command::new(BIN)
+        .args(["demo", "--out"])
+        .arg(&out)
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "demo failed: {}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("regions:"), "{text}");
+    assert!(text.contains("regions"), "{text}");
+    assert!(text.contains("sign tests:"), "{text}");
+
+    let path = out.join("metrics.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("metrics.json written"))
+            .expect("metrics.json is valid JSON");
+    let regions = json["regions"].as_u64().expect("a count");
+    assert!(regions > 1, "regions = {regions}");
+    assert!(json["boundary_pieces"].as_u64().expect("a count") >= 1);
+    assert_eq!(json["total_area_exact"], "10/1");
+    // No temporary file is left next to it.
+    let names: Vec<PathBuf> = std::fs::read_dir(&out)
+        .expect("listing")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(names, vec![path]);
+
+    // A second run replaces the file with the same content.
+    let o2 = run(&["demo", "--out", out.to_str().expect("utf-8 path")]);
+    assert!(o2.status.success(), "{}", stderr(&o2));
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).expect("read"))
+            .expect("valid JSON");
+    assert_eq!(again["regions"], json["regions"]);
+}
+
+#[test]
+fn info_lists_relu_layers_of_acasxu() {
+    if !have_shared_models() {
+        return;
+    }
+    let o = run(&["info", ACAS_MODEL]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("input shape: [1, 1, 1, 5]"), "{text}");
+    assert!(text.contains("output shape: [1, 5]"), "{text}");
+    assert!(text.contains("activation layers: 6"), "{text}");
+    let relu_layers = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("layer ") && l.contains("(relu): 50 neurons"))
+        .count();
+    assert_eq!(relu_layers, 6, "{text}");
+    assert!(text.contains("dense"), "{text}");
+}
+
+#[test]
+fn info_on_the_toy_json_model() {
+    let o = run(&["info", TOY_MODEL]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("activation layers: 2"), "{text}");
+    assert!(text.contains("total: 32"), "{text}");
+    assert!(text.contains("Sigmoid"), "{text}");
+}
+
+#[test]
+fn stats_vnnlib_face_argmin_json() {
+    if !have_shared_models() {
+        return;
+    }
+    let o = run(&[
+        "stats",
+        ACAS_MODEL,
+        "--vnnlib-box",
+        ACAS_PROP3,
+        "--dims",
+        "0,2",
+        "--boundary",
+        "argmin",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&o)).expect("stdout is one JSON object");
+    assert_eq!(json["regions"], 64);
+    assert_eq!(json["activation_regions"], 55);
+    // Not a terminal: no progress bar on stderr.
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn stats_box_csv_and_through_json_points() {
+    let o = run(&[
+        "stats",
+        TOY_MODEL,
+        "--box=-1.5,2.5,-1,1.5",
+        "--format",
+        "csv",
+        "--validate",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("regions,"), "{text}");
+
+    let dir = temp_dir();
+    let mut pts = Vec::new();
+    for (name, p) in [("a", "[0, 0]"), ("b", "[1, 0]"), ("c", "[0, 1]")] {
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, p).expect("write point");
+        pts.push(path.to_str().expect("utf-8 path").to_owned());
+    }
+    let o = run(&[
+        "stats",
+        TOY_MODEL,
+        "--through",
+        &pts[0],
+        &pts[1],
+        &pts[2],
+        "--margin",
+        "0.5",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    // The triangle (0,0), (1,0), (0,1) grown by 1.5: area 9/8.
+    assert_eq!(json["total_area_exact"], "9/8");
+    assert!(json["regions"].as_u64().expect("count") > 1);
+}
+
+#[test]
+fn missing_model_file() {
+    let o = run(&["info", "/nonexistent/model.onnx"]);
+    assert_clean_failure(&o, "/nonexistent/model.onnx");
+    let o = run(&["stats", "/nonexistent/model.json", "--box", "0,1,0,1"]);
+    assert_clean_failure(&o, "/nonexistent/model.json");
+}
+
+#[test]
+fn bad_box() {
+    // x0 >= x1.
+    let o = run(&["stats", TOY_MODEL, "--box", "1,0,0,1"]);
+    assert_clean_failure(&o, "x0");
+    // Not four numbers.
+    let o = run(&["stats", TOY_MODEL, "--box", "0,1,zero,1"]);
+    assert_clean_failure(&o, "--box");
+    let o = run(&["stats", TOY_MODEL, "--box", "0,1,0"]);
+    assert_clean_failure(&o, "--box");
+}
+
+#[test]
+fn unknown_boundary() {
+    let o = run(&[
+        "stats",
+        TOY_MODEL,
+        "--box",
+        "0,1,0,1",
+        "--boundary",
+        "sideways",
+    ]);
+    assert_clean_failure(&o, "sideways");
+}
+
+#[test]
+fn missing_slice_and_conflicting_slices() {
+    let o = run(&["stats", TOY_MODEL]);
+    assert_clean_failure(&o, "--box");
+    let o = run(&[
+        "stats",
+        TOY_MODEL,
+        "--box",
+        "0,1,0,1",
+        "--vnnlib-box",
+        "x.vnnlib",
+        "--dims",
+        "0,1",
+    ]);
+    assert_clean_failure(&o, "cannot be used with");
+}
+
+#[test]
+fn corrupt_model_files() {
+    let dir = temp_dir();
+    // Deterministic garbage bytes.
+    let mut s: u32 = 0x1234_5678;
+    let bytes: Vec<u8> = (0..512)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            (s >> 24) as u8
+        })
+        .collect();
+    let onnx = dir.path().join("garbage.onnx");
+    std::fs::write(&onnx, &bytes).expect("write");
+    let onnx = onnx.to_str().expect("utf-8 path");
+    let o = run(&["info", onnx]);
+    assert_clean_failure(&o, "garbage.onnx");
+    let o = run(&["stats", onnx, "--box", "0,1,0,1"]);
+    assert_clean_failure(&o, "garbage.onnx");
+
+    let json = dir.path().join("bad.json");
+    std::fs::write(
+        &json,
+        "{\"format\": \"splinecam-model\", \"version\": 1, \"ops\": [",
+    )
+    .expect("write");
+    let o = run(&["info", json.to_str().expect("utf-8 path")]);
+    assert_clean_failure(&o, "bad.json");
+}
+
+#[test]
+fn wrong_input_count_for_a_box() {
+    if !have_shared_models() {
+        return;
+    }
+    let o = run(&["stats", ACAS_MODEL, "--box", "0,1,0,1"]);
+    assert_clean_failure(&o, "2 inputs");
+    let o = run(&[
+        "stats",
+        ACAS_MODEL,
+        "--vnnlib-box",
+        ACAS_PROP3,
+        "--dims",
+        "0,7",
+    ]);
+    assert_clean_failure(&o, "dims");
+}
+
+#[test]
+fn region_limit() {
+    let o = run(&[
+        "stats",
+        TOY_MODEL,
+        "--box=-1.5,2.5,-1,1.5",
+        "--max-regions",
+        "10",
+    ]);
+    assert_clean_failure(&o, "--max-regions");
+}
+
+#[test]
+fn info_on_unsupported_models_names_node_and_op() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/net");
+    for (file, node, op) in [
+        ("bad_tanh_middle.onnx", "'act1'", "(Tanh)"),
+        ("bad_unsupported_op.onnx", "'clip1'", "(Clip)"),
+    ] {
+        let o = run(&["info", &format!("{fixtures}/{file}")]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert_clean_failure(&o, node);
+        assert!(stderr(&o).contains(op), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn demo_out_is_a_file() {
+    let dir = temp_dir();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").expect("write");
+    let o = run(&["demo", "--out", file.to_str().expect("utf-8 path")]);
+    assert_clean_failure(&o, "not-a-folder");
+}
