@@ -245,3 +245,57 @@ fn exact_rational_polygon() {
     m.insert_line(l, Label(0)).unwrap();
     check(&m);
 }
+
+/// Merging every face back gives the original square: edges removed,
+/// vertices left on straight sides dissolved, tombstones compacted.
+#[test]
+fn merging_everything_restores_the_square() {
+    let mut m = unit_square(Kernel::Filtered);
+    let lines = [
+        line(1.0, 0.0, -0.5),
+        line(0.0, 1.0, -0.5),
+        line(1.0, 1.0, -1.0), // through the centre crossing
+        line(1.0, -1.0, 0.25),
+    ];
+    for (i, l) in lines.into_iter().enumerate() {
+        let id = m.add_line(l);
+        m.insert_line(id, Label(i as u32)).unwrap();
+    }
+    check(&m);
+    assert!(m.num_faces() > 6);
+    let inner: Vec<_> = m
+        .edges()
+        .filter(|&h| m.face(h) != FaceId::OUTER && m.face(h.twin()) != FaceId::OUTER)
+        .collect();
+    let merges = m.merge_across(&inner, |_, _| true).unwrap();
+    assert!(!merges.is_empty());
+    let remap = m.compact();
+    assert_eq!(remap.faces.iter().flatten().count(), 2); // outer + one
+    assert_eq!((m.num_vertices(), m.num_edges(), m.num_faces()), (4, 4, 1));
+    check(&m);
+}
+
+/// Merging only some faces keeps the others and a valid mesh.
+#[test]
+fn merging_two_halves_of_a_strip() {
+    let mut m = unit_square(Kernel::Filtered);
+    let a = m.add_line(line(1.0, 0.0, -0.5)); // u = 1/2
+    m.insert_line(a, Label(0)).unwrap();
+    let b = m.add_line(line(0.0, 1.0, -0.5)); // v = 1/2
+    m.insert_line(b, Label(1)).unwrap();
+    assert_eq!(m.num_faces(), 4);
+    // Merge across v = 1/2 only where u < 1/2.
+    let left_cut: Vec<_> = m
+        .edges()
+        .filter(|&h| {
+            m.edge_labels(h) == [Label(1)]
+                && m.vertex_xy(m.origin(h))[0] + m.vertex_xy(m.dest(h))[0] < 1.0
+        })
+        .collect();
+    assert_eq!(left_cut.len(), 1);
+    m.merge_across(&left_cut, |_, _| true).unwrap();
+    m.compact();
+    assert_eq!(m.num_faces(), 3);
+    // The centre vertex (1/2, 1/2) stays: three edges meet there.
+    check(&m);
+}

@@ -17,7 +17,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 use rug::Rational;
 use splinecam::exact::{Kernel, Line};
-use splinecam::mesh::{Label, Mesh};
+use splinecam::mesh::{FaceId, Label, Mesh};
 use splinecam::strategies::{arrangement_case, ArrangementCase, Recipe};
 
 fn config(cases: u32) -> Config {
@@ -105,6 +105,29 @@ proptest! {
         }
         let case = ArrangementCase { corners: vec![(-5, -5), (5, -5), (5, 5), (-5, 5)], scale: 0.5, recipes };
         check_case(&case)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config(1000))]
+
+    /// Merging every face of a random arrangement back restores the polygon:
+    /// edge removal, dangling chains and vertex dissolution in any order.
+    #[test]
+    fn merging_all_faces_restores_the_polygon(case in arrangement_case(10), seed in any::<u64>()) {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        let mut m = case.build(Kernel::Filtered).unwrap();
+        let mut inner: Vec<_> = m
+            .edges()
+            .filter(|&h| m.face(h) != FaceId::OUTER && m.face(h.twin()) != FaceId::OUTER)
+            .collect();
+        inner.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+        m.merge_across(&inner, |_, _| true).unwrap();
+        m.compact();
+        prop_assert_eq!(m.validate(), Ok(()));
+        prop_assert_eq!(m.total_area_exact(), m.face_area_exact(m.faces().next().unwrap()));
+        prop_assert_eq!((m.num_vertices(), m.num_faces()), (case.corners.len(), 1));
     }
 }
 

@@ -165,6 +165,9 @@ impl Mesh {
     ///   u <-g2-- v <-------- w                 u <---g2---- w
     /// ```
     fn tidy_vertex(&mut self, g: HalfEdgeId) {
+        if self.is_dead_half_edge(g) {
+            return;
+        }
         let out = self.outgoing(g);
         if out.len() != 2 {
             return;
@@ -179,8 +182,18 @@ impl Mesh {
         debug_assert_eq!(self.next(a), g1);
         debug_assert_eq!(self.next(t1), g2);
         let (x, y) = (self.face(a), self.face(g2));
-        let n1 = self.next(g1);
-        let p1 = self.prev(t1);
+        // If w is a tip (a dangling chain u - v - w), the chain closes on
+        // the surviving pair itself.
+        let n1 = if self.next(g1) == t1 {
+            g2
+        } else {
+            self.next(g1)
+        };
+        let p1 = if self.prev(t1) == g1 {
+            a
+        } else {
+            self.prev(t1)
+        };
         let w = self.origin(t1);
         self.hes[a.index()].next = n1;
         self.hes[n1.index()].prev = a;
