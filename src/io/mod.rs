@@ -1,5 +1,12 @@
-//! Input/output formats that are not network models: currently VNN-LIB input boxes.
+//! Input/output formats that are not network models: VNN-LIB input boxes,
+//! the result file, and atomic writes.
 //!
 //! This module reads and writes files; it computes no geometry.
+//!
+//! - [`vnnlib`]: VNN-LIB input boxes;
+//! - [`output`]: the versioned JSON result file of a partition;
+//! - [`atomic`]: atomic file writes (temporary file, `fsync`, rename).
 
+pub mod atomic;
+pub mod output;
 pub mod vnnlib;
