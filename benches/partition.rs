@@ -244,7 +244,7 @@ fn main() {
             }
             let regions = p.num_regions();
             let vertices = p.mesh().num_vertices();
-            let ps = p.stats().predicates.clone();
+            let ps = p.stats().predicates;
             let total = ps.total().max(1) as f64;
 
             let mut t1 = Vec::new();
