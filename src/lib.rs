@@ -11,13 +11,14 @@
 //! - [`mesh`]: the half-edge mesh (planar subdivision) and exact face cutting;
 //! - [`net`]: the network IR, loaders, forward passes and affine-form
 //!   propagation;
-//! - [`io`]: input formats that are not models (VNN-LIB boxes), the
-//!   versioned JSON result file and atomic writes;
+//! - [`io`]: input formats that are not models (VNN-LIB boxes, `.npy`
+//!   points), the versioned JSON result file and atomic writes;
 //! - [`graph`]: the region adjacency graph and its queries (neighbours,
 //!   class components, boundary regions and pieces);
 //! - [`metrics`]: counts, linear pieces, areas, shapes, densities and the
 //!   decision boundary's length and pieces;
-//! - [`render`]: pictures of a partition (SVG and PNG);
+//! - [`render`]: pictures of a partition (SVG and PNG) and sample montages;
+//! - [`sample`]: points along the decision boundary or one per region;
 //! - [`verify`]: re-checking a saved result file against its model, exactly.
 #![forbid(unsafe_code)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -32,6 +33,7 @@ pub mod metrics;
 pub mod net;
 pub mod partition;
 pub mod render;
+pub mod sample;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 pub mod verify;

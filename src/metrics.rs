@@ -278,6 +278,26 @@ impl Metrics {
         format!("{}\n{}\n", header.join(","), values.join(","))
     }
 
+    /// The numeric metrics as `(name, value)` pairs, in table order, with
+    /// `regions_per_layer` spread out as `regions_after_layer_0`, ... (the
+    /// exact total area, a string, is left out).
+    pub fn numeric(&self) -> Vec<(String, f64)> {
+        let mut out = Vec::new();
+        for (k, v) in self.values() {
+            match v {
+                Value::Count(c) => out.push((k.to_string(), c as f64)),
+                Value::Real(x) => out.push((k.to_string(), x)),
+                Value::Counts(c) => {
+                    for (i, &n) in c.iter().enumerate() {
+                        out.push((format!("regions_after_layer_{i}"), n as f64));
+                    }
+                }
+                Value::Text(_) => {}
+            }
+        }
+        out
+    }
+
     fn values(&self) -> Vec<(&'static str, Value<'_>)> {
         use Value::{Count, Counts, Real, Text};
         vec![
@@ -489,4 +509,69 @@ pub fn linear_pieces_with_graph(
         Some(e) => Err(e),
         None => Ok(pieces),
     }
+}
+
+/// Mean and spread of one metric over several slices (see [`summarize`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// The metric's name (as in [`Metrics::numeric`]).
+    pub name: String,
+    /// Slices that have the metric.
+    pub count: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation (population; 0 for one slice).
+    pub std: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// Per metric, its mean, spread and range over `list` (e.g. one model on
+/// several random slices), in table order. A metric that only some slices
+/// have (a per-layer count of a deeper network) counts those slices only.
+///
+/// ```
+/// # use splinecam::{domain::Slice, metrics::{self, Metrics}, net::json, partition::{Options, Partition}};
+/// # let net = json::from_str(r#"{"format":"splinecam-model","version":1,"input_shape":[2],
+/// #   "ops":[{"op":"dense","weight":[[1,0]],"bias":[0]},{"op":"relu"},
+/// #          {"op":"dense","weight":[[1]],"bias":[-0.25]}]}"#).unwrap();
+/// let m = |b| {
+///     let s = Slice::square_box(&[2], b).unwrap();
+///     Metrics::of(&Partition::compute(&net, &s, &Options::default()).unwrap()).unwrap()
+/// };
+/// // 3 regions on [-1,1]², 1 region on [1,2]x[0,1].
+/// let rows = metrics::summarize(&[m([-1.0, 1.0, -1.0, 1.0]), m([1.0, 2.0, 0.0, 1.0])]);
+/// let regions = rows.iter().find(|r| r.name == "regions").unwrap();
+/// assert_eq!((regions.mean, regions.std, regions.min, regions.max), (2.0, 1.0, 1.0, 3.0));
+/// ```
+pub fn summarize(list: &[Metrics]) -> Vec<Summary> {
+    let mut names: Vec<String> = Vec::new();
+    let mut values: std::collections::HashMap<String, Vec<f64>> = std::collections::HashMap::new();
+    for m in list {
+        for (k, v) in m.numeric() {
+            if !values.contains_key(&k) {
+                names.push(k.clone());
+            }
+            values.entry(k).or_default().push(v);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let v = &values[&name];
+            let n = v.len() as f64;
+            let mean = v.iter().sum::<f64>() / n;
+            let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+            Summary {
+                count: v.len(),
+                mean,
+                std: var.sqrt(),
+                min: v.iter().copied().fold(f64::INFINITY, f64::min),
+                max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                name,
+            }
+        })
+        .collect()
 }

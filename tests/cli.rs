@@ -1,7 +1,8 @@
 //! End-to-end tests of the `splinecam` binary: `demo`, `info`, `stats` and
-//! the error paths (one line on stderr, non-zero exit, no panic).
+//! the error paths (one line on stderr, non-zero exit, no panic). The other
+//! subcommands are in `cli_workflow.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_splinecam");
@@ -65,10 +66,10 @@ fn temp_dir() -> tempfile::TempDir {
 }
 
 #[test]
-fn demo_writes_metrics_json() {
+fn demo_writes_results_pictures_and_samples() {
     let dir = temp_dir();
     let out = dir.path().join("nested").join("demo");
-    // Run from the temporary folder: the model is embedded in the binary.
+    // Run from the temporary folder: models and images are embedded in the binary.
     let o = Command::new(BIN)
         .args(["demo", "--out"])
         .arg(&out)
@@ -77,32 +78,58 @@ fn demo_writes_metrics_json() {
         .expect("runs");
     assert!(o.status.success(), "demo failed: {}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("regions:"), "{text}");
-    assert!(text.contains("regions"), "{text}");
+    assert!(text.contains("1. two moons"), "{text}");
+    assert!(text.contains("2. digits"), "{text}");
+    assert_eq!(text.matches("verified independently").count(), 2, "{text}");
     assert!(text.contains("sign tests:"), "{text}");
 
-    let path = out.join("metrics.json");
+    let moons = out.join("two_moons");
+    let path = moons.join("metrics.json");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("metrics.json written"))
             .expect("metrics.json is valid JSON");
-    let regions = json["regions"].as_u64().expect("a count");
-    assert!(regions > 1, "regions = {regions}");
-    assert!(json["boundary_pieces"].as_u64().expect("a count") >= 1);
+    assert_eq!(json["regions"], 365);
+    assert_eq!(json["boundary_pieces"], 1);
     assert_eq!(json["total_area_exact"], "10/1");
-    // No temporary file is left next to it.
-    let names: Vec<PathBuf> = std::fs::read_dir(&out)
+    let mut names: Vec<String> = std::fs::read_dir(&moons)
         .expect("listing")
-        .map(|e| e.expect("entry").path())
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, vec![path]);
+    names.sort();
+    // Every file complete, no temporary file left next to them.
+    assert_eq!(
+        names,
+        [
+            "boundary_samples",
+            "metrics.json",
+            "partition.png",
+            "partition.svg",
+            "result.json",
+            "slope.png",
+            "slope.svg"
+        ]
+    );
+    let digits = out.join("digits");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(digits.join("metrics.json")).expect("digits metrics"),
+    )
+    .expect("JSON");
+    assert_eq!(json["regions"], 614);
+    for f in [
+        "result.json",
+        "partition.png",
+        "boundary_samples/samples.npy",
+        "boundary_samples/montage.png",
+    ] {
+        assert!(digits.join(f).is_file(), "{f} missing");
+    }
 
-    // A second run replaces the file with the same content.
+    // A second run replaces the files with the same content.
     let o2 = run(&["demo", "--out", out.to_str().expect("utf-8 path")]);
     assert!(o2.status.success(), "{}", stderr(&o2));
     let again: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).expect("read"))
-            .expect("valid JSON");
-    assert_eq!(again["regions"], json["regions"]);
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("valid JSON");
+    assert_eq!(again["regions"], 365);
 }
 
 #[test]

@@ -25,6 +25,9 @@
 
 mod color;
 mod glyphs;
+mod montage;
+
+pub use montage::{image_layout, montage, MAX_TILES};
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
