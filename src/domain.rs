@@ -794,6 +794,38 @@ impl Slice {
         )))
     }
 
+    /// The same plane (exactly: origin and directions unchanged) on another
+    /// convex polygon of slice coordinates, e.g. a small window of the plane
+    /// through three samples. The anchors are kept (they are only drawn).
+    ///
+    /// Refused: a polygon that is not strictly convex, has fewer than three
+    /// corners or non-finite coordinates.
+    ///
+    /// ```
+    /// use splinecam::domain::Slice;
+    /// let s = Slice::through_points(&[3], &[0.0, 0.0, 1.0], &[1.0, 0.0, 1.0], &[0.0, 1.0, 1.0], 0.0).unwrap();
+    /// let w = s.with_polygon(&[[0.0, 0.0], [0.25, 0.0], [0.25, 0.25], [0.0, 0.25]]).unwrap();
+    /// assert_eq!(w.area_exact(), rug::Rational::from((1, 16)));
+    /// assert_eq!(w.e1(), s.e1());
+    /// assert!(s.with_polygon(&[[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]]).is_err());
+    /// ```
+    pub fn with_polygon(&self, polygon: &[[f64; 2]]) -> Result<Slice, SliceError> {
+        let mut corners = Vec::with_capacity(polygon.len());
+        for (k, c) in polygon.iter().enumerate() {
+            let u = finite(|| format!("polygon corner {k} u"), c[0])?;
+            let v = finite(|| format!("polygon corner {k} v"), c[1])?;
+            corners.push((u, v));
+        }
+        Slice::assemble(
+            &self.input_shape,
+            self.origin.clone(),
+            self.e1.clone(),
+            self.e2.clone(),
+            corners,
+            self.anchors.clone(),
+        )
+    }
+
     /// The network's input shape.
     ///
     /// ```

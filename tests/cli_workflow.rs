@@ -325,6 +325,21 @@ fn slice_options_square_around_polygon_and_threads() {
     ])))
     .expect("JSON");
     assert_eq!(m["total_area_exact"], "2/1");
+    // A window of another slice's plane.
+    let m = serde_json::from_str::<serde_json::Value>(&ok(&run(&[
+        "stats",
+        DIGITS,
+        "--through",
+        &a,
+        &b,
+        &image("digit7.npy"),
+        "--window",
+        "-0.25,-0.25 0.25,-0.25 0,0.25",
+        "--format",
+        "json",
+    ])))
+    .expect("JSON");
+    assert_eq!(m["total_area_exact"], "1/8");
     // Non-convex.
     let o = run(&["stats", TOY, "--polygon", "0,0 2,0 1,0.1 2,2"]);
     assert_clean_failure(&o, "convex");

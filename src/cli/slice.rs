@@ -68,11 +68,24 @@ pub struct SliceArgs {
     /// With --polygon: the plane origin + u·E1 + v·E2 (three point files).
     #[arg(long, num_args = 3, value_names = ["O", "E1", "E2"], requires = "polygon")]
     pub plane: Option<Vec<PathBuf>>,
+    /// Any slice but --polygon: keep its plane, but partition this convex
+    /// polygon of its slice coordinates instead ("u,v u,v ..."), e.g. a
+    /// small window around one of the --through samples.
+    #[arg(long, value_name = "U,V U,V ...", value_parser = parse_polygon, allow_hyphen_values = true, conflicts_with = "polygon")]
+    pub window: Option<Polygon>,
 }
 
 impl SliceArgs {
     /// The slice for `net`.
     pub fn build(&self, net: &Network) -> Result<Slice> {
+        let slice = self.plane_slice(net)?;
+        Ok(match &self.window {
+            Some(w) => slice.with_polygon(&w.0)?,
+            None => slice,
+        })
+    }
+
+    fn plane_slice(&self, net: &Network) -> Result<Slice> {
         let shape = net.input_shape();
         let n = net.input_len();
         Ok(if let Some(b) = self.box_bounds {
