@@ -192,3 +192,26 @@ fn two_moons_demo() {
     )
     .unwrap();
 }
+
+#[test]
+fn class_legend_lists_the_classes_present() {
+    // With a boundary: one swatch per class present (here classes 0 and 1).
+    let svg = render::to_svg(&small(Boundary::Auto), &style(Fill::Class));
+    let legend = svg
+        .split(r#"<g id="legend""#)
+        .nth(1)
+        .expect("a legend")
+        .split("</g>")
+        .next()
+        .expect("its group");
+    assert_eq!(legend.matches("<rect").count(), 2, "{legend}");
+    assert!(svg.contains(r#"id="legend-labels""#));
+    // Without a boundary, with another fill or without axes: no legend.
+    assert!(!render::to_svg(&small(Boundary::None), &style(Fill::Class)).contains("legend"));
+    assert!(!render::to_svg(&small(Boundary::Auto), &style(Fill::Random)).contains("legend"));
+    let bare = Style {
+        draw_axes: false,
+        ..style(Fill::Class)
+    };
+    assert!(!render::to_svg(&small(Boundary::Auto), &bare).contains("legend"));
+}

@@ -64,7 +64,8 @@ pub struct Style {
     /// Image height in pixels (at least 1 is used).
     pub height: u32,
     /// Draw axes with tick labels in slice coordinates (and, for
-    /// [`Fill::SlopeNorm`], a colour bar).
+    /// [`Fill::SlopeNorm`], a colour bar; for [`Fill::Class`] with a
+    /// boundary, a legend of the classes present).
     pub draw_axes: bool,
     /// Width in pixels of the edges between regions (0: not drawn).
     pub edge_width: f64,
@@ -84,6 +85,9 @@ impl Default for Style {
         }
     }
 }
+
+/// At most this many classes are listed in the legend (the smallest ones).
+const MAX_LEGEND: usize = 24;
 
 /// The largest image side [`to_png`] accepts.
 pub const MAX_PNG_SIDE: u32 = 16384;
@@ -185,6 +189,24 @@ pub fn to_svg(p: &Partition, style: &Style) -> String {
         margins[1] += font * 0.5;
     }
     let cb_width = font * 1.2;
+    // A legend of the classes present (class fill with a boundary).
+    let legend: Vec<u32> = match (style.fill, style.draw_axes) {
+        (Fill::Class, true) => {
+            let mut c: Vec<u32> = p.regions().filter_map(|f| p.region(f).class).collect();
+            c.sort_unstable();
+            c.dedup();
+            c.truncate(MAX_LEGEND);
+            c
+        }
+        _ => Vec::new(),
+    };
+    if !legend.is_empty() {
+        let lw = legend
+            .iter()
+            .map(|k| glyphs::text_width(&k.to_string(), font))
+            .fold(0.0, f64::max);
+        margins[1] += font * 1.5 + cb_width + gap + lw;
+    }
     if let Some((lo, hi)) = &cb_labels {
         let lw = glyphs::text_width(lo, font).max(glyphs::text_width(hi, font));
         margins[1] += font * 1.5 + cb_width + gap + lw;
@@ -388,6 +410,28 @@ pub fn to_svg(p: &Partition, style: &Style) -> String {
             (font * 0.11).max(0.8)
         );
 
+        if !legend.is_empty() {
+            // One swatch per class, top down, labelled with the class.
+            let bx = right + font * 1.5;
+            let mut t = String::new();
+            svg.push_str(r#"<g id="legend" stroke-width="1">"#);
+            svg.push('\n');
+            for (i, k) in legend.iter().enumerate() {
+                let y = top + i as f64 * font * 1.6;
+                let _ = writeln!(
+                    svg,
+                    r#"<rect x="{bx:.2}" y="{y:.2}" width="{cb_width:.2}" height="{font:.2}" fill="{}" stroke="{ink}"/>"#,
+                    color::class_shade(Some(*k), 1)
+                );
+                glyphs::text_path(&mut t, &k.to_string(), bx + cb_width + gap, y, font);
+            }
+            svg.push_str("</g>\n");
+            let _ = writeln!(
+                svg,
+                r#"<path id="legend-labels" d="{t}" fill="none" stroke="{ink}" stroke-width="{:.2}" stroke-linecap="round" stroke-linejoin="round"/>"#,
+                (font * 0.11).max(0.8)
+            );
+        }
         if let Some((lo, hi)) = &cb_labels {
             // A vertical viridis bar from the smallest norm (bottom) to the
             // largest (top), labelled at both ends.
