@@ -2,10 +2,12 @@
 //! the error paths (one line on stderr, non-zero exit, no panic). The other
 //! subcommands are in `cli_workflow.rs`.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod cli_common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_splinecam");
+use cli_common::{assert_clean_failure, run, stderr, stdout, BIN};
+use std::path::Path;
+use std::process::Command;
+
 const ACAS_MODEL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../shared/models/acasxu/ACASXU_run2a_1_1_batch_2000.onnx"
@@ -19,21 +21,6 @@ const TOY_MODEL: &str = concat!(
     "/examples/models/two_moons.json"
 );
 
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("the splinecam binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// The shared real models are not part of the repository; skip (loudly)
 /// where they are absent.
 fn have_shared_models() -> bool {
@@ -42,23 +29,6 @@ fn have_shared_models() -> bool {
         eprintln!("skipping: ../shared/models/acasxu is not present");
     }
     ok
-}
-
-/// Asserts a clean failure: non-zero exit, exactly one non-empty line on
-/// stderr that contains `needle`, no panic and no backtrace.
-fn assert_clean_failure(o: &Output, needle: &str) {
-    let err = stderr(o);
-    assert!(!o.status.success(), "expected failure, stderr: {err}");
-    assert_eq!(o.status.code().map(|c| c > 0), Some(true), "{err}");
-    assert!(!err.contains("panicked"), "panic: {err}");
-    assert!(!err.contains("stack backtrace"), "backtrace: {err}");
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "expected one line on stderr, got: {err:?}");
-    assert!(
-        lines[0].contains(needle),
-        "stderr {:?} does not mention {needle:?}",
-        lines[0]
-    );
 }
 
 fn temp_dir() -> tempfile::TempDir {

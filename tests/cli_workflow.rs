@@ -3,15 +3,17 @@
 //! results), `sample` (boundary and per-region points as .npy, montage),
 //! `compare`, the shared slice options, `--threads`, and their error paths.
 
+mod cli_common;
+
+use cli_common::{assert_clean_failure, ok, run};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use ndarray::ArrayD;
 use ndarray_npy::ReadNpyExt;
 use resvg::tiny_skia::Pixmap;
 use resvg::usvg;
 
-const BIN: &str = env!("CARGO_BIN_EXE_splinecam");
 const TOY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/examples/models/two_moons.json"
@@ -21,40 +23,6 @@ const DIGITS: &str = concat!(
     "/examples/models/digits_mlp.json"
 );
 const IMAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/images");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("the splinecam binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "failed: {}", stderr(o));
-    stdout(o)
-}
-
-/// Non-zero exit, one line on stderr mentioning `needle`, no panic.
-fn assert_clean_failure(o: &Output, needle: &str) {
-    let err = stderr(o);
-    assert!(
-        !o.status.success(),
-        "expected failure, stdout: {}",
-        stdout(o)
-    );
-    assert!(!err.contains("panicked"), "panic: {err}");
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "expected one line on stderr, got: {err:?}");
-    assert!(lines[0].contains(needle), "{:?} lacks {needle:?}", lines[0]);
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
