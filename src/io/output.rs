@@ -239,53 +239,9 @@ pub struct EdgeRecord {
     pub boundary: bool,
 }
 
-/// What an edge lies on (mirrors [`LabelKind`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum EdgeLabel {
-    /// Neuron `unit` of pattern layer `layer`: its pre-activation is 0.
-    Neuron {
-        /// Pattern layer.
-        layer: usize,
-        /// Unit.
-        unit: usize,
-    },
-    /// Max unit `unit` of layer `layer`: candidates `a` and `b` (positions
-    /// in its window) are equal.
-    MaxPair {
-        /// Pattern layer.
-        layer: usize,
-        /// Unit.
-        unit: usize,
-        /// One candidate position.
-        a: u32,
-        /// The other candidate position.
-        b: u32,
-    },
-    /// Outputs `a` and `b` are equal.
-    OutputPair {
-        /// One output.
-        a: u32,
-        /// The other output.
-        b: u32,
-    },
-    /// The level set of one output.
-    Level {
-        /// The output.
-        output: u32,
-    },
-}
-
-impl From<LabelKind> for EdgeLabel {
-    fn from(k: LabelKind) -> EdgeLabel {
-        match k {
-            LabelKind::Neuron { layer, unit } => EdgeLabel::Neuron { layer, unit },
-            LabelKind::MaxPair { layer, unit, a, b } => EdgeLabel::MaxPair { layer, unit, a, b },
-            LabelKind::OutputPair { a, b } => EdgeLabel::OutputPair { a, b },
-            LabelKind::Level { output } => EdgeLabel::Level { output },
-        }
-    }
-}
+/// What an edge lies on: the partition's own [`LabelKind`], serialised
+/// tagged by `"kind"`.
+pub type EdgeLabel = LabelKind;
 
 /// An exact rational as `"p/q"` (`q > 0`, lowest terms; integers as `"p/1"`).
 pub fn rational_string(r: &Rational) -> String {
@@ -429,7 +385,7 @@ impl ResultFile {
                 labels: mesh
                     .edge_labels(h)
                     .iter()
-                    .map(|&l| EdgeLabel::from(p.label_kind(l)))
+                    .map(|&l| p.label_kind(l))
                     .collect(),
                 boundary,
             });

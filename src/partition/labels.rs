@@ -8,10 +8,14 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::mesh::Label;
 
-/// What a [`Label`] stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// What a [`Label`] stands for. Serialised (in result files) as an object
+/// tagged by `"kind"`: `{"kind":"neuron","layer":0,"unit":3}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LabelKind {
     /// Neuron `unit` of activation layer `layer`: its pre-activation is 0.
     Neuron {
