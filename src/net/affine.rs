@@ -351,6 +351,103 @@ impl Network {
         })
     }
 
+    /// [`Network::apply_linear_f64`] for a dense node `idx`, fused with a
+    /// preceding ReLU whose states are `relu` (`None`: no ReLU): the same
+    /// numbers, bit for bit, as applying the ReLU with
+    /// [`Network::apply_activation_f64`] and then the dense node, in one
+    /// pass over the transposed weights and without the intermediate form.
+    ///
+    /// Bit-identical because every output is still the sum, in input order,
+    /// of the same rounded products: the generic kernel skips zero terms,
+    /// this one skips only inputs that are zero in all six arrays (ReLU off)
+    /// and adds the other zero products, which cannot change an accumulator
+    /// (a sum that starts at `+0` and adds nonzero terms is never `-0`, and
+    /// `x + (±0) = x` for every other `x`). That needs finite inputs: returns
+    /// `None` (use the generic path) for a non-finite input, a node that is
+    /// not dense, or mismatched lengths.
+    pub(crate) fn apply_dense_relu_f64(
+        &self,
+        idx: usize,
+        x: &AffineForm,
+        relu: Option<&[u32]>,
+    ) -> Option<AffineForm> {
+        let node = self.nodes().get(idx)?;
+        let Op::Dense {
+            bias,
+            in_features,
+            out_features,
+            ..
+        } = &node.op
+        else {
+            return None;
+        };
+        let (inf, outf) = (*in_features, *out_features);
+        let len = x.len();
+        if inf == 0 || len % inf != 0 || relu.is_some_and(|m| m.len() != len) {
+            return None;
+        }
+        let on = |i: usize| relu.is_none_or(|m| m[i] == 1);
+        let arrays = [&x.u, &x.v, &x.c, &x.err_u, &x.err_v, &x.err_c];
+        if arrays.iter().any(|a| a.len() != len)
+            || (0..len).any(|i| on(i) && arrays.iter().any(|a| !a[i].is_finite()))
+        {
+            return None;
+        }
+        let absd = &self.abs_data()[idx];
+        let (wt, awt) = (&absd.wt, &absd.abs_wt);
+        let n = absd.fan_in + 3;
+        let g = gamma(n);
+        let rows = len / inf;
+        let mut out = AffineForm {
+            u: vec![0.0; rows * outf],
+            v: vec![0.0; rows * outf],
+            c: vec![0.0; rows * outf],
+            err_u: vec![0.0; rows * outf],
+            err_v: vec![0.0; rows * outf],
+            err_c: vec![0.0; rows * outf],
+        };
+        for r in 0..rows {
+            let o0 = r * outf;
+            let yu = &mut out.u[o0..o0 + outf];
+            let yv = &mut out.v[o0..o0 + outf];
+            let yc = &mut out.c[o0..o0 + outf];
+            let zu = &mut out.err_u[o0..o0 + outf];
+            let zv = &mut out.err_v[o0..o0 + outf];
+            let zc = &mut out.err_c[o0..o0 + outf];
+            for i in 0..inf {
+                let k = r * inf + i;
+                if !on(k) {
+                    continue;
+                }
+                let (a, b, c) = (x.u[k], x.v[k], x.c[k]);
+                let ea = x.err_u[k] + g * a.abs();
+                let eb = x.err_v[k] + g * b.abs();
+                let ec = x.err_c[k] + g * c.abs();
+                if a == 0.0 && b == 0.0 && c == 0.0 && ea == 0.0 && eb == 0.0 && ec == 0.0 {
+                    continue;
+                }
+                let w = &wt[i * outf..(i + 1) * outf];
+                let aw = &awt[i * outf..(i + 1) * outf];
+                for o in 0..outf {
+                    yu[o] += w[o] * a;
+                    yv[o] += w[o] * b;
+                    yc[o] += w[o] * c;
+                    zu[o] += aw[o] * ea;
+                    zv[o] += aw[o] * eb;
+                    zc[o] += aw[o] * ec;
+                }
+            }
+            for o in 0..outf {
+                yc[o] += bias[o];
+                zc[o] += g * bias[o].abs();
+                zu[o] = inflate(zu[o], n);
+                zv[o] = inflate(zv[o], n);
+                zc[o] = inflate(zc[o], n);
+            }
+        }
+        Some(out)
+    }
+
     /// Applies linear node `idx` to exact forms of its inputs.
     pub fn apply_linear_exact(
         &self,
@@ -551,5 +648,78 @@ impl HasLen for AffineForm {
 impl HasLen for ExactAffineForm {
     fn elems(&self) -> usize {
         self.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::AffineForm;
+    use crate::net::json;
+
+    fn bits(f: &AffineForm) -> Vec<u64> {
+        [&f.u, &f.v, &f.c, &f.err_u, &f.err_v, &f.err_c]
+            .iter()
+            .flat_map(|a| a.iter().map(|x| x.to_bits()))
+            .collect()
+    }
+
+    /// The fused dense(+ReLU) kernel gives the generic path's bits, zeros,
+    /// masked inputs and all.
+    #[test]
+    fn fused_dense_is_bit_identical_to_the_generic_path() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for case in 0..40 {
+            let (inf, outf) = (rng.gen_range(1..9), rng.gen_range(1..9));
+            let val = |rng: &mut ChaCha8Rng| -> f64 {
+                match rng.gen_range(0..6) {
+                    0 => 0.0,
+                    1 => -0.0,
+                    2 => rng.gen_range(-1.0..1.0) * 1e-300,
+                    _ => rng.gen_range(-2.0..2.0),
+                }
+            };
+            let weight: Vec<Vec<f64>> = (0..outf)
+                .map(|_| (0..inf).map(|_| val(&mut rng)).collect())
+                .collect();
+            let bias: Vec<f64> = (0..outf).map(|_| val(&mut rng)).collect();
+            let model = serde_json::json!({
+                "format": "splinecam-model", "version": 1, "input_shape": [inf],
+                "ops": [{"op": "relu"}, {"op": "dense", "weight": weight, "bias": bias}]
+            });
+            let net = json::from_str(&model.to_string()).expect("model");
+            let arr = |rng: &mut ChaCha8Rng, err: bool| -> Vec<f64> {
+                (0..inf)
+                    .map(|_| {
+                        let x = val(rng);
+                        if err {
+                            x.abs() * 1e-16
+                        } else {
+                            x
+                        }
+                    })
+                    .collect()
+            };
+            let pre = AffineForm {
+                u: arr(&mut rng, false),
+                v: arr(&mut rng, false),
+                c: arr(&mut rng, false),
+                err_u: arr(&mut rng, true),
+                err_v: arr(&mut rng, true),
+                err_c: arr(&mut rng, true),
+            };
+            let states: Vec<u32> = (0..inf).map(|_| rng.gen_range(0..2)).collect();
+            let act = net.apply_activation_f64(0, &pre, &states).expect("relu");
+            let generic = net.apply_linear_f64(1, &[&act]).expect("dense");
+            let fused = net
+                .apply_dense_relu_f64(1, &pre, Some(&states))
+                .expect("applies");
+            assert_eq!(bits(&generic), bits(&fused), "case {case}");
+            let generic = net.apply_linear_f64(1, &[&pre]).expect("dense");
+            let fused = net.apply_dense_relu_f64(1, &pre, None).expect("applies");
+            assert_eq!(bits(&generic), bits(&fused), "case {case}, no relu");
+        }
     }
 }

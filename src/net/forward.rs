@@ -212,6 +212,11 @@ pub(crate) struct AbsData {
     pub w: Vec<f64>,
     /// Maximum number of terms of one output (fan-in).
     pub fan_in: usize,
+    /// Dense only: the weights transposed (`in_features x out_features`,
+    /// row-major), for the fused form kernel (`AffineForm` propagation).
+    pub wt: Vec<f64>,
+    /// Dense only: `|w|` transposed like `wt`.
+    pub abs_wt: Vec<f64>,
 }
 
 /// Lazily built per-network caches.
@@ -341,11 +346,20 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
             Op::Dense {
                 weight,
                 in_features,
+                out_features,
                 ..
-            } => AbsData {
-                w: abs(weight),
-                fan_in: *in_features,
-            },
+            } => {
+                let (inf, outf) = (*in_features, *out_features);
+                let wt: Vec<f64> = (0..inf * outf)
+                    .map(|j| weight[(j % outf) * inf + j / outf])
+                    .collect();
+                AbsData {
+                    w: abs(weight),
+                    fan_in: inf,
+                    abs_wt: abs(&wt),
+                    wt,
+                }
+            }
             Op::Conv2d {
                 weight,
                 out_channels,
@@ -353,26 +367,32 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
             } => AbsData {
                 w: abs(weight),
                 fan_in: weight.len() / (*out_channels).max(1),
+                ..AbsData::default()
             },
             Op::Scale { factor } => AbsData {
                 w: abs(factor),
                 fan_in: 1,
+                ..AbsData::default()
             },
             Op::PRelu { slope } => AbsData {
                 w: abs(slope),
                 fan_in: 1,
+                ..AbsData::default()
             },
             Op::LeakyRelu { alpha } => AbsData {
                 w: vec![alpha.abs()],
                 fan_in: 1,
+                ..AbsData::default()
             },
             Op::AddConst { .. } => AbsData {
                 w: vec![],
                 fan_in: 1,
+                ..AbsData::default()
             },
             Op::Divide { divisor } => AbsData {
                 w: divisor.iter().map(|d| 1.0 / d.abs()).collect(),
                 fan_in: 1,
+                ..AbsData::default()
             },
             Op::AvgPool {
                 window,
@@ -384,16 +404,19 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
                         .map(|&k| 1.0 / k.max(1) as f64)
                         .collect(),
                     fan_in: window.kernel[0] * window.kernel[1],
+                    ..AbsData::default()
                 },
                 None => AbsData::default(),
             },
             Op::Add | Op::Sub => AbsData {
                 w: vec![],
                 fan_in: 2,
+                ..AbsData::default()
             },
             _ => AbsData {
                 w: vec![],
                 fan_in: 1,
+                ..AbsData::default()
             },
         })
         .collect()

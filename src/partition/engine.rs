@@ -159,6 +159,27 @@ fn diff_with_err(x: f64, ex: f64, y: f64, ey: f64) -> (f64, f64) {
     )
 }
 
+/// Dense node `idx` applied to a face's input form in one fused pass (see
+/// [`Network::apply_dense_relu_f64`]; the ReLU of an `Activated` input is
+/// folded in). `None` when that does not apply.
+fn fused_dense(net: &Network, idx: usize, st: &FaceState) -> Option<AffineForm> {
+    let node = &net.nodes()[idx];
+    if node.inputs.len() != 1 {
+        return None;
+    }
+    match st.slot(node.inputs[0]) {
+        Slot::Ready(a) => net.apply_dense_relu_f64(idx, a, None),
+        Slot::Activated { node: act, pre } => {
+            let an = &net.nodes()[*act];
+            if an.op.class() != OpClass::Activation(ActKind::Relu) {
+                return None;
+            }
+            let layer = an.layer.expect("activation nodes have a layer");
+            net.apply_dense_relu_f64(idx, pre, Some(&st.pattern[layer]))
+        }
+    }
+}
+
 /// The line of element `k` of a form.
 fn element_line(form: &AffineForm, k: usize, lazy: &Arc<LazyExact>) -> Line {
     let lazy = Arc::clone(lazy);
@@ -408,6 +429,9 @@ impl Engine {
             .par_iter()
             .map(|&f| {
                 let st = states[f].as_ref().expect("state");
+                if let Some(out) = fused_dense(net, idx, st) {
+                    return Ok(Arc::new(out));
+                }
                 let ins: Vec<Arc<AffineForm>> = node
                     .inputs
                     .iter()
