@@ -575,6 +575,64 @@ pub fn point_value_and_bound(line: [f64; 3], err: [f64; 3], xy: [f64; 2], r: f64
     (s, (pert + round) * (1.0 + 16.0 * U) + ABS_SLACK)
 }
 
+/// Flag of [`classify_lines_at_points`]: some point is proven positive.
+pub const SOME_POSITIVE: u8 = 1;
+/// Flag of [`classify_lines_at_points`]: some point is proven negative.
+pub const SOME_NEGATIVE: u8 = 2;
+/// Flag of [`classify_lines_at_points`]: the point filter could not decide
+/// at some point (a zero, or too close to call in `f64`).
+pub const SOME_UNDECIDED: u8 = 4;
+
+/// The point filter ([`side_of_point`]) for many lines at a few points:
+/// line `k` is `(a[k], b[k], c[k])` with error bounds `(ea[k], eb[k], ec[k])`,
+/// each point an `f64` position with its radius. ORs into `flags[k]`
+/// [`SOME_POSITIVE`], [`SOME_NEGATIVE`] or [`SOME_UNDECIDED`] per point
+/// (`flags` is not cleared). A line whose flags end up exactly
+/// `SOME_POSITIVE` is proven positive at every point (likewise negative);
+/// any other combination needs a closer look. Returns the number of signs
+/// proven.
+///
+/// ```
+/// use splinecam::exact::predicates::{classify_lines_at_points, SOME_NEGATIVE, SOME_POSITIVE, SOME_UNDECIDED};
+/// // Lines u − 2 and u − 0.5, v at the corners (0,0) and (1,1) (exact).
+/// let (a, b, c, z) = ([1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [-2.0, -0.5, 0.0], [0.0; 3]);
+/// let pts = [([0.0, 0.0], 0.0), ([1.0, 1.0], 0.0)];
+/// let mut flags = [0u8; 3];
+/// classify_lines_at_points([&a, &b, &c], [&z, &z, &z], &pts, &mut flags);
+/// assert_eq!(flags, [SOME_NEGATIVE, SOME_NEGATIVE | SOME_POSITIVE, SOME_UNDECIDED | SOME_POSITIVE]);
+/// ```
+pub fn classify_lines_at_points(
+    coef: [&[f64]; 3],
+    err: [&[f64]; 3],
+    points: &[([f64; 2], f64)],
+    flags: &mut [u8],
+) -> u64 {
+    let n = flags.len();
+    let [a, b, c] = coef.map(|x| &x[..n]);
+    let [ea, eb, ec] = err.map(|x| &x[..n]);
+    let mut decided = 0u64;
+    for &(xy, r) in points {
+        for k in 0..n {
+            let (s, bound) =
+                point_value_and_bound([a[k], b[k], c[k]], [ea[k], eb[k], ec[k]], xy, r);
+            let m = s.abs();
+            let ok = m > bound && m < f64::INFINITY;
+            let f = if ok {
+                if s > 0.0 {
+                    SOME_POSITIVE
+                } else {
+                    SOME_NEGATIVE
+                }
+            } else {
+                SOME_UNDECIDED
+            };
+            decided += ok as u64;
+            flags[k] |= f;
+        }
+    }
+    decided
+}
+
 /// An `f64` approximation of the crossing point, for drawing. Predicates
 /// use it only with the rigorous radius of [`crossing_with_radius`] (which
 /// returns these very numbers).

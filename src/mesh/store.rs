@@ -83,6 +83,13 @@ impl Mesh {
         self.stats
     }
 
+    /// Adds sign decisions taken outside the mesh (by callers that run
+    /// [`crate::exact::predicates`] on the mesh's vertices themselves) to
+    /// [`Mesh::stats`].
+    pub fn add_stats(&mut self, other: &PredicateStats) {
+        self.stats.merge(other);
+    }
+
     /// Stores a line and returns its handle.
     pub fn add_line(&mut self, line: Line) -> LineId {
         self.lines.push(line);
