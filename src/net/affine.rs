@@ -44,6 +44,44 @@ use super::ir::{Network, Op, OpClass};
 
 const U: f64 = 1.0 / 9_007_199_254_740_992.0; // 2^-53
 
+/// `y_j[o] = Σ_(i, x) w_t[i][o] · x_j` over the listed inputs in list order
+/// (`+0` start, one rounded product and one rounded sum per term, as the
+/// generic kernel), for `j = 0, 1, 2`; `w_t` is `in x outf` row-major. Blocks
+/// of four outputs keep their twelve sums in registers (SIMD) while walking
+/// the inputs.
+fn dense3(wt: &[f64], outf: usize, act: &[(usize, [f64; 3])], y: [&mut [f64]; 3]) {
+    let [yu, yv, yc] = y;
+    let m = outf / 4 * 4;
+    for ob in (0..m).step_by(4) {
+        let mut acc = [[0.0f64; 4]; 3];
+        for &(i, x) in act {
+            let w4: [f64; 4] = wt[i * outf + ob..i * outf + ob + 4]
+                .try_into()
+                .expect("four");
+            for (a, x) in acc.iter_mut().zip(x) {
+                for j in 0..4 {
+                    a[j] += w4[j] * x;
+                }
+            }
+        }
+        yu[ob..ob + 4].copy_from_slice(&acc[0]);
+        yv[ob..ob + 4].copy_from_slice(&acc[1]);
+        yc[ob..ob + 4].copy_from_slice(&acc[2]);
+    }
+    for o in m..outf {
+        let mut acc = [0.0f64; 3];
+        for &(i, x) in act {
+            let w = wt[i * outf + o];
+            for (a, x) in acc.iter_mut().zip(x) {
+                *a += w * x;
+            }
+        }
+        yu[o] = acc[0];
+        yv[o] = acc[1];
+        yc[o] = acc[2];
+    }
+}
+
 fn gamma(n: usize) -> f64 {
     let nu = n as f64 * U;
     nu / (1.0 - nu)
@@ -352,19 +390,28 @@ impl Network {
     }
 
     /// [`Network::apply_linear_f64`] for a dense node `idx`, fused with a
-    /// preceding ReLU whose states are `relu` (`None`: no ReLU): the same
-    /// numbers, bit for bit, as applying the ReLU with
-    /// [`Network::apply_activation_f64`] and then the dense node, in one
-    /// pass over the transposed weights and without the intermediate form.
+    /// preceding ReLU whose states are `relu` (`None`: no ReLU), in one pass
+    /// over the transposed weights and without the intermediate form.
     ///
-    /// Bit-identical because every output is still the sum, in input order,
-    /// of the same rounded products: the generic kernel skips zero terms,
-    /// this one skips only inputs that are zero in all six arrays (ReLU off)
-    /// and adds the other zero products, which cannot change an accumulator
-    /// (a sum that starts at `+0` and adds nonzero terms is never `-0`, and
-    /// `x + (±0) = x` for every other `x`). That needs finite inputs: returns
-    /// `None` (use the generic path) for a non-finite input, a node that is
-    /// not dense, or mismatched lengths.
+    /// The values `u, v, c` are the same numbers, bit for bit, as applying
+    /// the ReLU with [`Network::apply_activation_f64`] and then the dense
+    /// node: every output is still the sum, in input order, of the same
+    /// rounded products. The generic kernel skips zero terms; this one skips
+    /// only inputs that are zero in all three value arrays and bounds (ReLU
+    /// off) and adds the other zero products, which cannot change an
+    /// accumulator (a sum that starts at `+0` and adds nonzero terms is
+    /// never `-0`, and `x + (±0) = x` for every other `x`). That needs
+    /// finite inputs: returns `None` (use the generic path) for a
+    /// non-finite input, a node that is not dense, or mismatched lengths.
+    ///
+    /// The error bounds are coarser and cheaper than the generic ones: with
+    /// `z_i = e_i + γ_n|x̂_i|` (per array), the generic bound
+    /// `Σ_i |w_oi| z_i (+ γ_n|b_o|)` is at most `(Σ_i |w_oi|)·max_i z_i`
+    /// (`+ γ_n|b_o|`), an `O(in + out)` computation instead of a second
+    /// matrix-vector product per array. The row sums are computed once per
+    /// network with `in − 1` roundings, the product and the bias term add
+    /// two, and the forming of `z_i` two more: `n + 1` in all with
+    /// `n = in + 3`, covered by inflating as for `n + 1` terms.
     pub(crate) fn apply_dense_relu_f64(
         &self,
         idx: usize,
@@ -394,7 +441,7 @@ impl Network {
             return None;
         }
         let absd = &self.abs_data()[idx];
-        let (wt, awt) = (&absd.wt, &absd.abs_wt);
+        let (wt, rowsum) = (&absd.wt, &absd.abs_rowsum);
         let n = absd.fan_in + 3;
         let g = gamma(n);
         let rows = len / inf;
@@ -406,14 +453,12 @@ impl Network {
             err_v: vec![0.0; rows * outf],
             err_c: vec![0.0; rows * outf],
         };
+        // The inputs that are not zero everywhere: (index, u, v, c).
+        let mut act: Vec<(usize, [f64; 3])> = Vec::with_capacity(inf);
         for r in 0..rows {
             let o0 = r * outf;
-            let yu = &mut out.u[o0..o0 + outf];
-            let yv = &mut out.v[o0..o0 + outf];
-            let yc = &mut out.c[o0..o0 + outf];
-            let zu = &mut out.err_u[o0..o0 + outf];
-            let zv = &mut out.err_v[o0..o0 + outf];
-            let zc = &mut out.err_c[o0..o0 + outf];
+            let (mut mu, mut mv, mut mc) = (0.0f64, 0.0f64, 0.0f64);
+            act.clear();
             for i in 0..inf {
                 let k = r * inf + i;
                 if !on(k) {
@@ -426,23 +471,26 @@ impl Network {
                 if a == 0.0 && b == 0.0 && c == 0.0 && ea == 0.0 && eb == 0.0 && ec == 0.0 {
                     continue;
                 }
-                let w = &wt[i * outf..(i + 1) * outf];
-                let aw = &awt[i * outf..(i + 1) * outf];
-                for o in 0..outf {
-                    yu[o] += w[o] * a;
-                    yv[o] += w[o] * b;
-                    yc[o] += w[o] * c;
-                    zu[o] += aw[o] * ea;
-                    zv[o] += aw[o] * eb;
-                    zc[o] += aw[o] * ec;
-                }
+                mu = mu.max(ea);
+                mv = mv.max(eb);
+                mc = mc.max(ec);
+                act.push((i, [a, b, c]));
             }
+            dense3(
+                wt,
+                outf,
+                &act,
+                [
+                    &mut out.u[o0..o0 + outf],
+                    &mut out.v[o0..o0 + outf],
+                    &mut out.c[o0..o0 + outf],
+                ],
+            );
             for o in 0..outf {
-                yc[o] += bias[o];
-                zc[o] += g * bias[o].abs();
-                zu[o] = inflate(zu[o], n);
-                zv[o] = inflate(zv[o], n);
-                zc[o] = inflate(zc[o], n);
+                out.c[o0 + o] += bias[o];
+                out.err_u[o0 + o] = inflate(rowsum[o] * mu, n + 1);
+                out.err_v[o0 + o] = inflate(rowsum[o] * mv, n + 1);
+                out.err_c[o0 + o] = inflate(rowsum[o] * mc + g * bias[o].abs(), n + 1);
             }
         }
         Some(out)
@@ -659,11 +707,37 @@ mod tests {
     use super::AffineForm;
     use crate::net::json;
 
+    /// The values' bits (the bounds differ on purpose; see `covers`).
     fn bits(f: &AffineForm) -> Vec<u64> {
-        [&f.u, &f.v, &f.c, &f.err_u, &f.err_v, &f.err_c]
+        [&f.u, &f.v, &f.c]
             .iter()
             .flat_map(|a| a.iter().map(|x| x.to_bits()))
             .collect()
+    }
+
+    /// The fused bounds are at least the exact (rational) value of the
+    /// generic bound's formula `Σ|w| (e + γ|x̂|) + γ|b|` times `1 + γ`, which
+    /// covers the true error (module docs).
+    fn covers(x: &AffineForm, weight: &[Vec<f64>], bias: &[f64], out: &AffineForm) {
+        use rug::Rational;
+        let q = |v: f64| Rational::from_f64(v).expect("finite");
+        let n = weight[0].len() + 3;
+        let g =
+            Rational::from(n) * q(super::U) / (Rational::from(1) - Rational::from(n) * q(super::U));
+        for (o, row) in weight.iter().enumerate() {
+            for (vals, errs, bound, b) in [
+                (&x.u, &x.err_u, out.err_u[o], 0.0),
+                (&x.v, &x.err_v, out.err_v[o], 0.0),
+                (&x.c, &x.err_c, out.err_c[o], bias[o]),
+            ] {
+                let mut z = &g * q(b.abs());
+                for i in 0..row.len() {
+                    let zi = q(errs[i]) + &g * q(vals[i].abs());
+                    z += q(row[i].abs()) * zi;
+                }
+                assert!(q(bound) >= z, "bound {bound} < {}", z.to_f64());
+            }
+        }
     }
 
     /// The fused dense(+ReLU) kernel gives the generic path's bits, zeros,
@@ -717,9 +791,11 @@ mod tests {
                 .apply_dense_relu_f64(1, &pre, Some(&states))
                 .expect("applies");
             assert_eq!(bits(&generic), bits(&fused), "case {case}");
+            covers(&act, &weight, &bias, &fused);
             let generic = net.apply_linear_f64(1, &[&pre]).expect("dense");
             let fused = net.apply_dense_relu_f64(1, &pre, None).expect("applies");
             assert_eq!(bits(&generic), bits(&fused), "case {case}, no relu");
+            covers(&pre, &weight, &bias, &fused);
         }
     }
 }

@@ -215,8 +215,9 @@ pub(crate) struct AbsData {
     /// Dense only: the weights transposed (`in_features x out_features`,
     /// row-major), for the fused form kernel (`AffineForm` propagation).
     pub wt: Vec<f64>,
-    /// Dense only: `|w|` transposed like `wt`.
-    pub abs_wt: Vec<f64>,
+    /// Dense only: per output, `Σ_i |w_oi|` summed in `f64` (in input order;
+    /// relative error at most `γ_(fan_in)`).
+    pub abs_rowsum: Vec<f64>,
 }
 
 /// Lazily built per-network caches.
@@ -356,7 +357,9 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
                 AbsData {
                     w: abs(weight),
                     fan_in: inf,
-                    abs_wt: abs(&wt),
+                    abs_rowsum: (0..outf)
+                        .map(|o| weight[o * inf..(o + 1) * inf].iter().map(|w| w.abs()).sum())
+                        .collect(),
                     wt,
                 }
             }
