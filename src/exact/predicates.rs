@@ -575,62 +575,109 @@ pub fn point_value_and_bound(line: [f64; 3], err: [f64; 3], xy: [f64; 2], r: f64
     (s, (pert + round) * (1.0 + 16.0 * U) + ABS_SLACK)
 }
 
-/// Flag of [`classify_lines_at_points`]: some point is proven positive.
-pub const SOME_POSITIVE: u8 = 1;
-/// Flag of [`classify_lines_at_points`]: some point is proven negative.
-pub const SOME_NEGATIVE: u8 = 2;
-/// Flag of [`classify_lines_at_points`]: the point filter could not decide
-/// at some point (a zero, or too close to call in `f64`).
-pub const SOME_UNDECIDED: u8 = 4;
+/// Which side of a line a set of points lies on, as far as the point filter
+/// can tell ([`classify_lines_at_points`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineClass {
+    /// Every point is proven strictly positive.
+    Positive,
+    /// Every point is proven strictly negative.
+    Negative,
+    /// Anything else: the line may cross, touch or contain some point, or
+    /// `f64` arithmetic could not tell.
+    Unknown,
+}
 
-/// The point filter ([`side_of_point`]) for many lines at a few points:
-/// line `k` is `(a[k], b[k], c[k])` with error bounds `(ea[k], eb[k], ec[k])`,
-/// each point an `f64` position with its radius. ORs into `flags[k]`
-/// [`SOME_POSITIVE`], [`SOME_NEGATIVE`] or [`SOME_UNDECIDED`] per point
-/// (`flags` is not cleared). A line whose flags end up exactly
-/// `SOME_POSITIVE` is proven positive at every point (likewise negative);
-/// any other combination needs a closer look. Returns the number of signs
-/// proven.
+/// The point filter for many lines at a few points (e.g. the corners of a
+/// convex face): line `k` is `(a[k], b[k], c[k])` with error bounds
+/// `(ea[k], eb[k], ec[k])`, each point an `f64` position with its radius.
+/// Writes each line's [`LineClass`] into `class` (whose length is the number
+/// of lines) and returns how many (line, point) signs were proven.
+///
+/// The bound of [`side_of_point`] grows with `|x̂|, |ŷ|, r`, so one bound
+/// per line with their maxima over the points holds at every point; a line
+/// is [`LineClass::Positive`] when the smallest of its values at the points
+/// exceeds it (all values finite), likewise negative. When that bound is
+/// finite, every input is finite and no value is NaN.
 ///
 /// ```
-/// use splinecam::exact::predicates::{classify_lines_at_points, SOME_NEGATIVE, SOME_POSITIVE, SOME_UNDECIDED};
-/// // Lines u − 2 and u − 0.5, v at the corners (0,0) and (1,1) (exact).
+/// use splinecam::exact::predicates::{classify_lines_at_points, LineClass};
+/// // Lines u − 2, u − 0.5 and v at the corners (0,0) and (1,1) (exact).
 /// let (a, b, c, z) = ([1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [-2.0, -0.5, 0.0], [0.0; 3]);
 /// let pts = [([0.0, 0.0], 0.0), ([1.0, 1.0], 0.0)];
-/// let mut flags = [0u8; 3];
-/// classify_lines_at_points([&a, &b, &c], [&z, &z, &z], &pts, &mut flags);
-/// assert_eq!(flags, [SOME_NEGATIVE, SOME_NEGATIVE | SOME_POSITIVE, SOME_UNDECIDED | SOME_POSITIVE]);
+/// let mut class = [LineClass::Unknown; 3];
+/// classify_lines_at_points([&a, &b, &c], [&z, &z, &z], &pts, &mut class);
+/// assert_eq!(class, [LineClass::Negative, LineClass::Unknown, LineClass::Unknown]);
 /// ```
 pub fn classify_lines_at_points(
     coef: [&[f64]; 3],
     err: [&[f64]; 3],
     points: &[([f64; 2], f64)],
-    flags: &mut [u8],
+    class: &mut [LineClass],
 ) -> u64 {
-    let n = flags.len();
+    let n = class.len();
     let [a, b, c] = coef.map(|x| &x[..n]);
     let [ea, eb, ec] = err.map(|x| &x[..n]);
+    let (mut xm, mut ym, mut rm) = (0.0f64, 0.0f64, 0.0f64);
+    for &([x, y], r) in points {
+        // NaN-propagating maxima: a NaN makes every bound NaN (undecided).
+        xm = if x.abs() >= xm {
+            x.abs()
+        } else if x.is_nan() {
+            f64::NAN
+        } else {
+            xm
+        };
+        ym = if y.abs() >= ym {
+            y.abs()
+        } else if y.is_nan() {
+            f64::NAN
+        } else {
+            ym
+        };
+        rm = if r >= rm {
+            r
+        } else if r.is_nan() {
+            f64::NAN
+        } else {
+            rm
+        };
+    }
+    if points.is_empty() || xm.is_nan() || ym.is_nan() || rm.is_nan() {
+        class.fill(LineClass::Unknown);
+        return 0;
+    }
+    // Lines in blocks of 64, with their extreme values on the stack.
     let mut decided = 0u64;
-    for &(xy, r) in points {
-        for k in 0..n {
-            let (s, bound) =
-                point_value_and_bound([a[k], b[k], c[k]], [ea[k], eb[k], ec[k]], xy, r);
-            let m = s.abs();
-            let ok = m > bound && m < f64::INFINITY;
-            let f = if ok {
-                if s > 0.0 {
-                    SOME_POSITIVE
-                } else {
-                    SOME_NEGATIVE
-                }
+    for k0 in (0..n).step_by(64) {
+        let m = (n - k0).min(64);
+        let mut lo = [f64::INFINITY; 64];
+        let mut hi = [f64::NEG_INFINITY; 64];
+        let (a, b, c) = (&a[k0..k0 + m], &b[k0..k0 + m], &c[k0..k0 + m]);
+        for &([x, y], _) in points {
+            for k in 0..m {
+                let s = a[k] * x + b[k] * y + c[k];
+                lo[k] = if s < lo[k] { s } else { lo[k] };
+                hi[k] = if s > hi[k] { s } else { hi[k] };
+            }
+        }
+        for k in 0..m {
+            let j = k0 + k;
+            let (_, bound) =
+                point_value_and_bound([a[k], b[k], c[k]], [ea[j], eb[j], ec[j]], [xm, ym], rm);
+            class[j] = if !bound.is_finite() {
+                LineClass::Unknown
+            } else if lo[k] > bound && hi[k] < f64::INFINITY {
+                LineClass::Positive
+            } else if hi[k] < -bound && lo[k] > f64::NEG_INFINITY {
+                LineClass::Negative
             } else {
-                SOME_UNDECIDED
+                LineClass::Unknown
             };
-            decided += ok as u64;
-            flags[k] |= f;
+            decided += (class[j] != LineClass::Unknown) as u64;
         }
     }
-    decided
+    decided * points.len() as u64
 }
 
 /// An `f64` approximation of the crossing point, for drawing. Predicates

@@ -44,41 +44,28 @@ use super::ir::{Network, Op, OpClass};
 
 const U: f64 = 1.0 / 9_007_199_254_740_992.0; // 2^-53
 
-/// `y_j[o] = Σ_(i, x) w_t[i][o] · x_j` over the listed inputs in list order
+/// `y_j[o] = Σ_(i, x) w[i][o] · x_j` over the listed inputs in list order
 /// (`+0` start, one rounded product and one rounded sum per term, as the
-/// generic kernel), for `j = 0, 1, 2`; `w_t` is `in x outf` row-major. Blocks
-/// of four outputs keep their twelve sums in registers (SIMD) while walking
-/// the inputs.
-fn dense3(wt: &[f64], outf: usize, act: &[(usize, [f64; 3])], y: [&mut [f64]; 3]) {
+/// generic kernel), for `j = 0, 1, 2`; `wt4` holds the weights in blocks of
+/// four outputs (see `AbsData::wt4`). Each block keeps its twelve sums in
+/// registers (SIMD) while walking the inputs.
+fn dense3(wt4: &[[f64; 4]], inf: usize, act: &[(usize, [f64; 3])], y: [&mut [f64]; 3]) {
     let [yu, yv, yc] = y;
-    let m = outf / 4 * 4;
-    for ob in (0..m).step_by(4) {
+    let outf = yu.len();
+    for (b, blk) in wt4.chunks_exact(inf).enumerate() {
         let mut acc = [[0.0f64; 4]; 3];
         for &(i, x) in act {
-            let w4: [f64; 4] = wt[i * outf + ob..i * outf + ob + 4]
-                .try_into()
-                .expect("four");
+            let w4 = blk[i];
             for (a, x) in acc.iter_mut().zip(x) {
                 for j in 0..4 {
                     a[j] += w4[j] * x;
                 }
             }
         }
-        yu[ob..ob + 4].copy_from_slice(&acc[0]);
-        yv[ob..ob + 4].copy_from_slice(&acc[1]);
-        yc[ob..ob + 4].copy_from_slice(&acc[2]);
-    }
-    for o in m..outf {
-        let mut acc = [0.0f64; 3];
-        for &(i, x) in act {
-            let w = wt[i * outf + o];
-            for (a, x) in acc.iter_mut().zip(x) {
-                *a += w * x;
-            }
-        }
-        yu[o] = acc[0];
-        yv[o] = acc[1];
-        yc[o] = acc[2];
+        let (lo, hi) = (4 * b, (4 * b + 4).min(outf));
+        yu[lo..hi].copy_from_slice(&acc[0][..hi - lo]);
+        yv[lo..hi].copy_from_slice(&acc[1][..hi - lo]);
+        yc[lo..hi].copy_from_slice(&acc[2][..hi - lo]);
     }
 }
 
@@ -433,15 +420,13 @@ impl Network {
         if inf == 0 || len % inf != 0 || relu.is_some_and(|m| m.len() != len) {
             return None;
         }
-        let on = |i: usize| relu.is_none_or(|m| m[i] == 1);
         let arrays = [&x.u, &x.v, &x.c, &x.err_u, &x.err_v, &x.err_c];
-        if arrays.iter().any(|a| a.len() != len)
-            || (0..len).any(|i| on(i) && arrays.iter().any(|a| !a[i].is_finite()))
-        {
+        if arrays.iter().any(|a| a.len() != len) {
             return None;
         }
+        let [xu, xv, xc, xeu, xev, xec] = arrays.map(|a| &a[..len]);
         let absd = &self.abs_data()[idx];
-        let (wt, rowsum) = (&absd.wt, &absd.abs_rowsum);
+        let (wt4, rowsum) = (&absd.wt4, &absd.abs_rowsum);
         let n = absd.fan_in + 3;
         let g = gamma(n);
         let rows = len / inf;
@@ -461,13 +446,23 @@ impl Network {
             act.clear();
             for i in 0..inf {
                 let k = r * inf + i;
-                if !on(k) {
+                if relu.is_some_and(|m| m[k] != 1) {
                     continue;
                 }
-                let (a, b, c) = (x.u[k], x.v[k], x.c[k]);
-                let ea = x.err_u[k] + g * a.abs();
-                let eb = x.err_v[k] + g * b.abs();
-                let ec = x.err_c[k] + g * c.abs();
+                let (a, b, c) = (xu[k], xv[k], xc[k]);
+                let (ea, eb, ec) = (xeu[k], xev[k], xec[k]);
+                if !(a.is_finite()
+                    && b.is_finite()
+                    && c.is_finite()
+                    && ea.is_finite()
+                    && eb.is_finite()
+                    && ec.is_finite())
+                {
+                    return None;
+                }
+                let ea = ea + g * a.abs();
+                let eb = eb + g * b.abs();
+                let ec = ec + g * c.abs();
                 if a == 0.0 && b == 0.0 && c == 0.0 && ea == 0.0 && eb == 0.0 && ec == 0.0 {
                     continue;
                 }
@@ -477,8 +472,8 @@ impl Network {
                 act.push((i, [a, b, c]));
             }
             dense3(
-                wt,
-                outf,
+                wt4,
+                inf,
                 &act,
                 [
                     &mut out.u[o0..o0 + outf],

@@ -212,9 +212,11 @@ pub(crate) struct AbsData {
     pub w: Vec<f64>,
     /// Maximum number of terms of one output (fan-in).
     pub fan_in: usize,
-    /// Dense only: the weights transposed (`in_features x out_features`,
-    /// row-major), for the fused form kernel (`AffineForm` propagation).
-    pub wt: Vec<f64>,
+    /// Dense only: the weights in blocks of four outputs for the fused form
+    /// kernel (`AffineForm` propagation): `wt4[b * in_features + i][j]` is
+    /// the weight from input `i` to output `4b + j` (zero past the last
+    /// output).
+    pub wt4: Vec<[f64; 4]>,
     /// Dense only: per output, `Σ_i |w_oi|` summed in `f64` (in input order;
     /// relative error at most `γ_(fan_in)`).
     pub abs_rowsum: Vec<f64>,
@@ -351,8 +353,19 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
                 ..
             } => {
                 let (inf, outf) = (*in_features, *out_features);
-                let wt: Vec<f64> = (0..inf * outf)
-                    .map(|j| weight[(j % outf) * inf + j / outf])
+                let blocks = outf.div_ceil(4);
+                let wt4: Vec<[f64; 4]> = (0..blocks * inf)
+                    .map(|bi| {
+                        let (b, i) = (bi / inf, bi % inf);
+                        std::array::from_fn(|j| {
+                            let o = 4 * b + j;
+                            if o < outf {
+                                weight[o * inf + i]
+                            } else {
+                                0.0
+                            }
+                        })
+                    })
                     .collect();
                 AbsData {
                     w: abs(weight),
@@ -360,7 +373,7 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
                     abs_rowsum: (0..outf)
                         .map(|o| weight[o * inf..(o + 1) * inf].iter().map(|w| w.abs()).sum())
                         .collect(),
-                    wt,
+                    wt4,
                 }
             }
             Op::Conv2d {

@@ -23,9 +23,7 @@ use rayon::prelude::*;
 use rug::Rational;
 
 use crate::domain::Slice;
-use crate::exact::predicates::{
-    classify_lines_at_points, side_of_point, SOME_NEGATIVE, SOME_POSITIVE,
-};
+use crate::exact::predicates::{classify_lines_at_points, side_of_point, LineClass};
 use crate::exact::{Kernel, Line, PredicateStats, Sign};
 use crate::mesh::{CutOutcome, FaceId, HalfEdgeId, LineId, Mesh, VertexId};
 use crate::net::{
@@ -52,8 +50,9 @@ enum Slot {
 /// What a face carries between nodes.
 #[derive(Clone)]
 struct FaceState {
-    /// States of the activation/max layers passed so far.
-    pattern: Vec<Vec<u32>>,
+    /// States of the activation/max layers passed so far (shared between a
+    /// parent's sub-faces up to the layer where they differ).
+    pattern: Vec<Arc<[u32]>>,
     /// Affine forms of the live tensors.
     forms: Vec<(TensorId, Slot)>,
 }
@@ -90,7 +89,7 @@ impl FaceState {
 struct LazyExact {
     net: Arc<Network>,
     input: Arc<ExactAffineForm>,
-    pattern: Vec<Vec<u32>>,
+    pattern: Vec<Arc<[u32]>>,
     tensor: TensorId,
     cell: OnceLock<ExactAffineForm>,
 }
@@ -108,7 +107,7 @@ impl LazyExact {
 fn exact_form_of(
     net: &Network,
     input: &ExactAffineForm,
-    pattern: &[Vec<u32>],
+    pattern: &[Arc<[u32]>],
     tensor: TensorId,
 ) -> Result<ExactAffineForm, NetError> {
     if tensor == TensorId(0) {
@@ -178,7 +177,7 @@ fn fused_dense(net: &Network, idx: usize, st: &FaceState) -> Option<AffineForm> 
                 return None;
             }
             let layer = an.layer.expect("activation nodes have a layer");
-            net.apply_dense_relu_f64(idx, pre, Some(&st.pattern[layer]))
+            net.apply_dense_relu_f64(idx, pre, Some(&st.pattern[layer][..]))
         }
     }
 }
@@ -377,7 +376,7 @@ pub(super) fn compute(
             .expect("every face has a state");
         regions.push(Region {
             pattern: Pattern {
-                layers: st.pattern.clone(),
+                layers: st.pattern.iter().map(|l| l.to_vec()).collect(),
             },
             output: (*st.form(&net, out_t)?).clone(),
             class: classes.as_ref().map(|c| c[f.index()]),
@@ -496,33 +495,38 @@ impl Engine {
             let (mesh, states, net) = (&self.mesh, &self.states, &self.net);
             faces
                 .par_iter()
-                .map(|&f| {
-                    let form = states[f.index()].as_ref().expect("state").form(net, x)?;
-                    let mut init = vec![0u32; n];
-                    if !filtered {
-                        return Ok((form, init, (0..n as u32).collect(), 0));
-                    }
-                    let pts: Vec<([f64; 2], f64)> = mesh
-                        .face_vertices(f)
-                        .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v)))
-                        .collect();
-                    let mut flags = vec![0u8; n];
-                    let decided = classify_lines_at_points(
-                        [&form.u, &form.v, &form.c],
-                        [&form.err_u, &form.err_v, &form.err_c],
-                        &pts,
-                        &mut flags,
-                    );
-                    let mut todo = Vec::new();
-                    for (k, &fl) in flags.iter().enumerate() {
-                        match fl {
-                            SOME_POSITIVE => init[k] = state_of(kind, Sign::Positive),
-                            SOME_NEGATIVE => init[k] = state_of(kind, Sign::Negative),
-                            _ => todo.push(k as u32),
+                .map_init(
+                    || (Vec::new(), Vec::new()),
+                    |(pts, class): &mut (Vec<([f64; 2], f64)>, Vec<LineClass>), &f| {
+                        let form = states[f.index()].as_ref().expect("state").form(net, x)?;
+                        let mut init = vec![0u32; n];
+                        if !filtered {
+                            return Ok((form, init, (0..n as u32).collect(), 0));
                         }
-                    }
-                    Ok((form, init, todo, decided))
-                })
+                        pts.clear();
+                        pts.extend(
+                            mesh.face_vertices(f)
+                                .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v))),
+                        );
+                        class.clear();
+                        class.resize(n, LineClass::Unknown);
+                        let decided = classify_lines_at_points(
+                            [&form.u, &form.v, &form.c],
+                            [&form.err_u, &form.err_v, &form.err_c],
+                            pts,
+                            class,
+                        );
+                        let mut todo = Vec::new();
+                        for (k, cl) in class.iter().enumerate() {
+                            match cl {
+                                LineClass::Positive => init[k] = state_of(kind, Sign::Positive),
+                                LineClass::Negative => init[k] = state_of(kind, Sign::Negative),
+                                LineClass::Unknown => todo.push(k as u32),
+                            }
+                        }
+                        Ok((form, init, todo, decided))
+                    },
+                )
                 .collect::<Result<_, NetError>>()?
         };
         let mut groups: Vec<(FaceState, Arc<AffineForm>, Group)> = Vec::with_capacity(faces.len());
@@ -673,7 +677,7 @@ impl Engine {
         for (parent, pre, group) in groups {
             for (s, states) in group {
                 let mut st = parent.clone();
-                st.pattern.push(states);
+                st.pattern.push(states.into());
                 st.forms.push((
                     node.output,
                     Slot::Activated {
