@@ -49,23 +49,25 @@ const U: f64 = 1.0 / 9_007_199_254_740_992.0; // 2^-53
 /// generic kernel), for `j = 0, 1, 2`; `wt4` holds the weights in blocks of
 /// four outputs (see `AbsData::wt4`). Each block keeps its twelve sums in
 /// registers (SIMD) while walking the inputs.
-fn dense3(wt4: &[[f64; 4]], inf: usize, act: &[(usize, [f64; 3])], y: [&mut [f64]; 3]) {
+fn dense3(wt4: &[[f64; 4]], inf: usize, act: &[(usize, [[f64; 2]; 3])], y: [&mut [f64]; 3]) {
     let [yu, yv, yc] = y;
     let outf = yu.len();
     for (b, blk) in wt4.chunks_exact(inf).enumerate() {
-        let mut acc = [[0.0f64; 4]; 3];
+        let mut acc = [[0.0f64; 2]; 6];
         for &(i, x) in act {
-            let w4 = blk[i];
-            for (a, x) in acc.iter_mut().zip(x) {
-                for j in 0..4 {
-                    a[j] += w4[j] * x;
-                }
+            let [w0, w1, w2, w3] = blk[i];
+            for (j, x) in x.iter().enumerate() {
+                acc[2 * j][0] += w0 * x[0];
+                acc[2 * j][1] += w1 * x[1];
+                acc[2 * j + 1][0] += w2 * x[0];
+                acc[2 * j + 1][1] += w3 * x[1];
             }
         }
         let (lo, hi) = (4 * b, (4 * b + 4).min(outf));
-        yu[lo..hi].copy_from_slice(&acc[0][..hi - lo]);
-        yv[lo..hi].copy_from_slice(&acc[1][..hi - lo]);
-        yc[lo..hi].copy_from_slice(&acc[2][..hi - lo]);
+        for (j, y) in [&mut *yu, &mut *yv, &mut *yc].into_iter().enumerate() {
+            let [[p, q], [r, t]] = [acc[2 * j], acc[2 * j + 1]];
+            y[lo..hi].copy_from_slice(&[p, q, r, t][..hi - lo]);
+        }
     }
 }
 
@@ -439,7 +441,7 @@ impl Network {
             err_c: vec![0.0; rows * outf],
         };
         // The inputs that are not zero everywhere: (index, u, v, c).
-        let mut act: Vec<(usize, [f64; 3])> = Vec::with_capacity(inf);
+        let mut act: Vec<(usize, [[f64; 2]; 3])> = Vec::with_capacity(inf);
         for r in 0..rows {
             let o0 = r * outf;
             let (mut mu, mut mv, mut mc) = (0.0f64, 0.0f64, 0.0f64);
@@ -469,7 +471,7 @@ impl Network {
                 mu = mu.max(ea);
                 mv = mv.max(eb);
                 mc = mc.max(ec);
-                act.push((i, [a, b, c]));
+                act.push((i, [[a, a], [b, b], [c, c]]));
             }
             dense3(
                 wt4,
