@@ -342,9 +342,10 @@ pub(super) fn compute(
                 faces_after_layer.push(e.mesh.num_faces());
             }
         }
-        for s in e.states.iter_mut().flatten() {
-            s.forms.retain(|(t, _)| net.last_use(*t) > idx);
-        }
+        e.states
+            .par_iter_mut()
+            .flatten()
+            .for_each(|s| s.forms.retain(|(t, _)| net.last_use(*t) > idx));
         if let Some(p) = &options.progress {
             p(idx + 1, n_nodes, e.mesh.num_faces());
         }
@@ -425,15 +426,26 @@ impl Engine {
         let mut job_of = vec![usize::MAX; self.states.len()];
         for (f, st) in self.states.iter().enumerate() {
             let Some(st) = st else { continue };
+            // A face with an activated input has forms of its own: its own
+            // job, no lookup.
+            if node
+                .inputs
+                .iter()
+                .any(|t| matches!(st.slot(*t), Slot::Activated { .. }))
+            {
+                job_of[f] = reps.len();
+                reps.push(f);
+                continue;
+            }
             let key: Vec<usize> = node
                 .inputs
                 .iter()
                 .map(|t| match st.slot(*t) {
                     Slot::Ready(a) => Arc::as_ptr(a) as usize,
-                    Slot::Activated { .. } => usize::MAX - f,
+                    Slot::Activated { .. } => unreachable!("checked above"),
                 })
                 .collect();
-            let n = jobs.len();
+            let n = reps.len();
             let j = *jobs.entry(key).or_insert_with(|| {
                 reps.push(f);
                 n
@@ -672,21 +684,39 @@ impl Engine {
     /// output (as the parent's input form `pre`, applied on demand).
     /// `groups` pairs each parent's state and input form with its sub-faces.
     fn finish_layer(&mut self, idx: usize, groups: Vec<(FaceState, Arc<AffineForm>, Group)>) {
-        let node = &self.net.nodes()[idx];
+        let output = self.net.nodes()[idx].output;
+        // Building the sub-faces' states (clones of the parent's) runs in
+        // parallel; only the scatter into `states` is sequential.
+        let built: Vec<Vec<(FaceId, FaceState)>> = groups
+            .into_par_iter()
+            .map(|(parent, pre, group)| {
+                let last = group.len().saturating_sub(1);
+                let mut parent = Some(parent);
+                group
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (s, states))| {
+                        let mut st = if i == last {
+                            parent.take().expect("moved once")
+                        } else {
+                            parent.clone().expect("not moved yet")
+                        };
+                        st.pattern.push(states.into());
+                        st.forms.push((
+                            output,
+                            Slot::Activated {
+                                node: idx,
+                                pre: Arc::clone(&pre),
+                            },
+                        ));
+                        (s, st)
+                    })
+                    .collect()
+            })
+            .collect();
         self.states = vec![None; self.mesh.num_faces() + 1];
-        for (parent, pre, group) in groups {
-            for (s, states) in group {
-                let mut st = parent.clone();
-                st.pattern.push(states.into());
-                st.forms.push((
-                    node.output,
-                    Slot::Activated {
-                        node: idx,
-                        pre: Arc::clone(&pre),
-                    },
-                ));
-                self.states[s.index()] = Some(st);
-            }
+        for (s, st) in built.into_iter().flatten() {
+            self.states[s.index()] = Some(st);
         }
     }
 
