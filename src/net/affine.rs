@@ -63,10 +63,17 @@ fn dense3(wt4: &[[f64; 4]], inf: usize, act: &[(usize, [[f64; 2]; 3])], y: [&mut
                 acc[2 * j + 1][1] += w3 * x[1];
             }
         }
-        let (lo, hi) = (4 * b, (4 * b + 4).min(outf));
+        let lo = 4 * b;
         for (j, y) in [&mut *yu, &mut *yv, &mut *yc].into_iter().enumerate() {
             let [[p, q], [r, t]] = [acc[2 * j], acc[2 * j + 1]];
-            y[lo..hi].copy_from_slice(&[p, q, r, t][..hi - lo]);
+            if lo + 4 <= outf {
+                // A constant-length copy (no call to memmove).
+                y[lo..lo + 4].copy_from_slice(&[p, q, r, t]);
+            } else {
+                for (yo, v) in y[lo..].iter_mut().zip([p, q, r, t]) {
+                    *yo = v;
+                }
+            }
         }
     }
 }

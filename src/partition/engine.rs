@@ -551,6 +551,11 @@ impl Engine {
                 ..PredicateStats::default()
             });
             let mut group: Group = vec![(f, init)];
+            if todo.is_empty() {
+                let parent = self.states[f.index()].take().expect("state");
+                groups.push((parent, form, group));
+                continue;
+            }
             // The face's vertices now (neighbours may have added some on its
             // sides): a line that misses the face misses every sub-face.
             outline.clear();
