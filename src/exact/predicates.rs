@@ -485,8 +485,8 @@ fn det2_raw(p: f64, q: f64, r: f64, s: f64, e: [f64; 4]) -> (f64, f64) {
 /// out of range); [`side_of_point`] then never decides.
 ///
 /// Derivation: with `N̂x = b1c2 − b2c1`, `N̂y = c1a2 − c2a1`, `D̂ = a1b2 − a2b1`
-/// computed in `f64` within `Ex, Ey, E_D` of the exact values (by
-/// a 2×2 determinant with its bound) and `E_D < |D̂|`,
+/// computed in `f64` within rigorous bounds `Ex, Ey, E_D` of the exact
+/// values (as in the `det2` filter) and `E_D < |D̂|`,
 /// `|Nx/D − N̂x/D̂| <= (Ex + |N̂x/D̂|·E_D) / (|D̂| − E_D)`, and the rounded
 /// quotient `x̂` is within `u|N̂x/D̂|` of `N̂x/D̂`.
 ///
