@@ -59,6 +59,17 @@
 //!   underflow inexactly (gradual underflow).
 //!
 //! If `|fl(det)| > bound`, the exact determinant has the sign of `fl(det)`.
+//!
+//! ## The point filter
+//!
+//! Cheaper than the determinant when many lines are tested at one vertex:
+//! each vertex stores `f64` coordinates `(x̂, ŷ)` and a rigorous radius `r`
+//! with `|x − x̂|, |y − ŷ| <= r` for the exact crossing `(x, y)`, computed
+//! once ([`crossing_with_radius`]). The sign of a line at the vertex is then
+//! the sign of `a·x̂ + b·ŷ + c` when that exceeds a rigorous bound on the
+//! coefficient, point and rounding errors ([`side_of_point`]); otherwise the
+//! determinant predicates above decide. The point filter never proves a
+//! zero.
 
 use rug::Integer;
 
@@ -451,8 +462,227 @@ pub fn crossing_exact(l1: &Line, l2: &Line) -> Option<(rug::Rational, rug::Ratio
     ))
 }
 
-/// An `f64` approximation of the crossing point, for drawing only (never fed
-/// back into a predicate).
+/// `p·s − q·r` in `f64` and a rigorous bound on its distance to the exact
+/// `p'·s' − q'·r'` of values within `ep, eq, er, es` of the inputs
+/// (perturbation plus `γ2` rounding, inflated for the bound's own roundings,
+/// plus `2^-1000` for products that may underflow). Non-finite when an
+/// input or product is out of range; callers treat that as "undecided".
+#[inline]
+fn det2_raw(p: f64, q: f64, r: f64, s: f64, e: [f64; 4]) -> (f64, f64) {
+    let [ep, eq, er, es] = e;
+    let d = p * s - q * r;
+    let (xp, xq, xr, xs) = (p.abs(), q.abs(), r.abs(), s.abs());
+    let perm = xp * xs + xq * xr;
+    let pert = ep * (xs + es) + xp * es + eq * (xr + er) + xq * er;
+    (d, (gamma(2.0) * perm + pert) * (1.0 + 64.0 * U) + ABS_SLACK)
+}
+
+/// The `f64` crossing point of two lines (the very numbers of
+/// [`crossing_approx`]) and a rigorous radius `r`: the exact crossing of the
+/// exact lines lies within `r` of it in each coordinate
+/// (`|x − x̂| <= r`, `|y − ŷ| <= r`). The radius is `+∞` when it cannot be
+/// bounded (lines parallel or nearly so within their error bounds, values
+/// out of range); [`side_of_point`] then never decides.
+///
+/// Derivation: with `N̂x = b1c2 − b2c1`, `N̂y = c1a2 − c2a1`, `D̂ = a1b2 − a2b1`
+/// computed in `f64` within rigorous bounds `Ex, Ey, E_D` of the exact
+/// values (as in the `det2` filter) and `E_D < |D̂|`,
+/// `|Nx/D − N̂x/D̂| <= (Ex + |N̂x/D̂|·E_D) / (|D̂| − E_D)`, and the rounded
+/// quotient `x̂` is within `u|N̂x/D̂|` of `N̂x/D̂`.
+///
+/// ```
+/// use splinecam::exact::{predicates::crossing_with_radius, Line};
+/// let l1 = Line::from_f64(1.0, 0.0, -0.5).unwrap(); // u = 1/2
+/// let l2 = Line::from_f64(0.0, 1.0, 0.25).unwrap(); // v = -1/4
+/// let (xy, r) = crossing_with_radius(&l1, &l2);
+/// assert_eq!(xy, [0.5, -0.25]);
+/// assert!(r < 1e-15); // a few ulps: the bound does not know the products were exact
+/// ```
+pub fn crossing_with_radius(l1: &Line, l2: &Line) -> ([f64; 2], f64) {
+    let [a1, b1, c1] = l1.approx();
+    let [a2, b2, c2] = l2.approx();
+    let [ea1, eb1, ec1] = l1.err();
+    let [ea2, eb2, ec2] = l2.err();
+    let (d, ed) = det2_raw(a1, a2, b1, b2, [ea1, ea2, eb1, eb2]);
+    let (nx, ex) = det2_raw(b1, b2, c1, c2, [eb1, eb2, ec1, ec2]);
+    let (ny, ey) = det2_raw(c1, c2, a1, a2, [ec1, ec2, ea1, ea2]);
+    let xy = [nx / d, ny / d];
+    // A lower bound of |D| − E_D (one rounding of the difference, one of the
+    // product: (1 + u)(1 − 4u)(1 + u) < 1).
+    let den = (d.abs() - ed) * (1.0 - 4.0 * U);
+    if !(den > 0.0 && ed.is_finite()) {
+        return (xy, f64::INFINITY);
+    }
+    let coord = |q: f64, e: f64| -> f64 {
+        // (e + |q|(1 + 2u)·E_D) / den + 2u|q|, each step rounded with
+        // relative error <= u on nonnegative terms: (1 + u)^6 < 1 + 16u.
+        let num = e + q.abs() * ed * (1.0 + 4.0 * U);
+        (num / den + 2.0 * U * q.abs()) * (1.0 + 16.0 * U) + ABS_SLACK
+    };
+    let r = coord(xy[0], ex).max(coord(xy[1], ey));
+    if r.is_finite() && xy[0].is_finite() && xy[1].is_finite() {
+        (xy, r)
+    } else {
+        (xy, f64::INFINITY)
+    }
+}
+
+/// The sign of the exact line `(a, b, c) + Δ`, `|Δ| <= err` elementwise, at an
+/// exact point within `r` of `xy` in each coordinate, if `f64` arithmetic
+/// proves it; `None` otherwise (the caller then asks the exact predicates,
+/// e.g. [`side_of_crossing`]). Never returns [`Sign::Zero`]: a zero can only
+/// be proven exactly.
+///
+/// With `ŝ = fl(fl(a·x̂ + b·ŷ) + c)`, the exact value differs from `ŝ` by at most
+/// `(|a| + |b|)·r + e_a(|x̂| + r) + e_b(|ŷ| + r) + e_c` (coefficient and point
+/// errors) plus `γ3(|a x̂| + |b ŷ| + |c|)` (rounding of `ŝ`); that bound is
+/// computed from nonnegative terms with at most 6 roundings each (covered by
+/// `1 + 16u`) and `2^-1000` for products that may underflow. Non-finite
+/// values (overflow, infinite bounds) never decide.
+///
+/// ```
+/// use splinecam::exact::{predicates::side_of_point, Sign};
+/// // u + v − 1 at (0.25, 0.25) ± 1e-17: clearly negative.
+/// assert_eq!(side_of_point([1.0, 1.0, -1.0], [0.0; 3], [0.25, 0.25], 1e-17), Some(Sign::Negative));
+/// // At (0.5, 0.5) the line passes through the point: no f64 proof.
+/// assert_eq!(side_of_point([1.0, 1.0, -1.0], [0.0; 3], [0.5, 0.5], 0.0), None);
+/// ```
+#[inline]
+pub fn side_of_point(line: [f64; 3], err: [f64; 3], xy: [f64; 2], r: f64) -> Option<Sign> {
+    let (s, bound) = point_value_and_bound(line, err, xy, r);
+    if s.abs() > bound && s.is_finite() {
+        Some(if s > 0.0 {
+            Sign::Positive
+        } else {
+            Sign::Negative
+        })
+    } else {
+        None
+    }
+}
+
+/// `ŝ` and its rigorous bound (see [`side_of_point`]); the sign of `ŝ` is
+/// proven when `|ŝ| > bound` and `ŝ` is finite.
+#[inline]
+pub fn point_value_and_bound(line: [f64; 3], err: [f64; 3], xy: [f64; 2], r: f64) -> (f64, f64) {
+    let [a, b, c] = line;
+    let [ea, eb, ec] = err;
+    let [x, y] = xy;
+    let s = a * x + b * y + c;
+    let (xa, xb, xc, xx, xy_) = (a.abs(), b.abs(), c.abs(), x.abs(), y.abs());
+    let pert = (xa + xb) * r + ea * (xx + r) + eb * (xy_ + r) + ec;
+    let round = gamma(3.0) * (xa * xx + xb * xy_ + xc);
+    (s, (pert + round) * (1.0 + 16.0 * U) + ABS_SLACK)
+}
+
+/// Which side of a line a set of points lies on, as far as the point filter
+/// can tell ([`classify_lines_at_points`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineClass {
+    /// Every point is proven strictly positive.
+    Positive,
+    /// Every point is proven strictly negative.
+    Negative,
+    /// Anything else: the line may cross, touch or contain some point, or
+    /// `f64` arithmetic could not tell.
+    Unknown,
+}
+
+/// The point filter for many lines at a few points (e.g. the corners of a
+/// convex face): line `k` is `(a[k], b[k], c[k])` with error bounds
+/// `(ea[k], eb[k], ec[k])`, each point an `f64` position with its radius.
+/// Writes each line's [`LineClass`] into `class` (whose length is the number
+/// of lines) and returns how many (line, point) signs were proven.
+///
+/// The bound of [`side_of_point`] grows with `|x̂|, |ŷ|, r`, so one bound
+/// per line with their maxima over the points holds at every point; a line
+/// is [`LineClass::Positive`] when the smallest of its values at the points
+/// exceeds it (all values finite), likewise negative. When that bound is
+/// finite, every input is finite and no value is NaN.
+///
+/// ```
+/// use splinecam::exact::predicates::{classify_lines_at_points, LineClass};
+/// // Lines u − 2, u − 0.5 and v at the corners (0,0) and (1,1) (exact).
+/// let (a, b, c, z) = ([1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [-2.0, -0.5, 0.0], [0.0; 3]);
+/// let pts = [([0.0, 0.0], 0.0), ([1.0, 1.0], 0.0)];
+/// let mut class = [LineClass::Unknown; 3];
+/// classify_lines_at_points([&a, &b, &c], [&z, &z, &z], &pts, &mut class);
+/// assert_eq!(class, [LineClass::Negative, LineClass::Unknown, LineClass::Unknown]);
+/// ```
+pub fn classify_lines_at_points(
+    coef: [&[f64]; 3],
+    err: [&[f64]; 3],
+    points: &[([f64; 2], f64)],
+    class: &mut [LineClass],
+) -> u64 {
+    let n = class.len();
+    let [a, b, c] = coef.map(|x| &x[..n]);
+    let [ea, eb, ec] = err.map(|x| &x[..n]);
+    let (mut xm, mut ym, mut rm) = (0.0f64, 0.0f64, 0.0f64);
+    for &([x, y], r) in points {
+        // NaN-propagating maxima: a NaN makes every bound NaN (undecided).
+        xm = if x.abs() >= xm {
+            x.abs()
+        } else if x.is_nan() {
+            f64::NAN
+        } else {
+            xm
+        };
+        ym = if y.abs() >= ym {
+            y.abs()
+        } else if y.is_nan() {
+            f64::NAN
+        } else {
+            ym
+        };
+        rm = if r >= rm {
+            r
+        } else if r.is_nan() {
+            f64::NAN
+        } else {
+            rm
+        };
+    }
+    if points.is_empty() || xm.is_nan() || ym.is_nan() || rm.is_nan() {
+        class.fill(LineClass::Unknown);
+        return 0;
+    }
+    // Lines in blocks of 64, with their extreme values on the stack.
+    let mut decided = 0u64;
+    for k0 in (0..n).step_by(64) {
+        let m = (n - k0).min(64);
+        let mut lo = [f64::INFINITY; 64];
+        let mut hi = [f64::NEG_INFINITY; 64];
+        let (a, b, c) = (&a[k0..k0 + m], &b[k0..k0 + m], &c[k0..k0 + m]);
+        for &([x, y], _) in points {
+            for k in 0..m {
+                let s = a[k] * x + b[k] * y + c[k];
+                lo[k] = if s < lo[k] { s } else { lo[k] };
+                hi[k] = if s > hi[k] { s } else { hi[k] };
+            }
+        }
+        for k in 0..m {
+            let j = k0 + k;
+            let (_, bound) =
+                point_value_and_bound([a[k], b[k], c[k]], [ea[j], eb[j], ec[j]], [xm, ym], rm);
+            class[j] = if !bound.is_finite() {
+                LineClass::Unknown
+            } else if lo[k] > bound && hi[k] < f64::INFINITY {
+                LineClass::Positive
+            } else if hi[k] < -bound && lo[k] > f64::NEG_INFINITY {
+                LineClass::Negative
+            } else {
+                LineClass::Unknown
+            };
+            decided += (class[j] != LineClass::Unknown) as u64;
+        }
+    }
+    decided * points.len() as u64
+}
+
+/// An `f64` approximation of the crossing point, for drawing. Predicates
+/// use it only with the rigorous radius of [`crossing_with_radius`] (which
+/// returns these very numbers).
 pub fn crossing_approx(l1: &Line, l2: &Line) -> [f64; 2] {
     let [a1, b1, c1] = l1.approx();
     let [a2, b2, c2] = l2.approx();
@@ -579,5 +809,175 @@ mod tests {
         assert_eq!(d2, Sign::Positive);
         assert_eq!(side_of_crossing(k, &l1, &l2, d2, &l3, &mut s), Sign::Zero);
         assert_eq!(s.filtered, 0);
+    }
+
+    /// Exact value of line `l` (its exact coefficients) at an exact point.
+    fn exact_sign_at(l: &Line, p: &(Rational, Rational)) -> Sign {
+        let v = l.exact().eval(&p.0, &p.1);
+        match v.cmp0() {
+            std::cmp::Ordering::Less => Sign::Negative,
+            std::cmp::Ordering::Equal => Sign::Zero,
+            std::cmp::Ordering::Greater => Sign::Positive,
+        }
+    }
+
+    fn within_radius(xy: [f64; 2], r: f64, p: &(Rational, Rational)) -> bool {
+        let d = |a: f64, b: &Rational| (Rational::from_f64(a).unwrap() - b).abs();
+        let r = Rational::from_f64(r).unwrap();
+        d(xy[0], &p.0) <= r && d(xy[1], &p.1) <= r
+    }
+
+    #[test]
+    fn point_filter_degenerate_cases() {
+        // Vertex (1/3, 1/7) as the crossing of two rational lines (inexact
+        // in f64, so the radius is positive).
+        let x = Rational::from((1, 3));
+        let y = Rational::from((1, 7));
+        let through = |a: i64, b: i64| {
+            let c = -(Rational::from(a) * &x + Rational::from(b) * &y);
+            Line::from_rationals([Rational::from(a), Rational::from(b), c])
+        };
+        let (l1, l2) = (through(1, 2), through(3, -1));
+        let (xy, r) = crossing_with_radius(&l1, &l2);
+        assert!(r > 0.0 && r < 1e-14, "{r}");
+        assert!(within_radius(xy, r, &(x.clone(), y.clone())));
+        // Lines through the vertex (including its own two lines, a scaled
+        // copy and a line with a zero coefficient): never decided.
+        let scaled = Line::from_rationals(l1.exact().coef.clone().map(|c| Rational::from(c * 5)));
+        for l in [
+            through(5, 11),
+            through(0, 1),
+            through(1, 0),
+            l1.clone(),
+            l2.clone(),
+            scaled,
+        ] {
+            assert_eq!(side_of_point(l.approx(), l.err(), xy, r), None, "{l:?}");
+        }
+        // Zero line: never decided. Constant lines: their constant's sign.
+        assert_eq!(side_of_point([0.0; 3], [0.0; 3], xy, r), None);
+        assert_eq!(
+            side_of_point([0.0, 0.0, -3.0], [0.0; 3], xy, r),
+            Some(Sign::Negative)
+        );
+        assert_eq!(
+            side_of_point([0.0, 0.0, 1e-300], [0.0; 3], xy, r),
+            Some(Sign::Positive)
+        );
+        assert_eq!(
+            side_of_point([0.0, 0.0, 1e-303], [0.0; 3], xy, r),
+            None,
+            "below the underflow slack"
+        );
+        // Parallel lines: no crossing, infinite radius, never decided.
+        let par = Line::from_f64(2.0, 4.0, 1.0).unwrap();
+        let par2 = Line::from_f64(1.0, 2.0, 7.0).unwrap();
+        let (pxy, pr) = crossing_with_radius(&par, &par2);
+        assert_eq!(pr, f64::INFINITY);
+        assert_eq!(side_of_point([0.0, 0.0, 1.0], [0.0; 3], pxy, pr), None);
+        assert_eq!(side_of_point([1.0, 0.0, 1.0], [0.0; 3], pxy, pr), None);
+        // Nearly parallel within the error bounds: infinite radius too.
+        let fuzzy = Line::from_rationals([
+            Rational::from((1, 3)),
+            Rational::from((2, 3)),
+            Rational::from(1),
+        ]);
+        let fuzzy2 = Line::from_rationals([
+            Rational::from((1, 3)),
+            Rational::from((2, 3)) + Rational::from((1, 1u64 << 62)),
+            Rational::from(1),
+        ]);
+        assert_eq!(crossing_with_radius(&fuzzy, &fuzzy2).1, f64::INFINITY);
+        // Infinite error bounds never decide.
+        assert_eq!(
+            side_of_point([1.0, 1.0, 5.0], [f64::INFINITY, 0.0, 0.0], [0.0, 0.0], 0.0),
+            None
+        );
+        // Exact corners (zero radius) decide everything off the line.
+        let c1 = Line::from_f64(1.0, 0.0, -1.0).unwrap();
+        let c2 = Line::from_f64(0.0, 1.0, -1.0).unwrap();
+        let (cxy, cr) = crossing_with_radius(&c1, &c2);
+        assert_eq!(cxy, [1.0, 1.0]);
+        assert_eq!(
+            side_of_point([1.0, -1.0, 1e-12], [0.0; 3], cxy, cr),
+            Some(Sign::Positive)
+        );
+        assert_eq!(side_of_point([1.0, -1.0, 0.0], [0.0; 3], cxy, cr), None);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngSeed};
+
+        fn config() -> Config {
+            Config {
+                cases: 3000,
+                rng_seed: RngSeed::Fixed(0x9017_f11e),
+                failure_persistence: None,
+                ..Config::default()
+            }
+        }
+
+        /// Small rationals `n/d`, often zero, so that lines are often
+        /// degenerate (parallel, concurrent, constant).
+        fn coef() -> impl Strategy<Value = Rational> {
+            prop_oneof![
+                1 => Just(Rational::new()),
+                4 => (-12i64..=12, 1i64..=9).prop_map(|(n, d)| Rational::from((n, d))),
+                1 => (-1_000_000i64..=1_000_000, 1i64..=999_983).prop_map(|(n, d)| Rational::from((n, d))),
+            ]
+        }
+
+        fn line() -> impl Strategy<Value = Line> {
+            (coef(), coef(), coef()).prop_map(|(a, b, c)| Line::from_rationals([a, b, c]))
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            /// The radius contains the exact crossing, and every sign the
+            /// point filter claims is the exact sign (pure rational
+            /// evaluation at the exact crossing) and agrees with
+            /// `side_of_crossing`.
+            #[test]
+            fn point_filter_agrees_with_rational_evaluation(
+                l1 in line(), l2 in line(), l3 in line(), mix in 0usize..4,
+            ) {
+                let Some(p) = crossing_exact(&l1, &l2) else {
+                    // Parallel or degenerate: the radius must not be finite
+                    // unless the f64 determinant is provably nonzero, which
+                    // it cannot be here.
+                    prop_assert_eq!(crossing_with_radius(&l1, &l2).1, f64::INFINITY);
+                    return Ok(());
+                };
+                let (xy, r) = crossing_with_radius(&l1, &l2);
+                if r.is_finite() {
+                    prop_assert!(within_radius(xy, r, &p), "{:?} {} {:?}", xy, r, p);
+                }
+                // Sometimes make l3 pass through the crossing: a combination
+                // of l1 and l2.
+                let l3 = if mix == 0 {
+                    let [a1, b1, c1] = l1.exact().coef.clone();
+                    let [a2, b2, c2] = l2.exact().coef.clone();
+                    let [a3, b3, _] = l3.exact().coef.clone();
+                    let (s, t) = (Rational::from(a3), Rational::from(b3));
+                    Line::from_rationals([
+                        &s * Rational::from(a1) + &t * Rational::from(a2),
+                        &s * Rational::from(b1) + &t * Rational::from(b2),
+                        &s * Rational::from(c1) + &t * Rational::from(c2),
+                    ])
+                } else {
+                    l3
+                };
+                let exact = exact_sign_at(&l3, &p);
+                if let Some(s) = side_of_point(l3.approx(), l3.err(), xy, r) {
+                    prop_assert_eq!(s, exact);
+                }
+                let mut st = PredicateStats::default();
+                let d2 = det2_sign(Kernel::Rational, &l1, &l2, &mut st);
+                prop_assert_eq!(side_of_crossing(Kernel::Rational, &l1, &l2, d2, &l3, &mut st), exact);
+            }
+        }
     }
 }

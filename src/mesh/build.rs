@@ -2,6 +2,7 @@
 
 use rug::Rational;
 
+use crate::exact::number::approx_with_error;
 use crate::exact::predicates::{det2_sign, orient2d_points};
 use crate::exact::{Kernel, Line, Sign};
 
@@ -87,10 +88,17 @@ impl Mesh {
             let d2 = det2_sign(kernel, m.line(lines[0]), m.line(lines[1]), &mut st);
             m.stats = st;
             debug_assert_ne!(d2, Sign::Zero);
+            let (x, ex) = approx_with_error(&p.0);
+            let (y, ey) = approx_with_error(&p.1);
             m.push_vertex(Vertex {
                 lines,
                 d2,
-                xy: [p.0.to_f64(), p.1.to_f64()],
+                xy: [x, y],
+                r: if ex.is_finite() && ey.is_finite() {
+                    ex.max(ey)
+                } else {
+                    f64::INFINITY
+                },
                 on: Vec::new(),
                 dead: false,
             });

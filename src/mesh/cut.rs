@@ -1,6 +1,7 @@
 //! Cutting a convex face by a line, exactly.
 
-use crate::exact::predicates::{crossing_approx, det2_sign, side_of_crossing};
+use crate::exact::predicates::{crossing_with_radius, det2_sign, side_of_crossing, side_of_point};
+use crate::exact::Kernel;
 use crate::exact::{Line, Sign};
 
 use super::handles::{FaceId, HalfEdgeId, Label, LineId, VertexId};
@@ -58,6 +59,12 @@ impl Mesh {
 
     fn side_raw(&self, v: VertexId, line: &Line, st: &mut crate::exact::PredicateStats) -> Sign {
         let vert = &self.verts[v.index()];
+        if self.kernel == Kernel::Filtered {
+            if let Some(s) = side_of_point(line.approx(), line.err(), vert.xy, vert.r) {
+                st.filtered += 1;
+                return s;
+            }
+        }
         let [l1, l2] = vert.lines;
         side_of_crossing(
             self.kernel,
@@ -196,7 +203,7 @@ impl Mesh {
         );
         self.stats = st;
         debug_assert_ne!(d2, Sign::Zero, "ends of opposite signs: not parallel");
-        let xy = crossing_approx(&self.lines[el.index()], &self.lines[line.index()]);
+        let (xy, r) = crossing_with_radius(&self.lines[el.index()], &self.lines[line.index()]);
         // The vertex lies on the edge, hence in the zero set of every label
         // of the edge, and on the cutting line.
         let mut on = self.edge_labels(h).to_vec();
@@ -207,6 +214,7 @@ impl Mesh {
             lines: [el, line],
             d2,
             xy,
+            r,
             on,
             dead: false,
         })

@@ -14,8 +14,12 @@ pub(super) struct Vertex {
     pub lines: [LineId; 2],
     /// `sign(det2(lines[0], lines[1]))`, never zero; cached for predicates.
     pub d2: Sign,
-    /// `f64` coordinates, for drawing only.
+    /// `f64` coordinates, for drawing and for the point filter.
     pub xy: [f64; 2],
+    /// A rigorous bound on the distance (per coordinate) from `xy` to the
+    /// exact vertex (`+∞` if unknown), for
+    /// [`crate::exact::predicates::side_of_point`].
+    pub r: f64,
     /// Sorted labels whose zero set contains this vertex.
     pub on: Vec<Label>,
     /// Removed by a merge, until the next [`Mesh::compact`].
@@ -77,6 +81,13 @@ impl Mesh {
     /// How the kernel decided the signs asked so far.
     pub fn stats(&self) -> PredicateStats {
         self.stats
+    }
+
+    /// Adds sign decisions taken outside the mesh (by callers that run
+    /// [`crate::exact::predicates`] on the mesh's vertices themselves) to
+    /// [`Mesh::stats`].
+    pub fn add_stats(&mut self, other: &PredicateStats) {
+        self.stats.merge(other);
     }
 
     /// Stores a line and returns its handle.
@@ -192,10 +203,17 @@ impl Mesh {
         &self.verts[v.index()].on
     }
 
-    /// `f64` coordinates of a vertex, for drawing and statistics only: no
-    /// decision is ever taken on them.
+    /// `f64` coordinates of a vertex, for drawing and statistics. Decisions
+    /// use them only together with [`Mesh::vertex_radius`], through
+    /// [`crate::exact::predicates::side_of_point`].
     pub fn vertex_xy(&self, v: VertexId) -> [f64; 2] {
         self.verts[v.index()].xy
+    }
+
+    /// A rigorous bound on `|x − x̂|` and `|y − ŷ|` for the exact vertex
+    /// `(x, y)` and [`Mesh::vertex_xy`] `(x̂, ŷ)`; `+∞` if unknown.
+    pub fn vertex_radius(&self, v: VertexId) -> f64 {
+        self.verts[v.index()].r
     }
 
     pub(super) fn push_vertex(&mut self, v: Vertex) -> VertexId {

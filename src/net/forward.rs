@@ -212,6 +212,14 @@ pub(crate) struct AbsData {
     pub w: Vec<f64>,
     /// Maximum number of terms of one output (fan-in).
     pub fan_in: usize,
+    /// Dense only: the weights in blocks of four outputs for the fused form
+    /// kernel (`AffineForm` propagation): `wt4[b * in_features + i][j]` is
+    /// the weight from input `i` to output `4b + j` (zero past the last
+    /// output).
+    pub wt4: Vec<[f64; 4]>,
+    /// Dense only: per output, `Σ_i |w_oi|` summed in `f64` (in input order;
+    /// relative error at most `γ_(fan_in)`).
+    pub abs_rowsum: Vec<f64>,
 }
 
 /// Lazily built per-network caches.
@@ -341,11 +349,33 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
             Op::Dense {
                 weight,
                 in_features,
+                out_features,
                 ..
-            } => AbsData {
-                w: abs(weight),
-                fan_in: *in_features,
-            },
+            } => {
+                let (inf, outf) = (*in_features, *out_features);
+                let blocks = outf.div_ceil(4);
+                let wt4: Vec<[f64; 4]> = (0..blocks * inf)
+                    .map(|bi| {
+                        let (b, i) = (bi / inf, bi % inf);
+                        std::array::from_fn(|j| {
+                            let o = 4 * b + j;
+                            if o < outf {
+                                weight[o * inf + i]
+                            } else {
+                                0.0
+                            }
+                        })
+                    })
+                    .collect();
+                AbsData {
+                    w: abs(weight),
+                    fan_in: inf,
+                    abs_rowsum: (0..outf)
+                        .map(|o| weight[o * inf..(o + 1) * inf].iter().map(|w| w.abs()).sum())
+                        .collect(),
+                    wt4,
+                }
+            }
             Op::Conv2d {
                 weight,
                 out_channels,
@@ -353,26 +383,32 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
             } => AbsData {
                 w: abs(weight),
                 fan_in: weight.len() / (*out_channels).max(1),
+                ..AbsData::default()
             },
             Op::Scale { factor } => AbsData {
                 w: abs(factor),
                 fan_in: 1,
+                ..AbsData::default()
             },
             Op::PRelu { slope } => AbsData {
                 w: abs(slope),
                 fan_in: 1,
+                ..AbsData::default()
             },
             Op::LeakyRelu { alpha } => AbsData {
                 w: vec![alpha.abs()],
                 fan_in: 1,
+                ..AbsData::default()
             },
             Op::AddConst { .. } => AbsData {
                 w: vec![],
                 fan_in: 1,
+                ..AbsData::default()
             },
             Op::Divide { divisor } => AbsData {
                 w: divisor.iter().map(|d| 1.0 / d.abs()).collect(),
                 fan_in: 1,
+                ..AbsData::default()
             },
             Op::AvgPool {
                 window,
@@ -384,16 +420,19 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
                         .map(|&k| 1.0 / k.max(1) as f64)
                         .collect(),
                     fan_in: window.kernel[0] * window.kernel[1],
+                    ..AbsData::default()
                 },
                 None => AbsData::default(),
             },
             Op::Add | Op::Sub => AbsData {
                 w: vec![],
                 fan_in: 2,
+                ..AbsData::default()
             },
             _ => AbsData {
                 w: vec![],
                 fan_in: 1,
+                ..AbsData::default()
             },
         })
         .collect()

@@ -23,7 +23,8 @@ use rayon::prelude::*;
 use rug::Rational;
 
 use crate::domain::Slice;
-use crate::exact::{Line, Sign};
+use crate::exact::predicates::{classify_lines_at_points, side_of_point, LineClass};
+use crate::exact::{Kernel, Line, PredicateStats, Sign};
 use crate::mesh::{CutOutcome, FaceId, HalfEdgeId, LineId, Mesh, VertexId};
 use crate::net::{
     ActKind, AffineForm, ExactAffineForm, NetError, Network, OpClass, Pattern, TensorId,
@@ -49,8 +50,9 @@ enum Slot {
 /// What a face carries between nodes.
 #[derive(Clone)]
 struct FaceState {
-    /// States of the activation/max layers passed so far.
-    pattern: Vec<Vec<u32>>,
+    /// States of the activation/max layers passed so far (shared between a
+    /// parent's sub-faces up to the layer where they differ).
+    pattern: Vec<Arc<[u32]>>,
     /// Affine forms of the live tensors.
     forms: Vec<(TensorId, Slot)>,
 }
@@ -87,7 +89,7 @@ impl FaceState {
 struct LazyExact {
     net: Arc<Network>,
     input: Arc<ExactAffineForm>,
-    pattern: Vec<Vec<u32>>,
+    pattern: Vec<Arc<[u32]>>,
     tensor: TensorId,
     cell: OnceLock<ExactAffineForm>,
 }
@@ -105,7 +107,7 @@ impl LazyExact {
 fn exact_form_of(
     net: &Network,
     input: &ExactAffineForm,
-    pattern: &[Vec<u32>],
+    pattern: &[Arc<[u32]>],
     tensor: TensorId,
 ) -> Result<ExactAffineForm, NetError> {
     if tensor == TensorId(0) {
@@ -157,6 +159,27 @@ fn diff_with_err(x: f64, ex: f64, y: f64, ey: f64) -> (f64, f64) {
         d,
         (ex + ey + rounding) * (1.0 + 4.0 * U) + f64::from_bits(1),
     )
+}
+
+/// Dense node `idx` applied to a face's input form in one fused pass (see
+/// [`Network::apply_dense_relu_f64`]; the ReLU of an `Activated` input is
+/// folded in). `None` when that does not apply.
+fn fused_dense(net: &Network, idx: usize, st: &FaceState) -> Option<AffineForm> {
+    let node = &net.nodes()[idx];
+    if node.inputs.len() != 1 {
+        return None;
+    }
+    match st.slot(node.inputs[0]) {
+        Slot::Ready(a) => net.apply_dense_relu_f64(idx, a, None),
+        Slot::Activated { node: act, pre } => {
+            let an = &net.nodes()[*act];
+            if an.op.class() != OpClass::Activation(ActKind::Relu) {
+                return None;
+            }
+            let layer = an.layer.expect("activation nodes have a layer");
+            net.apply_dense_relu_f64(idx, pre, Some(&st.pattern[layer][..]))
+        }
+    }
 }
 
 /// The line of element `k` of a form.
@@ -242,7 +265,19 @@ struct Engine {
     states: Vec<Option<FaceState>>,
     labels: LabelTable,
     input_exact: Arc<ExactAffineForm>,
+    /// Per vertex: the sign of the line being inserted (valid where
+    /// `vstamp` equals `epoch`).
+    vsign: Vec<Sign>,
+    /// Per vertex: the epoch in which `vsign` was written.
+    vstamp: Vec<u32>,
+    /// Current epoch of `vsign` (one per inserted line).
+    epoch: u32,
 }
+
+/// What the parallel pre-pass of an activation layer finds for one face:
+/// its input form, the states of the neurons whose lines provably miss it
+/// (others 0), the other neurons (ascending), and how many signs it proved.
+type FacePre = (Arc<AffineForm>, Vec<u32>, Vec<u32>, u64);
 
 /// A group of sub-faces of one original face, each with its states for the
 /// current layer.
@@ -288,6 +323,9 @@ pub(super) fn compute(
         states,
         labels: LabelTable::new(&layer_units),
         input_exact: Arc::new(slice.input_form_exact()),
+        vsign: Vec::new(),
+        vstamp: Vec::new(),
+        epoch: 0,
     };
     let mut faces_after_layer = Vec::new();
     let n_nodes = net.nodes().len();
@@ -304,9 +342,10 @@ pub(super) fn compute(
                 faces_after_layer.push(e.mesh.num_faces());
             }
         }
-        for s in e.states.iter_mut().flatten() {
-            s.forms.retain(|(t, _)| net.last_use(*t) > idx);
-        }
+        e.states
+            .par_iter_mut()
+            .flatten()
+            .for_each(|s| s.forms.retain(|(t, _)| net.last_use(*t) > idx));
         if let Some(p) = &options.progress {
             p(idx + 1, n_nodes, e.mesh.num_faces());
         }
@@ -338,7 +377,7 @@ pub(super) fn compute(
             .expect("every face has a state");
         regions.push(Region {
             pattern: Pattern {
-                layers: st.pattern.clone(),
+                layers: st.pattern.iter().map(|l| l.to_vec()).collect(),
             },
             output: (*st.form(&net, out_t)?).clone(),
             class: classes.as_ref().map(|c| c[f.index()]),
@@ -387,15 +426,26 @@ impl Engine {
         let mut job_of = vec![usize::MAX; self.states.len()];
         for (f, st) in self.states.iter().enumerate() {
             let Some(st) = st else { continue };
+            // A face with an activated input has forms of its own: its own
+            // job, no lookup.
+            if node
+                .inputs
+                .iter()
+                .any(|t| matches!(st.slot(*t), Slot::Activated { .. }))
+            {
+                job_of[f] = reps.len();
+                reps.push(f);
+                continue;
+            }
             let key: Vec<usize> = node
                 .inputs
                 .iter()
                 .map(|t| match st.slot(*t) {
                     Slot::Ready(a) => Arc::as_ptr(a) as usize,
-                    Slot::Activated { .. } => usize::MAX - f,
+                    Slot::Activated { .. } => unreachable!("checked above"),
                 })
                 .collect();
-            let n = jobs.len();
+            let n = reps.len();
             let j = *jobs.entry(key).or_insert_with(|| {
                 reps.push(f);
                 n
@@ -408,6 +458,9 @@ impl Engine {
             .par_iter()
             .map(|&f| {
                 let st = states[f].as_ref().expect("state");
+                if let Some(out) = fused_dense(net, idx, st) {
+                    return Ok(Arc::new(out));
+                }
                 let ins: Vec<Arc<AffineForm>> = node
                     .inputs
                     .iter()
@@ -427,29 +480,119 @@ impl Engine {
     }
 
     /// Cuts every face by the lines of an activation node's neurons.
+    ///
+    /// Same result, vertex for vertex, as cutting each face by every neuron
+    /// in index order over all its sub-faces; the work is arranged so that
+    /// little of it is spent on lines that miss a face:
+    ///
+    /// 1. in parallel over faces (nothing is edited): the face's input form
+    ///    and, by the point filter at the face's vertices, which neurons
+    ///    provably miss the face (their state is then known for every
+    ///    sub-face). A line that misses the face at the start of the layer
+    ///    misses it whatever vertices neighbours add later on its sides (they
+    ///    lie between the old ones); every other neuron is left to step 2;
+    /// 2. sequentially, face by face, for the remaining neurons in index
+    ///    order: the exact signs on the face's outline decide whether the
+    ///    line misses it after all; a crossing line gets its sign once per
+    ///    vertex of the face's sub-faces, sub-faces on one side take their
+    ///    state from those signs, and only the others are cut.
     fn activation(&mut self, idx: usize, kind: ActKind) -> Result<(), PartitionError> {
         let node = self.net.nodes()[idx].clone();
         let layer = node.layer.expect("activation layer");
         let x = node.inputs[0];
         let n = self.net.len_of(x);
-        let mut groups: Vec<(FaceState, Arc<AffineForm>, Group)> = Vec::new();
-        for f in self.live_faces() {
-            let form = self.states[f.index()]
-                .as_ref()
-                .expect("state")
-                .form(&self.net, x)?;
-            let lazy = self.lazy(f, x);
-            let mut group: Group = vec![(f, vec![0; n])];
-            // The face's vertices before this layer: a line that misses the
-            // face misses every sub-face, and gives them all one state.
-            let outline: Vec<VertexId> = self.mesh.face_vertices(f).collect();
-            let mut signs: Vec<Sign> = Vec::with_capacity(outline.len());
-            for k in 0..n {
+        let faces = self.live_faces();
+        let filtered = self.mesh.kernel() == Kernel::Filtered;
+        let pre: Vec<FacePre> = {
+            let (mesh, states, net) = (&self.mesh, &self.states, &self.net);
+            faces
+                .par_iter()
+                .map_init(
+                    || (Vec::new(), Vec::new()),
+                    |(pts, class): &mut (Vec<([f64; 2], f64)>, Vec<LineClass>), &f| {
+                        let form = states[f.index()].as_ref().expect("state").form(net, x)?;
+                        let mut init = vec![0u32; n];
+                        if !filtered {
+                            return Ok((form, init, (0..n as u32).collect(), 0));
+                        }
+                        pts.clear();
+                        pts.extend(
+                            mesh.face_vertices(f)
+                                .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v))),
+                        );
+                        class.clear();
+                        class.resize(n, LineClass::Unknown);
+                        let decided = classify_lines_at_points(
+                            [&form.u, &form.v, &form.c],
+                            [&form.err_u, &form.err_v, &form.err_c],
+                            pts,
+                            class,
+                        );
+                        let mut todo = Vec::new();
+                        for (k, cl) in class.iter().enumerate() {
+                            match cl {
+                                LineClass::Positive => init[k] = state_of(kind, Sign::Positive),
+                                LineClass::Negative => init[k] = state_of(kind, Sign::Negative),
+                                LineClass::Unknown => todo.push(k as u32),
+                            }
+                        }
+                        Ok((form, init, todo, decided))
+                    },
+                )
+                .collect::<Result<_, NetError>>()?
+        };
+        let mut groups: Vec<(FaceState, Arc<AffineForm>, Group)> = Vec::with_capacity(faces.len());
+        let mut outline: Vec<VertexId> = Vec::new();
+        let mut signs: Vec<Sign> = Vec::new();
+        let mut gverts: Vec<VertexId> = Vec::new();
+        for (f, (form, init, todo, decided)) in faces.into_iter().zip(pre) {
+            self.mesh.add_stats(&PredicateStats {
+                filtered: decided,
+                ..PredicateStats::default()
+            });
+            let mut group: Group = vec![(f, init)];
+            if todo.is_empty() {
+                let parent = self.states[f.index()].take().expect("state");
+                groups.push((parent, form, group));
+                continue;
+            }
+            // The face's vertices now (neighbours may have added some on its
+            // sides): a line that misses the face misses every sub-face.
+            outline.clear();
+            outline.extend(self.mesh.face_vertices(f));
+            gverts.clear();
+            gverts.extend_from_slice(&outline);
+            let mut lazy: Option<Arc<LazyExact>> = None;
+            for &k in &todo {
+                let k = k as usize;
                 let label = self.labels.neuron(layer, k);
-                let line = element_line(&form, k, &lazy);
+                let coef = [form.u[k], form.v[k], form.c[k]];
+                let err = [form.err_u[k], form.err_v[k], form.err_c[k]];
+                let mut line: Option<Line> = None;
                 signs.clear();
                 for &v in &outline {
-                    signs.push(self.mesh.side_of_vertex_unstored(v, &line, label));
+                    let s = match side_of_point(
+                        coef,
+                        err,
+                        self.mesh.vertex_xy(v),
+                        self.mesh.vertex_radius(v),
+                    ) {
+                        Some(s) if filtered => {
+                            self.mesh.add_stats(&PredicateStats {
+                                filtered: 1,
+                                ..PredicateStats::default()
+                            });
+                            s
+                        }
+                        _ => {
+                            let l = line.get_or_insert_with(|| {
+                                let lz = lazy.get_or_insert_with(|| self.lazy(f, x));
+                                element_line(&form, k, lz)
+                            });
+                            self.mesh.side_of_vertex_unstored(v, l, label)
+                        }
+                    };
+                    signs.push(s);
                 }
                 if let Some(side) = missed_side(&signs) {
                     let on = state_of(kind, side);
@@ -458,10 +601,36 @@ impl Engine {
                     }
                     continue;
                 }
+                let line = line.unwrap_or_else(|| {
+                    let lz = lazy.get_or_insert_with(|| self.lazy(f, x));
+                    element_line(&form, k, lz)
+                });
                 let id = self.mesh.add_line(line);
+                // The line's sign at every vertex of the sub-faces, once.
+                self.epoch = self.epoch.wrapping_add(1);
+                if self.epoch == 0 {
+                    self.vstamp.iter_mut().for_each(|e| *e = 0);
+                    self.epoch = 1;
+                }
+                let nv = self.mesh.num_vertices();
+                if self.vstamp.len() < nv {
+                    self.vstamp.resize(nv, 0);
+                    self.vsign.resize(nv, Sign::Zero);
+                }
+                for &v in &gverts {
+                    let s = self.mesh.side_of_vertex(v, id, label);
+                    self.vsign[v.index()] = s;
+                    self.vstamp[v.index()] = self.epoch;
+                }
+                let before = self.mesh.num_vertices();
                 let mut split = false;
                 for i in 0..group.len() {
-                    match self.mesh.cut_face(group[i].0, id, label)? {
+                    let fi = group[i].0;
+                    if let Some(side) = self.one_side(fi) {
+                        group[i].1[k] = state_of(kind, side);
+                        continue;
+                    }
+                    match self.mesh.cut_face(fi, id, label)? {
                         CutOutcome::Missed { side } => group[i].1[k] = state_of(kind, side),
                         CutOutcome::Split { negative, .. } => {
                             split = true;
@@ -475,6 +644,7 @@ impl Engine {
                 if !split {
                     self.mesh.pop_unused_line(id);
                 }
+                gverts.extend((before..self.mesh.num_vertices()).map(VertexId::from_index));
             }
             let parent = self.states[f.index()].take().expect("state");
             groups.push((parent, form, group));
@@ -483,25 +653,75 @@ impl Engine {
         Ok(())
     }
 
+    /// The side of the current line on sub-face `f` from the vertex signs of
+    /// the current epoch, if the face lies on one side (or on the zero line
+    /// entirely) and has no side along the line; `None` if `cut_face` must
+    /// run (both signs, or a side on the line to label). Vertices without a
+    /// sign of this epoch were made by this line's cuts: they lie on it.
+    fn one_side(&self, f: FaceId) -> Option<Sign> {
+        let (mut pos, mut neg, mut run) = (false, false, false);
+        let mut first_zero = None;
+        let mut prev_zero = false;
+        for v in self.mesh.face_vertices(f) {
+            let s = if self.vstamp.get(v.index()) == Some(&self.epoch) {
+                self.vsign[v.index()]
+            } else {
+                Sign::Zero
+            };
+            let z = s == Sign::Zero;
+            pos |= s == Sign::Positive;
+            neg |= s == Sign::Negative;
+            run |= z && prev_zero;
+            first_zero.get_or_insert(z);
+            prev_zero = z;
+        }
+        run |= prev_zero && first_zero == Some(true);
+        match (pos, neg) {
+            (true, true) => None,
+            (true, false) if !run => Some(Sign::Positive),
+            (false, true) if !run => Some(Sign::Negative),
+            (false, false) => Some(Sign::Zero),
+            _ => None,
+        }
+    }
+
     /// Gives every sub-face its parent's forms, its pattern and the node's
     /// output (as the parent's input form `pre`, applied on demand).
     /// `groups` pairs each parent's state and input form with its sub-faces.
     fn finish_layer(&mut self, idx: usize, groups: Vec<(FaceState, Arc<AffineForm>, Group)>) {
-        let node = &self.net.nodes()[idx];
+        let output = self.net.nodes()[idx].output;
+        // Building the sub-faces' states (clones of the parent's) runs in
+        // parallel; only the scatter into `states` is sequential.
+        let built: Vec<Vec<(FaceId, FaceState)>> = groups
+            .into_par_iter()
+            .map(|(parent, pre, group)| {
+                let last = group.len().saturating_sub(1);
+                let mut parent = Some(parent);
+                group
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (s, states))| {
+                        let mut st = if i == last {
+                            parent.take().expect("moved once")
+                        } else {
+                            parent.clone().expect("not moved yet")
+                        };
+                        st.pattern.push(states.into());
+                        st.forms.push((
+                            output,
+                            Slot::Activated {
+                                node: idx,
+                                pre: Arc::clone(&pre),
+                            },
+                        ));
+                        (s, st)
+                    })
+                    .collect()
+            })
+            .collect();
         self.states = vec![None; self.mesh.num_faces() + 1];
-        for (parent, pre, group) in groups {
-            for (s, states) in group {
-                let mut st = parent.clone();
-                st.pattern.push(states);
-                st.forms.push((
-                    node.output,
-                    Slot::Activated {
-                        node: idx,
-                        pre: Arc::clone(&pre),
-                    },
-                ));
-                self.states[s.index()] = Some(st);
-            }
+        for (s, st) in built.into_iter().flatten() {
+            self.states[s.index()] = Some(st);
         }
     }
 

@@ -1,0 +1,99 @@
+//! One partition of a benchmark MLP (`benches/partition.rs`'s models), for
+//! profiling (`valgrind --tool=callgrind`) and for checking that an engine
+//! change leaves the result untouched: prints counts and a fingerprint of the
+//! whole mesh (vertex coordinates, face cycles, patterns).
+//!
+//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS]`
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use splinecam::domain::Slice;
+use splinecam::net::{json, Network};
+use splinecam::partition::{Boundary, Options, Partition};
+
+/// The bench's MLP `2 - width x depth - 1` (same seed, same draws), as JSON.
+fn mlp(width: usize, depth: usize) -> Network {
+    let mut rng = ChaCha8Rng::seed_from_u64(1000 * width as u64 + depth as u64);
+    let mut dims = vec![2];
+    dims.extend(std::iter::repeat_n(width, depth));
+    dims.push(1);
+    let mut ops = Vec::new();
+    for (i, d) in dims.windows(2).enumerate() {
+        let (fan_in, fan_out) = (d[0], d[1]);
+        let bound = 1.0 / (fan_in as f32).sqrt();
+        let mut draw = || rng.gen_range(-bound..bound);
+        let weight: Vec<Vec<f64>> = (0..fan_out)
+            .map(|_| (0..fan_in).map(|_| draw() as f64).collect())
+            .collect();
+        let bias: Vec<f64> = (0..fan_out).map(|_| draw() as f64).collect();
+        ops.push(serde_json::json!({"op": "dense", "weight": weight, "bias": bias}));
+        if i + 2 < dims.len() {
+            ops.push(serde_json::json!({"op": "relu"}));
+        }
+    }
+    let model = serde_json::json!({
+        "format": "splinecam-model", "version": 1, "input_shape": [2], "ops": ops
+    });
+    json::from_str(&model.to_string()).expect("valid model")
+}
+
+fn main() {
+    let a: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|s| s.parse().expect("a number"))
+        .collect();
+    let (width, depth) = (a[0], a[1]);
+    let threads = a.get(2).copied().unwrap_or(1);
+    let repeats = a.get(3).copied().unwrap_or(1);
+    let net = mlp(width, depth);
+    let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).expect("slice");
+    let opts = Options {
+        boundary: Boundary::None,
+        ..Options::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool");
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..repeats {
+        let t = Instant::now();
+        let p = pool.install(|| Partition::compute(&net, &slice, &opts).expect("partition"));
+        times.push(t.elapsed().as_secs_f64());
+        last = Some(p);
+    }
+    let p = last.expect("one run");
+    let m = p.mesh();
+    let mut h = DefaultHasher::new();
+    for v in m.vertices() {
+        m.vertex_xy(v).map(f64::to_bits).hash(&mut h);
+        m.vertex_labels(v)
+            .iter()
+            .map(|l| l.0)
+            .collect::<Vec<_>>()
+            .hash(&mut h);
+    }
+    for f in p.regions() {
+        m.face_vertices(f)
+            .map(|v| v.0)
+            .collect::<Vec<_>>()
+            .hash(&mut h);
+        p.region(f).pattern.layers.hash(&mut h);
+    }
+    times.sort_by(|x, y| x.partial_cmp(y).expect("finite"));
+    println!(
+        "2-{width}x{depth}-1: regions {} vertices {} edges {} predicates {:?} fingerprint {:016x} median {:.4} s (min {:.4}, {} runs, {threads} thr)",
+        p.num_regions(),
+        m.num_vertices(),
+        m.num_edges(),
+        p.stats().predicates,
+        h.finish(),
+        times[times.len() / 2],
+        times[0],
+        times.len()
+    );
+}
