@@ -434,6 +434,7 @@ impl Network {
             return None;
         }
         let [xu, xv, xc, xeu, xev, xec] = arrays.map(|a| &a[..len]);
+        let mask = relu.map(|m| &m[..len]);
         let absd = &self.abs_data()[idx];
         let (wt4, rowsum) = (&absd.wt4, &absd.abs_rowsum);
         let n = absd.fan_in + 3;
@@ -455,7 +456,7 @@ impl Network {
             act.clear();
             for i in 0..inf {
                 let k = r * inf + i;
-                if relu.is_some_and(|m| m[k] != 1) {
+                if mask.is_some_and(|m| m[k] != 1) {
                     continue;
                 }
                 let (a, b, c) = (xu[k], xv[k], xc[k]);
@@ -490,11 +491,23 @@ impl Network {
                     &mut out.c[o0..o0 + outf],
                 ],
             );
+            // `inflate(z, n + 1)` with its constants hoisted.
+            let (k1, k2) = (
+                1.0 + 4.0 * ((n + 1) as f64 + 2.0) * U,
+                ((n + 1) as f64 + 1.0) * f64::MIN_POSITIVE,
+            );
+            let (c, eu, ev, ec) = (
+                &mut out.c[o0..o0 + outf],
+                &mut out.err_u[o0..o0 + outf],
+                &mut out.err_v[o0..o0 + outf],
+                &mut out.err_c[o0..o0 + outf],
+            );
+            let (bias, rowsum) = (&bias[..outf], &rowsum[..outf]);
             for o in 0..outf {
-                out.c[o0 + o] += bias[o];
-                out.err_u[o0 + o] = inflate(rowsum[o] * mu, n + 1);
-                out.err_v[o0 + o] = inflate(rowsum[o] * mv, n + 1);
-                out.err_c[o0 + o] = inflate(rowsum[o] * mc + g * bias[o].abs(), n + 1);
+                c[o] += bias[o];
+                eu[o] = (rowsum[o] * mu) * k1 + k2;
+                ev[o] = (rowsum[o] * mv) * k1 + k2;
+                ec[o] = (rowsum[o] * mc + g * bias[o].abs()) * k1 + k2;
             }
         }
         Some(out)
