@@ -489,7 +489,7 @@ impl Network {
                 dense3(
                     wt4,
                     inf,
-                    &act,
+                    act,
                     [
                         &mut out.u[o0..o0 + outf],
                         &mut out.v[o0..o0 + outf],
