@@ -35,6 +35,13 @@ use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
 
 const U: f64 = f64::EPSILON / 2.0;
 
+/// Parallel loops over faces hand at least this many faces to one task:
+/// small layers then run on one thread without waking the others (on small
+/// networks the wake-ups cost more than the work).
+const MIN_PAR_FACES: usize = 128;
+/// The same for cheap per-face work (dropping dead forms).
+const MIN_PAR_CHEAP: usize = 1024;
+
 /// How a face holds the affine form of one live tensor.
 #[derive(Clone)]
 enum Slot {
@@ -344,6 +351,7 @@ pub(super) fn compute(
         }
         e.states
             .par_iter_mut()
+            .with_min_len(MIN_PAR_CHEAP)
             .flatten()
             .for_each(|s| s.forms.retain(|(t, _)| net.last_use(*t) > idx));
         if let Some(p) = &options.progress {
@@ -456,6 +464,7 @@ impl Engine {
         let states = &self.states;
         let outs: Vec<Arc<AffineForm>> = reps
             .par_iter()
+            .with_min_len(MIN_PAR_FACES)
             .map(|&f| {
                 let st = states[f].as_ref().expect("state");
                 if let Some(out) = fused_dense(net, idx, st) {
@@ -507,6 +516,7 @@ impl Engine {
             let (mesh, states, net) = (&self.mesh, &self.states, &self.net);
             faces
                 .par_iter()
+                .with_min_len(MIN_PAR_FACES)
                 .map_init(
                     || (Vec::new(), Vec::new()),
                     |(pts, class): &mut (Vec<([f64; 2], f64)>, Vec<LineClass>), &f| {
@@ -694,6 +704,7 @@ impl Engine {
         // parallel; only the scatter into `states` is sequential.
         let built: Vec<Vec<(FaceId, FaceState)>> = groups
             .into_par_iter()
+            .with_min_len(MIN_PAR_FACES)
             .map(|(parent, pre, group)| {
                 let last = group.len().saturating_sub(1);
                 let mut parent = Some(parent);
