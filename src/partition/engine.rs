@@ -478,6 +478,8 @@ impl Engine {
                 let refs: Vec<&AffineForm> = ins.iter().map(|a| a.as_ref()).collect();
                 net.apply_linear_f64(idx, &refs).map(Arc::new)
             })
+            .collect::<Vec<Result<_, NetError>>>()
+            .into_iter()
             .collect::<Result<_, NetError>>()?;
         for (f, st) in self.states.iter_mut().enumerate() {
             if let Some(st) = st {
@@ -512,7 +514,9 @@ impl Engine {
         let n = self.net.len_of(x);
         let faces = self.live_faces();
         let filtered = self.mesh.kernel() == Kernel::Filtered;
-        let pre: Vec<FacePre> = {
+        // An indexed collect (written in place; a `Result` collect would
+        // gather pieces in a list and move them all on this thread).
+        let pre: Vec<Result<FacePre, NetError>> = {
             let (mesh, states, net) = (&self.mesh, &self.states, &self.net);
             faces
                 .par_iter()
@@ -549,13 +553,14 @@ impl Engine {
                         Ok((form, init, todo, decided))
                     },
                 )
-                .collect::<Result<_, NetError>>()?
+                .collect()
         };
         let mut groups: Vec<(FaceState, Arc<AffineForm>, Group)> = Vec::with_capacity(faces.len());
         let mut outline: Vec<VertexId> = Vec::new();
         let mut signs: Vec<Sign> = Vec::new();
         let mut gverts: Vec<VertexId> = Vec::new();
-        for (f, (form, init, todo, decided)) in faces.into_iter().zip(pre) {
+        for (f, pre) in faces.into_iter().zip(pre) {
+            let (form, init, todo, decided) = pre?;
             self.mesh.add_stats(&PredicateStats {
                 filtered: decided,
                 ..PredicateStats::default()
@@ -702,36 +707,32 @@ impl Engine {
         let output = self.net.nodes()[idx].output;
         // Building the sub-faces' states (clones of the parent's) runs in
         // parallel; only the scatter into `states` is sequential.
-        let built: Vec<Vec<(FaceId, FaceState)>> = groups
+        let built: Vec<(FaceId, FaceState)> = groups
             .into_par_iter()
             .with_min_len(MIN_PAR_FACES)
-            .map(|(parent, pre, group)| {
+            .flat_map_iter(|(parent, pre, group)| {
                 let last = group.len().saturating_sub(1);
                 let mut parent = Some(parent);
-                group
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (s, states))| {
-                        let mut st = if i == last {
-                            parent.take().expect("moved once")
-                        } else {
-                            parent.clone().expect("not moved yet")
-                        };
-                        st.pattern.push(states.into());
-                        st.forms.push((
-                            output,
-                            Slot::Activated {
-                                node: idx,
-                                pre: Arc::clone(&pre),
-                            },
-                        ));
-                        (s, st)
-                    })
-                    .collect()
+                group.into_iter().enumerate().map(move |(i, (s, states))| {
+                    let mut st = if i == last {
+                        parent.take().expect("moved once")
+                    } else {
+                        parent.clone().expect("not moved yet")
+                    };
+                    st.pattern.push(states.into());
+                    st.forms.push((
+                        output,
+                        Slot::Activated {
+                            node: idx,
+                            pre: Arc::clone(&pre),
+                        },
+                    ));
+                    (s, st)
+                })
             })
             .collect();
         self.states = vec![None; self.mesh.num_faces() + 1];
-        for (s, st) in built.into_iter().flatten() {
+        for (s, st) in built {
             self.states[s.index()] = Some(st);
         }
     }
