@@ -379,17 +379,25 @@ pub(super) fn compute(
         output: AffineForm::input(&[], &[], &[]).map_err(PartitionError::Net)?,
         class: None,
     });
-    for f in e.mesh.faces() {
-        let st = e.states[f.index()]
-            .as_ref()
-            .expect("every face has a state");
-        regions.push(Region {
-            pattern: Pattern {
-                layers: st.pattern.iter().map(|l| l.to_vec()).collect(),
-            },
-            output: (*st.form(&net, out_t)?).clone(),
-            class: classes.as_ref().map(|c| c[f.index()]),
-        });
+    let faces: Vec<FaceId> = e.mesh.faces().collect();
+    let built: Vec<Result<Region, NetError>> = faces
+        .par_iter()
+        .with_min_len(MIN_PAR_FACES)
+        .map(|f| {
+            let st = e.states[f.index()]
+                .as_ref()
+                .expect("every face has a state");
+            Ok(Region {
+                pattern: Pattern {
+                    layers: st.pattern.iter().map(|l| l.to_vec()).collect(),
+                },
+                output: (*st.form(&net, out_t)?).clone(),
+                class: classes.as_ref().map(|c| c[f.index()]),
+            })
+        })
+        .collect();
+    for r in built {
+        regions.push(r?);
     }
     let stats = Stats {
         faces_after_layer,
