@@ -35,10 +35,19 @@ use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
 
 const U: f64 = f64::EPSILON / 2.0;
 
-/// Parallel loops over faces hand at least this many faces to one task:
-/// small layers then run on one thread without waking the others (on small
-/// networks the wake-ups cost more than the work).
+/// Parallel loops over faces hand at least this many faces to one task
+/// when the work per face is small: small layers then run on one thread
+/// without waking the others (on small networks the wake-ups cost more than
+/// the work). See [`min_faces_per_task`].
 const MIN_PAR_FACES: usize = 128;
+
+/// Faces per parallel task for per-face work proportional to `elements`
+/// (the sizes of the tensors involved): [`MIN_PAR_FACES`] for small
+/// tensors, fewer for large ones (a convolution's output, where one face is
+/// already worth a task).
+fn min_faces_per_task(elements: usize) -> usize {
+    (65_536 / elements.max(1)).clamp(1, MIN_PAR_FACES)
+}
 /// The same for cheap per-face work (dropping dead forms).
 const MIN_PAR_CHEAP: usize = 1024;
 
@@ -470,9 +479,15 @@ impl Engine {
         }
         let net = &self.net;
         let states = &self.states;
+        let elements = node
+            .inputs
+            .iter()
+            .map(|t| self.net.len_of(*t))
+            .sum::<usize>()
+            + self.net.len_of(node.output);
         let outs: Vec<Arc<AffineForm>> = reps
             .par_iter()
-            .with_min_len(MIN_PAR_FACES)
+            .with_min_len(min_faces_per_task(elements))
             .map(|&f| {
                 let st = states[f].as_ref().expect("state");
                 if let Some(out) = fused_dense(net, idx, st) {
@@ -528,7 +543,7 @@ impl Engine {
             let (mesh, states, net) = (&self.mesh, &self.states, &self.net);
             faces
                 .par_iter()
-                .with_min_len(MIN_PAR_FACES)
+                .with_min_len(min_faces_per_task(n))
                 .map_init(
                     || (Vec::new(), Vec::new()),
                     |(pts, class): &mut (Vec<([f64; 2], f64)>, Vec<LineClass>), &f| {
@@ -717,7 +732,7 @@ impl Engine {
         // parallel; only the scatter into `states` is sequential.
         let built: Vec<(FaceId, FaceState)> = groups
             .into_par_iter()
-            .with_min_len(MIN_PAR_FACES)
+            .with_min_len(min_faces_per_task(self.net.len_of(output)))
             .flat_map_iter(|(parent, pre, group)| {
                 let last = group.len().saturating_sub(1);
                 let mut parent = Some(parent);
