@@ -566,13 +566,24 @@ pub fn side_of_point(line: [f64; 3], err: [f64; 3], xy: [f64; 2], r: f64) -> Opt
 #[inline]
 pub fn point_value_and_bound(line: [f64; 3], err: [f64; 3], xy: [f64; 2], r: f64) -> (f64, f64) {
     let [a, b, c] = line;
-    let [ea, eb, ec] = err;
     let [x, y] = xy;
-    let s = a * x + b * y + c;
-    let (xa, xb, xc, xx, xy_) = (a.abs(), b.abs(), c.abs(), x.abs(), y.abs());
+    (
+        a * x + b * y + c,
+        point_bound(line, err, [x.abs(), y.abs()], r),
+    )
+}
+
+/// The bound of [`point_value_and_bound`] alone, from `|x̂|, |ŷ|` (or upper
+/// bounds of them: it grows with `|x̂|, |ŷ|, r`).
+#[inline]
+fn point_bound(line: [f64; 3], err: [f64; 3], abs_xy: [f64; 2], r: f64) -> f64 {
+    let [a, b, c] = line;
+    let [ea, eb, ec] = err;
+    let [xx, xy_] = abs_xy;
+    let (xa, xb, xc) = (a.abs(), b.abs(), c.abs());
     let pert = (xa + xb) * r + ea * (xx + r) + eb * (xy_ + r) + ec;
     let round = gamma(3.0) * (xa * xx + xb * xy_ + xc);
-    (s, (pert + round) * (1.0 + 16.0 * U) + ABS_SLACK)
+    (pert + round) * (1.0 + 16.0 * U) + ABS_SLACK
 }
 
 /// Which side of a line a set of points lies on, as far as the point filter
@@ -661,20 +672,24 @@ pub fn classify_lines_at_points(
                 hi[k] = if s > hi[k] { s } else { hi[k] };
             }
         }
+        // Branch-free, so that the compiler can vectorize over lines:
+        // bit 0 proven positive, bit 1 proven negative.
+        let mut code = [0u8; 64];
+        let (ea, eb, ec) = (&ea[k0..k0 + m], &eb[k0..k0 + m], &ec[k0..k0 + m]);
         for k in 0..m {
-            let j = k0 + k;
-            let (_, bound) =
-                point_value_and_bound([a[k], b[k], c[k]], [ea[j], eb[j], ec[j]], [xm, ym], rm);
-            class[j] = if !bound.is_finite() {
-                LineClass::Unknown
-            } else if lo[k] > bound && hi[k] < f64::INFINITY {
-                LineClass::Positive
-            } else if hi[k] < -bound && lo[k] > f64::NEG_INFINITY {
-                LineClass::Negative
-            } else {
-                LineClass::Unknown
+            let bound = point_bound([a[k], b[k], c[k]], [ea[k], eb[k], ec[k]], [xm, ym], rm);
+            let finite = bound < f64::INFINITY;
+            let pos = finite & (lo[k] > bound) & (hi[k] < f64::INFINITY);
+            let neg = finite & (hi[k] < -bound) & (lo[k] > f64::NEG_INFINITY);
+            code[k] = pos as u8 | (neg as u8) << 1;
+        }
+        for (cl, &code) in class[k0..k0 + m].iter_mut().zip(&code[..m]) {
+            *cl = match code {
+                1 => LineClass::Positive,
+                2 => LineClass::Negative,
+                _ => LineClass::Unknown,
             };
-            decided += (class[j] != LineClass::Unknown) as u64;
+            decided += (code != 0) as u64;
         }
     }
     decided * points.len() as u64

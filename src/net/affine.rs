@@ -434,6 +434,7 @@ impl Network {
             return None;
         }
         let [xu, xv, xc, xeu, xev, xec] = arrays.map(|a| &a[..len]);
+        let mask = relu.map(|m| &m[..len]);
         let absd = &self.abs_data()[idx];
         let (wt4, rowsum) = (&absd.wt4, &absd.abs_rowsum);
         let n = absd.fan_in + 3;
@@ -447,56 +448,75 @@ impl Network {
             err_v: vec![0.0; rows * outf],
             err_c: vec![0.0; rows * outf],
         };
-        // The inputs that are not zero everywhere: (index, u, v, c).
-        let mut act: Vec<(usize, [[f64; 2]; 3])> = Vec::with_capacity(inf);
-        for r in 0..rows {
-            let o0 = r * outf;
-            let (mut mu, mut mv, mut mc) = (0.0f64, 0.0f64, 0.0f64);
-            act.clear();
-            for i in 0..inf {
-                let k = r * inf + i;
-                if relu.is_some_and(|m| m[k] != 1) {
-                    continue;
-                }
-                let (a, b, c) = (xu[k], xv[k], xc[k]);
-                let (ea, eb, ec) = (xeu[k], xev[k], xec[k]);
-                if !(a.is_finite()
-                    && b.is_finite()
-                    && c.is_finite()
-                    && ea.is_finite()
-                    && eb.is_finite()
-                    && ec.is_finite())
-                {
-                    return None;
-                }
-                let ea = ea + g * a.abs();
-                let eb = eb + g * b.abs();
-                let ec = ec + g * c.abs();
-                if a == 0.0 && b == 0.0 && c == 0.0 && ea == 0.0 && eb == 0.0 && ec == 0.0 {
-                    continue;
-                }
-                mu = mu.max(ea);
-                mv = mv.max(eb);
-                mc = mc.max(ec);
-                act.push((i, [[a, a], [b, b], [c, c]]));
-            }
-            dense3(
-                wt4,
-                inf,
-                &act,
-                [
-                    &mut out.u[o0..o0 + outf],
-                    &mut out.v[o0..o0 + outf],
-                    &mut out.c[o0..o0 + outf],
-                ],
-            );
-            for o in 0..outf {
-                out.c[o0 + o] += bias[o];
-                out.err_u[o0 + o] = inflate(rowsum[o] * mu, n + 1);
-                out.err_v[o0 + o] = inflate(rowsum[o] * mv, n + 1);
-                out.err_c[o0 + o] = inflate(rowsum[o] * mc + g * bias[o].abs(), n + 1);
-            }
+        // The inputs that are not zero everywhere: (index, u, v, c), in a
+        // per-thread buffer (this runs once per face and layer).
+        thread_local! {
+            static ACT: std::cell::RefCell<Vec<(usize, [[f64; 2]; 3])>> =
+                const { std::cell::RefCell::new(Vec::new()) };
         }
+        ACT.with_borrow_mut(|act| -> Option<()> {
+            for r in 0..rows {
+                let o0 = r * outf;
+                let (mut mu, mut mv, mut mc) = (0.0f64, 0.0f64, 0.0f64);
+                act.clear();
+                for i in 0..inf {
+                    let k = r * inf + i;
+                    if mask.is_some_and(|m| m[k] != 1) {
+                        continue;
+                    }
+                    let (a, b, c) = (xu[k], xv[k], xc[k]);
+                    let (ea, eb, ec) = (xeu[k], xev[k], xec[k]);
+                    if !(a.is_finite()
+                        && b.is_finite()
+                        && c.is_finite()
+                        && ea.is_finite()
+                        && eb.is_finite()
+                        && ec.is_finite())
+                    {
+                        return None;
+                    }
+                    let ea = ea + g * a.abs();
+                    let eb = eb + g * b.abs();
+                    let ec = ec + g * c.abs();
+                    if a == 0.0 && b == 0.0 && c == 0.0 && ea == 0.0 && eb == 0.0 && ec == 0.0 {
+                        continue;
+                    }
+                    mu = mu.max(ea);
+                    mv = mv.max(eb);
+                    mc = mc.max(ec);
+                    act.push((i, [[a, a], [b, b], [c, c]]));
+                }
+                dense3(
+                    wt4,
+                    inf,
+                    act,
+                    [
+                        &mut out.u[o0..o0 + outf],
+                        &mut out.v[o0..o0 + outf],
+                        &mut out.c[o0..o0 + outf],
+                    ],
+                );
+                // `inflate(z, n + 1)` with its constants hoisted.
+                let (k1, k2) = (
+                    1.0 + 4.0 * ((n + 1) as f64 + 2.0) * U,
+                    ((n + 1) as f64 + 1.0) * f64::MIN_POSITIVE,
+                );
+                let (c, eu, ev, ec) = (
+                    &mut out.c[o0..o0 + outf],
+                    &mut out.err_u[o0..o0 + outf],
+                    &mut out.err_v[o0..o0 + outf],
+                    &mut out.err_c[o0..o0 + outf],
+                );
+                let (bias, rowsum) = (&bias[..outf], &rowsum[..outf]);
+                for o in 0..outf {
+                    c[o] += bias[o];
+                    eu[o] = (rowsum[o] * mu) * k1 + k2;
+                    ev[o] = (rowsum[o] * mv) * k1 + k2;
+                    ec[o] = (rowsum[o] * mc + g * bias[o].abs()) * k1 + k2;
+                }
+            }
+            Some(())
+        })?;
         Some(out)
     }
 

@@ -35,6 +35,22 @@ use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
 
 const U: f64 = f64::EPSILON / 2.0;
 
+/// Parallel loops over faces hand at least this many faces to one task
+/// when the work per face is small: small layers then run on one thread
+/// without waking the others (on small networks the wake-ups cost more than
+/// the work). See [`min_faces_per_task`].
+const MIN_PAR_FACES: usize = 128;
+
+/// Faces per parallel task for per-face work proportional to `elements`
+/// (the sizes of the tensors involved): [`MIN_PAR_FACES`] for small
+/// tensors, fewer for large ones (a convolution's output, where one face is
+/// already worth a task).
+fn min_faces_per_task(elements: usize) -> usize {
+    (65_536 / elements.max(1)).clamp(1, MIN_PAR_FACES)
+}
+/// The same for cheap per-face work (dropping dead forms).
+const MIN_PAR_CHEAP: usize = 1024;
+
 /// How a face holds the affine form of one live tensor.
 #[derive(Clone)]
 enum Slot {
@@ -344,6 +360,7 @@ pub(super) fn compute(
         }
         e.states
             .par_iter_mut()
+            .with_min_len(MIN_PAR_CHEAP)
             .flatten()
             .for_each(|s| s.forms.retain(|(t, _)| net.last_use(*t) > idx));
         if let Some(p) = &options.progress {
@@ -371,17 +388,25 @@ pub(super) fn compute(
         output: AffineForm::input(&[], &[], &[]).map_err(PartitionError::Net)?,
         class: None,
     });
-    for f in e.mesh.faces() {
-        let st = e.states[f.index()]
-            .as_ref()
-            .expect("every face has a state");
-        regions.push(Region {
-            pattern: Pattern {
-                layers: st.pattern.iter().map(|l| l.to_vec()).collect(),
-            },
-            output: (*st.form(&net, out_t)?).clone(),
-            class: classes.as_ref().map(|c| c[f.index()]),
-        });
+    let faces: Vec<FaceId> = e.mesh.faces().collect();
+    let built: Vec<Result<Region, NetError>> = faces
+        .par_iter()
+        .with_min_len(MIN_PAR_FACES)
+        .map(|f| {
+            let st = e.states[f.index()]
+                .as_ref()
+                .expect("every face has a state");
+            Ok(Region {
+                pattern: Pattern {
+                    layers: st.pattern.iter().map(|l| l.to_vec()).collect(),
+                },
+                output: (*st.form(&net, out_t)?).clone(),
+                class: classes.as_ref().map(|c| c[f.index()]),
+            })
+        })
+        .collect();
+    for r in built {
+        regions.push(r?);
     }
     let stats = Stats {
         faces_after_layer,
@@ -454,8 +479,15 @@ impl Engine {
         }
         let net = &self.net;
         let states = &self.states;
+        let elements = node
+            .inputs
+            .iter()
+            .map(|t| self.net.len_of(*t))
+            .sum::<usize>()
+            + self.net.len_of(node.output);
         let outs: Vec<Arc<AffineForm>> = reps
             .par_iter()
+            .with_min_len(min_faces_per_task(elements))
             .map(|&f| {
                 let st = states[f].as_ref().expect("state");
                 if let Some(out) = fused_dense(net, idx, st) {
@@ -469,6 +501,8 @@ impl Engine {
                 let refs: Vec<&AffineForm> = ins.iter().map(|a| a.as_ref()).collect();
                 net.apply_linear_f64(idx, &refs).map(Arc::new)
             })
+            .collect::<Vec<Result<_, NetError>>>()
+            .into_iter()
             .collect::<Result<_, NetError>>()?;
         for (f, st) in self.states.iter_mut().enumerate() {
             if let Some(st) = st {
@@ -503,10 +537,13 @@ impl Engine {
         let n = self.net.len_of(x);
         let faces = self.live_faces();
         let filtered = self.mesh.kernel() == Kernel::Filtered;
-        let pre: Vec<FacePre> = {
+        // An indexed collect (written in place; a `Result` collect would
+        // gather pieces in a list and move them all on this thread).
+        let pre: Vec<Result<FacePre, NetError>> = {
             let (mesh, states, net) = (&self.mesh, &self.states, &self.net);
             faces
                 .par_iter()
+                .with_min_len(min_faces_per_task(n))
                 .map_init(
                     || (Vec::new(), Vec::new()),
                     |(pts, class): &mut (Vec<([f64; 2], f64)>, Vec<LineClass>), &f| {
@@ -539,13 +576,14 @@ impl Engine {
                         Ok((form, init, todo, decided))
                     },
                 )
-                .collect::<Result<_, NetError>>()?
+                .collect()
         };
         let mut groups: Vec<(FaceState, Arc<AffineForm>, Group)> = Vec::with_capacity(faces.len());
         let mut outline: Vec<VertexId> = Vec::new();
         let mut signs: Vec<Sign> = Vec::new();
         let mut gverts: Vec<VertexId> = Vec::new();
-        for (f, (form, init, todo, decided)) in faces.into_iter().zip(pre) {
+        for (f, pre) in faces.into_iter().zip(pre) {
+            let (form, init, todo, decided) = pre?;
             self.mesh.add_stats(&PredicateStats {
                 filtered: decided,
                 ..PredicateStats::default()
@@ -692,35 +730,32 @@ impl Engine {
         let output = self.net.nodes()[idx].output;
         // Building the sub-faces' states (clones of the parent's) runs in
         // parallel; only the scatter into `states` is sequential.
-        let built: Vec<Vec<(FaceId, FaceState)>> = groups
+        let built: Vec<(FaceId, FaceState)> = groups
             .into_par_iter()
-            .map(|(parent, pre, group)| {
+            .with_min_len(min_faces_per_task(self.net.len_of(output)))
+            .flat_map_iter(|(parent, pre, group)| {
                 let last = group.len().saturating_sub(1);
                 let mut parent = Some(parent);
-                group
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (s, states))| {
-                        let mut st = if i == last {
-                            parent.take().expect("moved once")
-                        } else {
-                            parent.clone().expect("not moved yet")
-                        };
-                        st.pattern.push(states.into());
-                        st.forms.push((
-                            output,
-                            Slot::Activated {
-                                node: idx,
-                                pre: Arc::clone(&pre),
-                            },
-                        ));
-                        (s, st)
-                    })
-                    .collect()
+                group.into_iter().enumerate().map(move |(i, (s, states))| {
+                    let mut st = if i == last {
+                        parent.take().expect("moved once")
+                    } else {
+                        parent.clone().expect("not moved yet")
+                    };
+                    st.pattern.push(states.into());
+                    st.forms.push((
+                        output,
+                        Slot::Activated {
+                            node: idx,
+                            pre: Arc::clone(&pre),
+                        },
+                    ));
+                    (s, st)
+                })
             })
             .collect();
         self.states = vec![None; self.mesh.num_faces() + 1];
-        for (s, st) in built.into_iter().flatten() {
+        for (s, st) in built {
             self.states[s.index()] = Some(st);
         }
     }
