@@ -47,6 +47,8 @@ import os
 import numpy as np
 from sklearn.datasets import load_digits
 
+import mlp3
+
 SEED = 20240602
 N_TEST = 450
 HIDDEN = 64
@@ -63,30 +65,9 @@ def split(x, y, rng):
     return train, test
 
 
-def init(rng):
-    """He-initialised weights (rows = outputs), zero biases."""
-    sizes = [64, HIDDEN, HIDDEN, 10]
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        w = rng.normal(scale=np.sqrt(2.0 / fan_in), size=(fan_out, fan_in))
-        params += [w, np.zeros(fan_out)]
-    return params
-
-
-def forward(params, x):
-    w1, b1, w2, b2, w3, b3 = params
-    z1 = x @ w1.T + b1
-    h1 = np.maximum(z1, 0.0)
-    z2 = h1 @ w2.T + b2
-    h2 = np.maximum(z2, 0.0)
-    logits = h2 @ w3.T + b3
-    return logits, (z1, h1, z2, h2)
-
-
 def loss_and_grads(params, x, y):
     """Mean softmax cross-entropy of the logits, and its gradients."""
-    w1, b1, w2, b2, w3, b3 = params
-    logits, (z1, h1, z2, h2) = forward(params, x)
+    logits, hidden = mlp3.forward(params, x)
     n = x.shape[0]
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -94,23 +75,12 @@ def loss_and_grads(params, x, y):
     d_logits = np.exp(log_p)
     d_logits[np.arange(n), y] -= 1.0
     d_logits /= n
-    g_w3 = d_logits.T @ h2
-    g_b3 = d_logits.sum(axis=0)
-    d_z2 = (d_logits @ w3) * (z2 > 0)
-    g_w2 = d_z2.T @ h1
-    g_b2 = d_z2.sum(axis=0)
-    d_z1 = (d_z2 @ w2) * (z1 > 0)
-    g_w1 = d_z1.T @ x
-    g_b1 = d_z1.sum(axis=0)
-    return loss, [g_w1, g_b1, g_w2, g_b2, g_w3, g_b3]
+    return loss, mlp3.backward(params, x, hidden, d_logits)
 
 
 def train(x, y, rng):
-    params = init(rng)
-    m = [np.zeros_like(p) for p in params]
-    v = [np.zeros_like(p) for p in params]
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
-    step = 0
+    params = mlp3.init(rng, [64, HIDDEN, HIDDEN, 10])
+    adam = mlp3.Adam(params, LR)
     for epoch in range(1, EPOCHS + 1):
         perm = rng.permutation(len(x))
         total = 0.0
@@ -118,53 +88,15 @@ def train(x, y, rng):
             idx = perm[start : start + BATCH]
             loss, grads = loss_and_grads(params, x[idx], y[idx])
             total += loss * len(idx)
-            step += 1
-            for k, g in enumerate(grads):
-                m[k] = beta1 * m[k] + (1 - beta1) * g
-                v[k] = beta2 * v[k] + (1 - beta2) * g * g
-                m_hat = m[k] / (1 - beta1**step)
-                v_hat = v[k] / (1 - beta2**step)
-                params[k] = params[k] - LR * m_hat / (np.sqrt(v_hat) + eps)
+            adam.update(params, grads)
         if epoch % 10 == 0 or epoch == 1:
             print(f"epoch {epoch:3d}  loss {total / len(x):.6f}")
     return params
 
 
 def accuracy(params, x, y):
-    logits, _ = forward(params, x)
+    logits, _ = mlp3.forward(params, x)
     return np.mean(np.argmax(logits, axis=1) == y)
-
-
-def fmt_vec(v):
-    return "[" + ", ".join(repr(float(a)) for a in v) + "]"
-
-
-def fmt_matrix(w, indent):
-    rows = (",\n" + indent).join(fmt_vec(r) for r in w)
-    return "[\n" + indent + rows + "\n" + indent[:-2] + "]"
-
-
-def to_json(params):
-    """The native splinecam JSON model, weights in repr(float) notation."""
-    w1, b1, w2, b2, w3, b3 = params
-    ind = "        "
-    ops = ['    {"op": "flatten"}']
-    for name, w, b in [("fc1", w1, b1), ("fc2", w2, b2), ("fc3", w3, b3)]:
-        ops.append(
-            '    {"op": "dense", "name": "%s",\n      "weight": %s,\n      "bias": %s}'
-            % (name, fmt_matrix(w, ind), fmt_vec(b))
-        )
-        if name != "fc3":
-            ops.append('    {"op": "relu"}')
-    return (
-        "{\n"
-        '  "format": "splinecam-model",\n'
-        '  "version": 1,\n'
-        '  "input_shape": [1, 8, 8],\n'
-        '  "ops": [\n' + ",\n".join(ops) + "\n  ],\n"
-        '  "output_transform": "softmax"\n'
-        "}\n"
-    )
 
 
 def main():
@@ -194,7 +126,7 @@ def main():
     print(f"training accuracy: {acc_train:.4f} ({len(train_idx)} images)")
     print(f"test accuracy:     {acc_test:.4f} ({len(test_idx)} images)")
 
-    text = to_json(params)
+    text = mlp3.to_json(params, [1, 8, 8], "softmax", ['    {"op": "flatten"}'])
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text)
@@ -208,7 +140,7 @@ def main():
         assert np.array_equal(np.array(op["bias"]), b)
 
     # Three correctly classified test images: the first of each class in DIGITS.
-    logits, _ = forward(params, x_all[test_idx])
+    logits, _ = mlp3.forward(params, x_all[test_idx])
     pred = np.argmax(logits, axis=1)
     os.makedirs(args.images, exist_ok=True)
     for d in DIGITS:

@@ -26,6 +26,8 @@ import os
 
 import numpy as np
 
+import mlp3
+
 SEED = 20240601
 N_SAMPLES = 400
 NOISE = 0.1
@@ -47,93 +49,26 @@ def make_moons(n, noise, rng):
     return x, y
 
 
-def init(rng):
-    """He-initialised weights (rows = outputs), zero biases."""
-    sizes = [2, HIDDEN, HIDDEN, 1]
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        w = rng.normal(scale=np.sqrt(2.0 / fan_in), size=(fan_out, fan_in))
-        params += [w, np.zeros(fan_out)]
-    return params
-
-
-def forward(params, x):
-    w1, b1, w2, b2, w3, b3 = params
-    z1 = x @ w1.T + b1
-    h1 = np.maximum(z1, 0.0)
-    z2 = h1 @ w2.T + b2
-    h2 = np.maximum(z2, 0.0)
-    logit = (h2 @ w3.T + b3)[:, 0]
-    return logit, (z1, h1, z2, h2)
-
-
 def loss_and_grads(params, x, y):
     """Mean binary cross-entropy on the logit, and its gradients."""
-    w1, b1, w2, b2, w3, b3 = params
-    logit, (z1, h1, z2, h2) = forward(params, x)
+    out, hidden = mlp3.forward(params, x)
+    logit = out[:, 0]
     # log(1 + e^-|l|) + max(l, 0) - y l, computed stably.
     loss = np.mean(np.logaddexp(0.0, logit) - y * logit)
     n = x.shape[0]
     d_logit = (1.0 / (1.0 + np.exp(-logit)) - y)[:, None] / n
-    g_w3 = d_logit.T @ h2
-    g_b3 = d_logit.sum(axis=0)
-    d_z2 = (d_logit @ w3) * (z2 > 0)
-    g_w2 = d_z2.T @ h1
-    g_b2 = d_z2.sum(axis=0)
-    d_z1 = (d_z2 @ w2) * (z1 > 0)
-    g_w1 = d_z1.T @ x
-    g_b1 = d_z1.sum(axis=0)
-    return loss, [g_w1, g_b1, g_w2, g_b2, g_w3, g_b3]
+    return loss, mlp3.backward(params, x, hidden, d_logit)
 
 
 def train(x, y, rng):
-    params = init(rng)
-    m = [np.zeros_like(p) for p in params]
-    v = [np.zeros_like(p) for p in params]
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    params = mlp3.init(rng, [2, HIDDEN, HIDDEN, 1])
+    adam = mlp3.Adam(params, LR)
     for step in range(1, STEPS + 1):
         loss, grads = loss_and_grads(params, x, y)
-        for k, g in enumerate(grads):
-            m[k] = beta1 * m[k] + (1 - beta1) * g
-            v[k] = beta2 * v[k] + (1 - beta2) * g * g
-            m_hat = m[k] / (1 - beta1**step)
-            v_hat = v[k] / (1 - beta2**step)
-            params[k] = params[k] - LR * m_hat / (np.sqrt(v_hat) + eps)
+        adam.update(params, grads)
         if step % 500 == 0 or step == 1:
             print(f"step {step:5d}  loss {loss:.6f}")
     return params
-
-
-def fmt_vec(v):
-    return "[" + ", ".join(repr(float(a)) for a in v) + "]"
-
-
-def fmt_matrix(w, indent):
-    rows = (",\n" + indent).join(fmt_vec(r) for r in w)
-    return "[\n" + indent + rows + "\n" + indent[:-2] + "]"
-
-
-def to_json(params):
-    """The native splinecam JSON model, weights in repr(float) notation."""
-    w1, b1, w2, b2, w3, b3 = params
-    ind = "        "
-    ops = []
-    for name, w, b in [("fc1", w1, b1), ("fc2", w2, b2), ("fc3", w3, b3)]:
-        ops.append(
-            '    {"op": "dense", "name": "%s",\n      "weight": %s,\n      "bias": %s}'
-            % (name, fmt_matrix(w, ind), fmt_vec(b))
-        )
-        if name != "fc3":
-            ops.append('    {"op": "relu"}')
-    return (
-        "{\n"
-        '  "format": "splinecam-model",\n'
-        '  "version": 1,\n'
-        '  "input_shape": [2],\n'
-        '  "ops": [\n' + ",\n".join(ops) + "\n  ],\n"
-        '  "output_transform": "sigmoid"\n'
-        "}\n"
-    )
 
 
 def main():
@@ -149,11 +84,11 @@ def main():
     rng = np.random.default_rng(SEED)
     x, y = make_moons(N_SAMPLES, NOISE, rng)
     params = train(x, y, rng)
-    logit, _ = forward(params, x)
+    logit = mlp3.forward(params, x)[0][:, 0]
     acc = np.mean((logit > 0) == (y > 0.5))
     print(f"final training accuracy: {acc:.4f} ({N_SAMPLES} samples)")
 
-    text = to_json(params)
+    text = mlp3.to_json(params, [2], "sigmoid")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text)
