@@ -588,7 +588,7 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
         // 5. On the whole face: pre-activation conditions at every vertex.
         let mut bad: Option<String> = None;
         let pattern = crate::net::Pattern {
-            layers: face.pattern.clone(),
+            layers: face.pattern.iter().map(|l| l.as_slice().into()).collect(),
         };
         let out = net
             .propagate_exact(input_form.clone(), &pattern, |l, pre| {

@@ -87,7 +87,7 @@ fn check_point(
         );
     }
     for (l, (a, b)) in pat.layers.iter().zip(&pat_e.layers).enumerate() {
-        for (i, (sa, sb)) in a.iter().zip(b).enumerate() {
+        for (i, (sa, sb)) in a.iter().zip(b.iter()).enumerate() {
             let und = undecided[l].get(i).copied().unwrap_or(false);
             assert!(
                 sa == sb || und,

@@ -361,7 +361,7 @@ impl ResultFile {
                 .collect();
             faces.push(FaceRecord {
                 vertices: cycle,
-                pattern: r.pattern.layers.clone(),
+                pattern: r.pattern.layers.iter().map(|l| l.to_vec()).collect(),
                 class: r.class,
                 output,
                 area_f64: area.to_f64(),

@@ -28,10 +28,15 @@ use super::kernels::{self, Geo};
 /// (pre-activation `<= 0`; exactly zero counts as off). Abs: `1` if `x >= 0`,
 /// `0` if `x < 0`. Max-pool/maxout: the position of the maximum within the
 /// unit's window ([`Node::windows`]), ties broken by the lowest position.
+///
+/// Layers are reference-counted slices: the regions of a partition that
+/// share a layer's states (all sub-faces of one parent face, for the layers
+/// before they were cut) share one copy, which keeps wide layers (a conv
+/// layer of 10^4 units) from being copied into every region.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pattern {
     /// Per layer, per unit states.
-    pub layers: Vec<Vec<u32>>,
+    pub layers: Vec<std::sync::Arc<[u32]>>,
 }
 
 /// An exact tensor: `value[i] = num[i] / den`, `den > 0`.
@@ -899,7 +904,7 @@ impl Network {
             )));
         }
         let mut pat = Pattern {
-            layers: vec![Vec::new(); self.layer_nodes().len()],
+            layers: vec![std::sync::Arc::from(Vec::new()); self.layer_nodes().len()],
         };
         let y = walk(
             self,
@@ -913,7 +918,7 @@ impl Network {
                 let st = decide(node, v, |a| *a > 0.0, |a| *a >= 0.0, |a, b| a > b);
                 let y = activation_f64(node, v, &st);
                 if let Some(l) = node.layer {
-                    pat.layers[l] = st;
+                    pat.layers[l] = st.into();
                 }
                 y
             },
@@ -928,7 +933,7 @@ impl Network {
             return Err(NetError::Argument("denominator must be positive".into()));
         }
         let mut pat = Pattern {
-            layers: vec![Vec::new(); self.layer_nodes().len()],
+            layers: vec![std::sync::Arc::from(Vec::new()); self.layer_nodes().len()],
         };
         let y = walk(
             self,
@@ -945,7 +950,7 @@ impl Network {
                 );
                 let y = activation_exact(self, i, v, &st);
                 if let Some(l) = node.layer {
-                    pat.layers[l] = st;
+                    pat.layers[l] = st.into();
                 }
                 y
             },

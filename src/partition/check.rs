@@ -171,7 +171,7 @@ impl Partition {
                 .collect();
             let (rf, rg) = (self.region(f), self.region(g));
             for (layer, (sf, sg)) in rf.pattern.layers.iter().zip(&rg.pattern.layers).enumerate() {
-                for (unit, (a, b)) in sf.iter().zip(sg).enumerate() {
+                for (unit, (a, b)) in sf.iter().zip(sg.iter()).enumerate() {
                     if a == b {
                         continue;
                     }

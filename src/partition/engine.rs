@@ -398,7 +398,7 @@ pub(super) fn compute(
                 .expect("every face has a state");
             Ok(Region {
                 pattern: Pattern {
-                    layers: st.pattern.iter().map(|l| l.to_vec()).collect(),
+                    layers: st.pattern.clone(),
                 },
                 output: (*st.form(&net, out_t)?).clone(),
                 class: classes.as_ref().map(|c| c[f.index()]),
