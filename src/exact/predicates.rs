@@ -87,13 +87,18 @@ pub enum Sign {
 }
 
 impl Sign {
-    /// The sign of an exact integer.
-    pub fn of_integer(x: &Integer) -> Sign {
-        match x.cmp0() {
+    /// The sign of a comparison with zero (`x.cmp0()` of a `rug` number).
+    pub fn of_ordering(o: std::cmp::Ordering) -> Sign {
+        match o {
             std::cmp::Ordering::Less => Sign::Negative,
             std::cmp::Ordering::Equal => Sign::Zero,
             std::cmp::Ordering::Greater => Sign::Positive,
         }
+    }
+
+    /// The sign of an exact integer.
+    pub fn of_integer(x: &Integer) -> Sign {
+        Sign::of_ordering(x.cmp0())
     }
 
     /// The sign of an `f64` whose value is known to be exact (or whose sign
@@ -439,11 +444,7 @@ pub fn orient2d_points(p: [f64; 2], q: [f64; 2], r: [f64; 2]) -> Sign {
     let (px, py, qx, qy, rx, ry) = (r2(p[0]), r2(p[1]), r2(q[0]), r2(q[1]), r2(r[0]), r2(r[1]));
     let det = rug::Rational::from(&qx - &px) * rug::Rational::from(&ry - &py)
         - rug::Rational::from(&qy - &py) * rug::Rational::from(&rx - &px);
-    match det.cmp0() {
-        std::cmp::Ordering::Less => Sign::Negative,
-        std::cmp::Ordering::Equal => Sign::Zero,
-        std::cmp::Ordering::Greater => Sign::Positive,
-    }
+    Sign::of_ordering(det.cmp0())
 }
 
 /// The exact crossing point of two non-parallel lines, `None` if parallel.
@@ -792,10 +793,7 @@ mod tests {
         // Lines with non-representable coefficients through (1/3, 1/7).
         let x = Rational::from((1, 3));
         let y = Rational::from((1, 7));
-        let mk = |a: i64, b: i64| {
-            let c = -(Rational::from(a) * &x + Rational::from(b) * &y);
-            Line::from_rationals([Rational::from(a), Rational::from(b), c])
-        };
+        let mk = |a: i64, b: i64| line_through(a, b, &x, &y);
         let (l1, l2, l3) = (mk(1, 2), mk(3, -1), mk(5, 11));
         for k in [Kernel::Filtered, Kernel::Rational] {
             let mut s = st();
@@ -826,14 +824,15 @@ mod tests {
         assert_eq!(s.filtered, 0);
     }
 
+    /// The line `a·u + b·v + c = 0` through the exact point `(x, y)`.
+    fn line_through(a: i64, b: i64, x: &Rational, y: &Rational) -> Line {
+        let c = -(Rational::from(a) * x + Rational::from(b) * y);
+        Line::from_rationals([Rational::from(a), Rational::from(b), c])
+    }
+
     /// Exact value of line `l` (its exact coefficients) at an exact point.
     fn exact_sign_at(l: &Line, p: &(Rational, Rational)) -> Sign {
-        let v = l.exact().eval(&p.0, &p.1);
-        match v.cmp0() {
-            std::cmp::Ordering::Less => Sign::Negative,
-            std::cmp::Ordering::Equal => Sign::Zero,
-            std::cmp::Ordering::Greater => Sign::Positive,
-        }
+        Sign::of_ordering(l.exact().eval(&p.0, &p.1).cmp0())
     }
 
     fn within_radius(xy: [f64; 2], r: f64, p: &(Rational, Rational)) -> bool {
@@ -848,10 +847,7 @@ mod tests {
         // in f64, so the radius is positive).
         let x = Rational::from((1, 3));
         let y = Rational::from((1, 7));
-        let through = |a: i64, b: i64| {
-            let c = -(Rational::from(a) * &x + Rational::from(b) * &y);
-            Line::from_rationals([Rational::from(a), Rational::from(b), c])
-        };
+        let through = |a: i64, b: i64| line_through(a, b, &x, &y);
         let (l1, l2) = (through(1, 2), through(3, -1));
         let (xy, r) = crossing_with_radius(&l1, &l2);
         assert!(r > 0.0 && r < 1e-14, "{r}");

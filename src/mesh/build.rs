@@ -61,11 +61,7 @@ impl Mesh {
             let (p, q, r) = (&points[i], &points[j], &points[k]);
             let det = Rational::from(&q.0 - &p.0) * Rational::from(&r.1 - &p.1)
                 - Rational::from(&q.1 - &p.1) * Rational::from(&r.0 - &p.0);
-            match det.cmp0() {
-                std::cmp::Ordering::Less => Sign::Negative,
-                std::cmp::Ordering::Equal => Sign::Zero,
-                std::cmp::Ordering::Greater => Sign::Positive,
-            }
+            Sign::of_ordering(det.cmp0())
         };
         let ccw = check_convex(points.len(), orient)?;
         Ok(Self::build(points.to_vec(), ccw, kernel))
