@@ -31,7 +31,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::mesh::FaceId;
-use crate::partition::Partition;
+use crate::partition::{Boundary, Partition};
 
 /// One sampled point.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -67,7 +67,7 @@ pub fn boundary_samples(
     n: usize,
     seed: u64,
 ) -> Result<Vec<SamplePoint>, SampleError> {
-    if p.region(first_region(p)).class.is_none() {
+    if p.boundary() == Boundary::None {
         return Err(SampleError::NoBoundarySpec);
     }
     let mesh = p.mesh();
@@ -134,12 +134,6 @@ pub fn region_samples(p: &Partition) -> Vec<SamplePoint> {
             }
         })
         .collect()
-}
-
-fn first_region(p: &Partition) -> FaceId {
-    p.regions()
-        .next()
-        .expect("a partition has at least one region")
 }
 
 fn point(p: &Partition, uv: [f64; 2], faces: &[FaceId]) -> SamplePoint {

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use splinecam::domain::Slice;
 use splinecam::metrics::{summarize, Metrics, Summary};
 use splinecam::net::Network;
-use splinecam::partition::{Options, Partition};
+use splinecam::partition::Partition;
 
 use super::inputs::{load_model, read_point, read_points};
 use super::slice::{parse_box, RunArgs};
@@ -139,11 +139,7 @@ pub fn run(a: &CompareArgs) -> Result<()> {
         }
     }
     let slices = slices(a, &shape, nets[0].input_len())?;
-    let options = Options {
-        boundary: a.run.boundary()?,
-        max_regions: a.run.max_regions,
-        ..Options::default()
-    };
+    let options = a.run.options(None)?;
     let bar = super::term::bar(a.run.quiet, nets.len() * slices.len(), "partitions");
     let mut table: Vec<Vec<Summary>> = Vec::new();
     for (m, net) in a.models.iter().zip(&nets) {

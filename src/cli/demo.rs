@@ -150,7 +150,7 @@ fn example(net: &Network, slice: &Slice, dir: &Path) -> Result<Metrics> {
     write_file(&path, text.as_bytes())?;
     written.push(path);
 
-    let result = ResultFile::from_partition(&p).context("collecting the result")?;
+    let result = ResultFile::with_metrics(&p, &metrics).context("collecting the result")?;
     let path = dir.join("result.json");
     write_file(
         &path,

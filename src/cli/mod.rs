@@ -21,7 +21,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use splinecam::domain::Slice;
 use splinecam::net::Network;
-use splinecam::partition::{Options, Partition};
+use splinecam::partition::Partition;
 
 use slice::RunArgs;
 
@@ -64,12 +64,7 @@ enum Command {
 /// Partitions `slice` of `net` with a progress bar per node.
 fn compute(net: &Network, slice: &Slice, run: &RunArgs) -> Result<(Partition, Duration)> {
     let bar = term::bar(run.quiet, net.nodes().len(), "nodes");
-    let options = Options {
-        boundary: run.boundary()?,
-        max_regions: run.max_regions,
-        progress: Some(term::layer_progress(&bar)),
-        ..Options::default()
-    };
+    let options = run.options(Some(term::layer_progress(&bar)))?;
     let t = Instant::now();
     let result = Partition::compute(net, slice, &options);
     bar.finish_and_clear();

@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use clap::{ArgGroup, Args, ValueEnum};
 use splinecam::domain::Slice;
 use splinecam::net::Network;
-use splinecam::partition::Boundary;
+use splinecam::partition::{Boundary, Options, ProgressFn};
 
 use super::inputs::read_point;
 
@@ -173,6 +173,16 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
+    /// The partition options, with an optional progress callback.
+    pub fn options(&self, progress: Option<ProgressFn>) -> Result<Options> {
+        Ok(Options {
+            boundary: self.boundary()?,
+            max_regions: self.max_regions,
+            progress,
+            ..Options::default()
+        })
+    }
+
     /// The boundary to compute.
     pub fn boundary(&self) -> Result<Boundary> {
         Ok(match self.boundary {

@@ -296,6 +296,12 @@ impl ResultFile {
     /// their exact output maps (one exact propagation per region), edges,
     /// boundary segments and [`Metrics`].
     pub fn from_partition(p: &Partition) -> Result<ResultFile, PartitionError> {
+        Self::with_metrics(p, &Metrics::of(p)?)
+    }
+
+    /// [`ResultFile::from_partition`] with the partition's metrics already
+    /// computed (they are the file's `statistics`).
+    pub fn with_metrics(p: &Partition, metrics: &Metrics) -> Result<ResultFile, PartitionError> {
         let mesh = p.mesh();
         let net = p.network();
         let slice = p.slice();
@@ -391,7 +397,7 @@ impl ResultFile {
             });
         }
 
-        let statistics = serde_json::to_value(Metrics::of(p)?)
+        let statistics = serde_json::to_value(metrics)
             .map_err(|e| PartitionError::Option(format!("cannot serialise statistics: {e}")))?;
         Ok(ResultFile {
             format: FORMAT.to_string(),
