@@ -42,7 +42,7 @@
 //! - `SPLINECAM_BENCH_MAX_REGIONS` (default 2,000,000) and
 //!   `SPLINECAM_BENCH_MEM_CAP_MB` (default 6000): the guards of the child run.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -64,7 +64,15 @@ use splinecam::partition::{Boundary, Options, Partition, PartitionError};
 // ---------------------------------------------------------------------------
 // Heap accounting.
 
-/// A counting wrapper around the system allocator. Counting is switched on
+/// The allocator under the counter: mimalloc, as the command-line tool
+/// uses (feature `mimalloc`, on by default), else the system's. Both tools
+/// of a row run in this process on the same allocator.
+#[cfg(feature = "mimalloc")]
+static BASE: mimalloc::MiMalloc = mimalloc::MiMalloc;
+#[cfg(not(feature = "mimalloc"))]
+static BASE: std::alloc::System = std::alloc::System;
+
+/// A counting wrapper around the base allocator ([`BASE`]). Counting is switched on
 /// only inside measurement windows ([`measure_heap`]) so that the timed runs
 /// pay one relaxed load per allocation and nothing else; inside a window the
 /// current and peak heap bytes are tracked (all threads). In the guarded
@@ -104,7 +112,7 @@ impl CountingAlloc {
     }
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments
+// SAFETY: every method forwards to `BASE` with the caller's arguments
 // unchanged; the counters never affect the memory handed out.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -112,7 +120,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
             return std::ptr::null_mut();
         }
         // SAFETY: forwarded unchanged.
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { BASE.alloc(layout) };
         if p.is_null() {
             Self::shrink(layout.size());
         }
@@ -124,7 +132,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
             return std::ptr::null_mut();
         }
         // SAFETY: forwarded unchanged.
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { BASE.alloc_zeroed(layout) };
         if p.is_null() {
             Self::shrink(layout.size());
         }
@@ -133,7 +141,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded unchanged.
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { BASE.dealloc(ptr, layout) };
         Self::shrink(layout.size());
     }
 
@@ -143,7 +151,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
             return std::ptr::null_mut();
         }
         // SAFETY: forwarded unchanged.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { BASE.realloc(ptr, layout, new_size) };
         if p.is_null() {
             if new_size > old {
                 Self::shrink(new_size - old);

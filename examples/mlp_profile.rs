@@ -40,6 +40,11 @@ fn mlp(width: usize, depth: usize) -> Network {
     json::from_str(&model.to_string()).expect("valid model")
 }
 
+/// The command-line tool's allocator (feature `mimalloc`).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let a: Vec<usize> = std::env::args()
         .skip(1)

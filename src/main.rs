@@ -6,6 +6,12 @@
 
 mod cli;
 
+/// The engine makes and drops many small per-face buffers; mimalloc serves
+/// them 30-40 % faster than glibc's allocator (docs/benchmarks.md).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     cli::main();
 }
