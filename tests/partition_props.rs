@@ -11,7 +11,9 @@ use rug::Rational;
 use splinecam::exact::{Kernel, Line};
 use splinecam::mesh::FaceId;
 use splinecam::partition::{Boundary, Options, Partition};
-use splinecam::strategies::{network_case, network_json, LayerSpec, NetworkCase, WeightKind};
+use splinecam::strategies::{
+    layer_spec, network_case, network_json, LayerSpec, NetworkCase, WeightKind,
+};
 
 fn config(cases: u32) -> Config {
     Config {
@@ -155,6 +157,48 @@ proptest! {
         let (faces, vertices) = common::arrangement_counts(&[[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]], &lines);
         prop_assert_eq!(p.num_regions(), faces);
         prop_assert_eq!(p.mesh().num_vertices(), vertices);
+    }
+}
+
+fn on_threads(threads: usize, net: &splinecam::net::Network, case: &NetworkCase) -> Partition {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| {
+            Partition::compute(net, &case.slice(), &opts(Kernel::Filtered, Boundary::Auto)).unwrap()
+        })
+}
+
+proptest! {
+    #![proptest_config(config(10))]
+
+    /// The partition is identical, vertex for vertex, on 1, 2 and 3
+    /// threads. The layers are wide (24-48 units, all activations, planted
+    /// degeneracies) so that the engine shares work between threads (its
+    /// parallel loops and the ordered producer/consumer of activation
+    /// layers hand out work only above some hundred faces).
+    #[test]
+    fn the_thread_count_does_not_change_the_partition(
+        layers in prop::collection::vec(
+            layer_spec(48).prop_map(|mut l| { l.width = l.width.max(24); l }),
+            2..=3,
+        ),
+        outputs in 1usize..=3,
+        seed in any::<u64>(),
+    ) {
+        let case = NetworkCase {
+            model_json: network_json(&layers, outputs, seed),
+            bounds: [-1.0, 1.0, -1.0, 1.0],
+        };
+        let net = case.network();
+        let one = on_threads(1, &net, &case);
+        if let Err(e) = one.validate() {
+            return Err(TestCaseError::fail(format!("{e}")));
+        }
+        for threads in [2, 3] {
+            assert_identical(&one, &on_threads(threads, &net, &case))?;
+        }
     }
 }
 

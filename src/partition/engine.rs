@@ -27,10 +27,11 @@ use crate::exact::predicates::{classify_lines_at_points, side_of_point, LineClas
 use crate::exact::{Kernel, Line, PredicateStats, Sign};
 use crate::mesh::{CutOutcome, FaceId, HalfEdgeId, LineId, Mesh, VertexId};
 use crate::net::{
-    ActKind, AffineForm, ExactAffineForm, NetError, Network, OpClass, Pattern, TensorId,
+    ActKind, AffineForm, ExactAffineForm, NetError, Network, Op, OpClass, Pattern, TensorId,
 };
 
 use super::labels::{LabelKind, LabelTable};
+use super::pipeline;
 use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
 
 const U: f64 = f64::EPSILON / 2.0;
@@ -61,6 +62,16 @@ enum Slot {
     /// the face's states: sub-faces do not each store a copy of a wide
     /// layer's output.
     Activated { node: usize, pre: Arc<AffineForm> },
+    /// The output of dense node `node` applied to the output of ReLU node
+    /// `act` (whose input form is `pre`), not computed yet: computed where
+    /// it is needed (by the pre-pass of the next activation layer, in
+    /// parallel with that layer's cutting). Used when the dense output has
+    /// one consumer and a form of its own on every face.
+    Pending {
+        node: usize,
+        act: usize,
+        pre: Arc<AffineForm>,
+    },
 }
 
 /// What a face carries between nodes.
@@ -97,6 +108,17 @@ impl FaceState {
                     &self.pattern[layer],
                 )?))
             }
+            Slot::Pending { node, act, pre } => {
+                let layer = net.nodes()[*act]
+                    .layer
+                    .expect("activation nodes have a layer");
+                let states = &self.pattern[layer];
+                if let Some(out) = net.apply_dense_relu_f64(*node, pre, Some(states)) {
+                    return Ok(Arc::new(out));
+                }
+                let x = net.apply_activation_f64(*act, pre, states)?;
+                Ok(Arc::new(net.apply_linear_f64(*node, &[&x])?))
+            }
         }
     }
 }
@@ -117,6 +139,46 @@ impl LazyExact {
                 .expect("the f64 pass of the same face succeeded")
         })
     }
+}
+
+/// The lazy exact form of `tensor` on face `f`.
+fn lazy_exact(
+    net: &Arc<Network>,
+    input: &Arc<ExactAffineForm>,
+    states: &[Option<FaceState>],
+    f: FaceId,
+    tensor: TensorId,
+) -> Arc<LazyExact> {
+    let st = states[f.index()].as_ref().expect("state");
+    Arc::new(LazyExact {
+        net: Arc::clone(net),
+        input: Arc::clone(input),
+        pattern: st.pattern.clone(),
+        tensor,
+        cell: OnceLock::new(),
+    })
+}
+
+/// How many nodes read each tensor (the network's output counts once more).
+fn tensor_uses(net: &Network) -> Vec<usize> {
+    let n = net
+        .nodes()
+        .iter()
+        .map(|n| n.output.index() + 1)
+        .max()
+        .unwrap_or(1);
+    let mut uses = vec![0usize; n];
+    for t in net
+        .nodes()
+        .iter()
+        .flat_map(|n| &n.inputs)
+        .chain([&net.output()])
+    {
+        if let Some(u) = uses.get_mut(t.index()) {
+            *u += 1;
+        }
+    }
+    uses
 }
 
 /// The exact form of `tensor` on a face with the given (prefix) pattern.
@@ -194,6 +256,10 @@ fn fused_dense(net: &Network, idx: usize, st: &FaceState) -> Option<AffineForm> 
             }
             let layer = an.layer.expect("activation nodes have a layer");
             net.apply_dense_relu_f64(idx, pre, Some(&st.pattern[layer][..]))
+        }
+        Slot::Pending { .. } => {
+            let x = st.form(net, node.inputs[0]).ok()?;
+            net.apply_dense_relu_f64(idx, &x, None)
         }
     }
 }
@@ -281,16 +347,74 @@ struct Engine {
     states: Vec<Option<FaceState>>,
     labels: LabelTable,
     input_exact: Arc<ExactAffineForm>,
-    /// Per vertex: the sign of the line being inserted (valid where
-    /// `vstamp` equals `epoch`).
-    vsign: Vec<Sign>,
-    /// Per vertex: the epoch in which `vsign` was written.
-    vstamp: Vec<u32>,
-    /// Current epoch of `vsign` (one per inserted line).
+    /// Uses of each tensor by nodes (and the network output).
+    uses: Vec<usize>,
+    signs: VertexSigns,
+}
+
+/// Per vertex, the sign of the line being inserted (one epoch per line).
+#[derive(Default)]
+struct VertexSigns {
+    /// The sign (valid where `stamp` equals `epoch`).
+    sign: Vec<Sign>,
+    /// The epoch in which `sign` was written.
+    stamp: Vec<u32>,
     epoch: u32,
 }
 
-/// What the parallel pre-pass of an activation layer finds for one face:
+impl VertexSigns {
+    /// Starts a new line on a mesh of `nv` vertices: forgets all signs.
+    fn begin(&mut self, nv: usize) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stamp.iter_mut().for_each(|e| *e = 0);
+            self.epoch = 1;
+        }
+        if self.stamp.len() < nv {
+            self.stamp.resize(nv, 0);
+            self.sign.resize(nv, Sign::Zero);
+        }
+    }
+
+    fn set(&mut self, v: VertexId, s: Sign) {
+        self.sign[v.index()] = s;
+        self.stamp[v.index()] = self.epoch;
+    }
+
+    /// The side of the current line on face `f` from the vertex signs of
+    /// the current epoch, if the face lies on one side (or on the zero line
+    /// entirely) and has no side along the line; `None` if `cut_face` must
+    /// run (both signs, or a side on the line to label). Vertices without a
+    /// sign of this epoch were made by this line's cuts: they lie on it.
+    fn one_side(&self, mesh: &Mesh, f: FaceId) -> Option<Sign> {
+        let (mut pos, mut neg, mut run) = (false, false, false);
+        let mut first_zero = None;
+        let mut prev_zero = false;
+        for v in mesh.face_vertices(f) {
+            let s = if self.stamp.get(v.index()) == Some(&self.epoch) {
+                self.sign[v.index()]
+            } else {
+                Sign::Zero
+            };
+            let z = s == Sign::Zero;
+            pos |= s == Sign::Positive;
+            neg |= s == Sign::Negative;
+            run |= z && prev_zero;
+            first_zero.get_or_insert(z);
+            prev_zero = z;
+        }
+        run |= prev_zero && first_zero == Some(true);
+        match (pos, neg) {
+            (true, true) => None,
+            (true, false) if !run => Some(Sign::Positive),
+            (false, true) if !run => Some(Sign::Negative),
+            (false, false) => Some(Sign::Zero),
+            _ => None,
+        }
+    }
+}
+
+/// What step 1 of an activation layer finds for one face:
 /// its input form, the states of the neurons whose lines provably miss it
 /// (others 0), the other neurons (ascending), and how many signs it proved.
 type FacePre = (Arc<AffineForm>, Vec<u32>, Vec<u32>, u64);
@@ -339,9 +463,8 @@ pub(super) fn compute(
         states,
         labels: LabelTable::new(&layer_units),
         input_exact: Arc::new(slice.input_form_exact()),
-        vsign: Vec::new(),
-        vstamp: Vec::new(),
-        epoch: 0,
+        uses: tensor_uses(&net),
+        signs: VertexSigns::default(),
     };
     let mut faces_after_layer = Vec::new();
     let n_nodes = net.nodes().len();
@@ -431,32 +554,51 @@ impl Engine {
     }
 
     fn lazy(&self, f: FaceId, tensor: TensorId) -> Arc<LazyExact> {
-        let st = self.states[f.index()].as_ref().expect("state");
-        Arc::new(LazyExact {
-            net: Arc::clone(&self.net),
-            input: Arc::clone(&self.input_exact),
-            pattern: st.pattern.clone(),
-            tensor,
-            cell: OnceLock::new(),
-        })
+        lazy_exact(&self.net, &self.input_exact, &self.states, f, tensor)
     }
 
     /// Applies a linear node to every face's forms (in parallel; faces with
     /// the same input forms share the result).
     fn linear(&mut self, idx: usize) -> Result<(), PartitionError> {
         let node = &self.net.nodes()[idx];
+        // A dense node read once, on a face whose input is a ReLU's output:
+        // left pending (see `Slot::Pending`).
+        let deferrable = matches!(node.op, Op::Dense { .. })
+            && node.inputs.len() == 1
+            && self.uses.get(node.output.index()) == Some(&1);
+        let pending = |st: &FaceState| -> Option<Slot> {
+            match st.slot(node.inputs[0]) {
+                Slot::Activated { node: act, pre }
+                    if deferrable
+                        && self.net.nodes()[*act].op.class()
+                            == OpClass::Activation(ActKind::Relu) =>
+                {
+                    Some(Slot::Pending {
+                        node: idx,
+                        act: *act,
+                        pre: Arc::clone(pre),
+                    })
+                }
+                _ => None,
+            }
+        };
         // Faces whose inputs are all the same shared forms form one job.
         let mut jobs: HashMap<Vec<usize>, usize> = HashMap::new();
         let mut reps: Vec<usize> = Vec::new();
         let mut job_of = vec![usize::MAX; self.states.len()];
+        let mut deferred: Vec<(usize, Slot)> = Vec::new();
         for (f, st) in self.states.iter().enumerate() {
             let Some(st) = st else { continue };
-            // A face with an activated input has forms of its own: its own
-            // job, no lookup.
+            if let Some(slot) = pending(st) {
+                deferred.push((f, slot));
+                continue;
+            }
+            // A face with an activated (or pending) input has forms of its
+            // own: its own job, no lookup.
             if node
                 .inputs
                 .iter()
-                .any(|t| matches!(st.slot(*t), Slot::Activated { .. }))
+                .any(|t| matches!(st.slot(*t), Slot::Activated { .. } | Slot::Pending { .. }))
             {
                 job_of[f] = reps.len();
                 reps.push(f);
@@ -467,7 +609,9 @@ impl Engine {
                 .iter()
                 .map(|t| match st.slot(*t) {
                     Slot::Ready(a) => Arc::as_ptr(a) as usize,
-                    Slot::Activated { .. } => unreachable!("checked above"),
+                    Slot::Activated { .. } | Slot::Pending { .. } => {
+                        unreachable!("checked above")
+                    }
                 })
                 .collect();
             let n = reps.len();
@@ -506,8 +650,15 @@ impl Engine {
             .collect::<Result<_, NetError>>()?;
         for (f, st) in self.states.iter_mut().enumerate() {
             if let Some(st) = st {
-                st.forms
-                    .push((node.output, Slot::Ready(Arc::clone(&outs[job_of[f]]))));
+                if job_of[f] != usize::MAX {
+                    st.forms
+                        .push((node.output, Slot::Ready(Arc::clone(&outs[job_of[f]]))));
+                }
+            }
+        }
+        for (f, slot) in deferred {
+            if let Some(st) = &mut self.states[f] {
+                st.forms.push((node.output, slot));
             }
         }
         Ok(())
@@ -517,19 +668,23 @@ impl Engine {
     ///
     /// Same result, vertex for vertex, as cutting each face by every neuron
     /// in index order over all its sub-faces; the work is arranged so that
-    /// little of it is spent on lines that miss a face:
+    /// little of it is spent on lines that miss a face, and so that two
+    /// threads help:
     ///
-    /// 1. in parallel over faces (nothing is edited): the face's input form
-    ///    and, by the point filter at the face's vertices, which neurons
+    /// 1. produced on any thread (nothing is edited): the face's input form
+    ///    (a pending dense layer is computed here) and, by the point filter
+    ///    at the face's vertices at the start of the layer, which neurons
     ///    provably miss the face (their state is then known for every
     ///    sub-face). A line that misses the face at the start of the layer
     ///    misses it whatever vertices neighbours add later on its sides (they
     ///    lie between the old ones); every other neuron is left to step 2;
-    /// 2. sequentially, face by face, for the remaining neurons in index
-    ///    order: the exact signs on the face's outline decide whether the
-    ///    line misses it after all; a crossing line gets its sign once per
-    ///    vertex of the face's sub-faces, sub-faces on one side take their
-    ///    state from those signs, and only the others are cut.
+    /// 2. consumed on this thread, face by face in order, while later faces
+    ///    are still in step 1 ([`pipeline::ordered`]): for the remaining
+    ///    neurons in index order, the exact signs on the face's outline
+    ///    decide whether the line misses it after all; a crossing line gets
+    ///    its sign once per vertex of the face's sub-faces, sub-faces on one
+    ///    side take their state from those signs, and only the others are
+    ///    cut.
     fn activation(&mut self, idx: usize, kind: ActKind) -> Result<(), PartitionError> {
         let node = self.net.nodes()[idx].clone();
         let layer = node.layer.expect("activation layer");
@@ -537,86 +692,92 @@ impl Engine {
         let n = self.net.len_of(x);
         let faces = self.live_faces();
         let filtered = self.mesh.kernel() == Kernel::Filtered;
-        // An indexed collect (written in place; a `Result` collect would
-        // gather pieces in a list and move them all on this thread).
-        let pre: Vec<Result<FacePre, NetError>> = {
-            let (mesh, states, net) = (&self.mesh, &self.states, &self.net);
+        // Each face's outline at the start of the layer (step 1 reads it
+        // while step 2 edits the mesh).
+        let outlines: Vec<Vec<([f64; 2], f64)>> = if filtered {
+            let mesh = &self.mesh;
             faces
                 .par_iter()
-                .with_min_len(min_faces_per_task(n))
-                .map_init(
-                    || (Vec::new(), Vec::new()),
-                    |(pts, class): &mut (Vec<([f64; 2], f64)>, Vec<LineClass>), &f| {
-                        let form = states[f.index()].as_ref().expect("state").form(net, x)?;
-                        let mut init = vec![0u32; n];
-                        if !filtered {
-                            return Ok((form, init, (0..n as u32).collect(), 0));
-                        }
-                        pts.clear();
-                        pts.extend(
-                            mesh.face_vertices(f)
-                                .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v))),
-                        );
-                        class.clear();
-                        class.resize(n, LineClass::Unknown);
-                        let decided = classify_lines_at_points(
-                            [&form.u, &form.v, &form.c],
-                            [&form.err_u, &form.err_v, &form.err_c],
-                            pts,
-                            class,
-                        );
-                        let mut todo = Vec::new();
-                        for (k, cl) in class.iter().enumerate() {
-                            match cl {
-                                LineClass::Positive => init[k] = state_of(kind, Sign::Positive),
-                                LineClass::Negative => init[k] = state_of(kind, Sign::Negative),
-                                LineClass::Unknown => todo.push(k as u32),
-                            }
-                        }
-                        Ok((form, init, todo, decided))
-                    },
-                )
+                .with_min_len(MIN_PAR_CHEAP)
+                .map(|&f| {
+                    mesh.face_vertices(f)
+                        .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v)))
+                        .collect()
+                })
                 .collect()
+        } else {
+            Vec::new()
         };
-        let mut groups: Vec<(FaceState, Arc<AffineForm>, Group)> = Vec::with_capacity(faces.len());
+        let Engine {
+            net,
+            mesh,
+            states,
+            labels,
+            input_exact,
+            signs: vs,
+            ..
+        } = self;
+        let (net, states, labels, input_exact) = (&*net, &*states, &*labels, &*input_exact);
+        let produce = |i: usize, class: &mut Vec<LineClass>| -> Result<FacePre, NetError> {
+            let f = faces[i];
+            let form = states[f.index()].as_ref().expect("state").form(net, x)?;
+            let mut init = vec![0u32; n];
+            if !filtered {
+                return Ok((form, init, (0..n as u32).collect(), 0));
+            }
+            class.clear();
+            class.resize(n, LineClass::Unknown);
+            let decided = classify_lines_at_points(
+                [&form.u, &form.v, &form.c],
+                [&form.err_u, &form.err_v, &form.err_c],
+                &outlines[i],
+                class,
+            );
+            let mut todo = Vec::new();
+            for (k, cl) in class.iter().enumerate() {
+                match cl {
+                    LineClass::Positive => init[k] = state_of(kind, Sign::Positive),
+                    LineClass::Negative => init[k] = state_of(kind, Sign::Negative),
+                    LineClass::Unknown => todo.push(k as u32),
+                }
+            }
+            Ok((form, init, todo, decided))
+        };
+        let mut groups: Vec<(FaceId, Arc<AffineForm>, Group)> = Vec::with_capacity(faces.len());
         let mut outline: Vec<VertexId> = Vec::new();
         let mut signs: Vec<Sign> = Vec::new();
         let mut gverts: Vec<VertexId> = Vec::new();
-        for (f, pre) in faces.into_iter().zip(pre) {
+        let consume = |i: usize, pre: Result<FacePre, NetError>| -> Result<(), PartitionError> {
+            let f = faces[i];
             let (form, init, todo, decided) = pre?;
-            self.mesh.add_stats(&PredicateStats {
+            mesh.add_stats(&PredicateStats {
                 filtered: decided,
                 ..PredicateStats::default()
             });
             let mut group: Group = vec![(f, init)];
             if todo.is_empty() {
-                let parent = self.states[f.index()].take().expect("state");
-                groups.push((parent, form, group));
-                continue;
+                groups.push((f, form, group));
+                return Ok(());
             }
             // The face's vertices now (neighbours may have added some on its
             // sides): a line that misses the face misses every sub-face.
             outline.clear();
-            outline.extend(self.mesh.face_vertices(f));
+            outline.extend(mesh.face_vertices(f));
             gverts.clear();
             gverts.extend_from_slice(&outline);
             let mut lazy: Option<Arc<LazyExact>> = None;
             for &k in &todo {
                 let k = k as usize;
-                let label = self.labels.neuron(layer, k);
+                let label = labels.neuron(layer, k);
                 let coef = [form.u[k], form.v[k], form.c[k]];
                 let err = [form.err_u[k], form.err_v[k], form.err_c[k]];
                 let mut line: Option<Line> = None;
                 signs.clear();
                 for &v in &outline {
-                    let s = match side_of_point(
-                        coef,
-                        err,
-                        self.mesh.vertex_xy(v),
-                        self.mesh.vertex_radius(v),
-                    ) {
+                    let s = match side_of_point(coef, err, mesh.vertex_xy(v), mesh.vertex_radius(v))
+                    {
                         Some(s) if filtered => {
-                            self.mesh.add_stats(&PredicateStats {
+                            mesh.add_stats(&PredicateStats {
                                 filtered: 1,
                                 ..PredicateStats::default()
                             });
@@ -624,10 +785,12 @@ impl Engine {
                         }
                         _ => {
                             let l = line.get_or_insert_with(|| {
-                                let lz = lazy.get_or_insert_with(|| self.lazy(f, x));
+                                let lz = lazy.get_or_insert_with(|| {
+                                    lazy_exact(net, input_exact, states, f, x)
+                                });
                                 element_line(&form, k, lz)
                             });
-                            self.mesh.side_of_vertex_unstored(v, l, label)
+                            mesh.side_of_vertex_unstored(v, l, label)
                         }
                     };
                     signs.push(s);
@@ -640,35 +803,25 @@ impl Engine {
                     continue;
                 }
                 let line = line.unwrap_or_else(|| {
-                    let lz = lazy.get_or_insert_with(|| self.lazy(f, x));
+                    let lz = lazy.get_or_insert_with(|| lazy_exact(net, input_exact, states, f, x));
                     element_line(&form, k, lz)
                 });
-                let id = self.mesh.add_line(line);
+                let id = mesh.add_line(line);
                 // The line's sign at every vertex of the sub-faces, once.
-                self.epoch = self.epoch.wrapping_add(1);
-                if self.epoch == 0 {
-                    self.vstamp.iter_mut().for_each(|e| *e = 0);
-                    self.epoch = 1;
-                }
-                let nv = self.mesh.num_vertices();
-                if self.vstamp.len() < nv {
-                    self.vstamp.resize(nv, 0);
-                    self.vsign.resize(nv, Sign::Zero);
-                }
+                vs.begin(mesh.num_vertices());
                 for &v in &gverts {
-                    let s = self.mesh.side_of_vertex(v, id, label);
-                    self.vsign[v.index()] = s;
-                    self.vstamp[v.index()] = self.epoch;
+                    let s = mesh.side_of_vertex(v, id, label);
+                    vs.set(v, s);
                 }
-                let before = self.mesh.num_vertices();
+                let before = mesh.num_vertices();
                 let mut split = false;
                 for i in 0..group.len() {
                     let fi = group[i].0;
-                    if let Some(side) = self.one_side(fi) {
+                    if let Some(side) = vs.one_side(mesh, fi) {
                         group[i].1[k] = state_of(kind, side);
                         continue;
                     }
-                    match self.mesh.cut_face(fi, id, label)? {
+                    match mesh.cut_face(fi, id, label)? {
                         CutOutcome::Missed { side } => group[i].1[k] = state_of(kind, side),
                         CutOutcome::Split { negative, .. } => {
                             split = true;
@@ -680,47 +833,35 @@ impl Engine {
                     }
                 }
                 if !split {
-                    self.mesh.pop_unused_line(id);
+                    mesh.pop_unused_line(id);
                 }
-                gverts.extend((before..self.mesh.num_vertices()).map(VertexId::from_index));
+                gverts.extend((before..mesh.num_vertices()).map(VertexId::from_index));
             }
-            let parent = self.states[f.index()].take().expect("state");
-            groups.push((parent, form, group));
+            groups.push((f, form, group));
+            Ok(())
+        };
+        // Chunks small enough for both threads to stay busy, large enough
+        // that handing them over costs little.
+        let chunk = (faces.len() / 64).clamp(1, min_faces_per_task(n).min(32));
+        if faces.len() <= min_faces_per_task(n) {
+            // Too little work to share: one thread, no hand-over.
+            let mut class = Vec::new();
+            let mut consume = consume;
+            for i in 0..faces.len() {
+                consume(i, produce(i, &mut class))?;
+            }
+        } else {
+            pipeline::ordered(faces.len(), chunk, Vec::new, produce, consume)?;
         }
+        let groups = groups
+            .into_iter()
+            .map(|(f, form, group)| {
+                let parent = self.states[f.index()].take().expect("state");
+                (parent, form, group)
+            })
+            .collect();
         self.finish_layer(idx, groups);
         Ok(())
-    }
-
-    /// The side of the current line on sub-face `f` from the vertex signs of
-    /// the current epoch, if the face lies on one side (or on the zero line
-    /// entirely) and has no side along the line; `None` if `cut_face` must
-    /// run (both signs, or a side on the line to label). Vertices without a
-    /// sign of this epoch were made by this line's cuts: they lie on it.
-    fn one_side(&self, f: FaceId) -> Option<Sign> {
-        let (mut pos, mut neg, mut run) = (false, false, false);
-        let mut first_zero = None;
-        let mut prev_zero = false;
-        for v in self.mesh.face_vertices(f) {
-            let s = if self.vstamp.get(v.index()) == Some(&self.epoch) {
-                self.vsign[v.index()]
-            } else {
-                Sign::Zero
-            };
-            let z = s == Sign::Zero;
-            pos |= s == Sign::Positive;
-            neg |= s == Sign::Negative;
-            run |= z && prev_zero;
-            first_zero.get_or_insert(z);
-            prev_zero = z;
-        }
-        run |= prev_zero && first_zero == Some(true);
-        match (pos, neg) {
-            (true, true) => None,
-            (true, false) if !run => Some(Sign::Positive),
-            (false, true) if !run => Some(Sign::Negative),
-            (false, false) => Some(Sign::Zero),
-            _ => None,
-        }
     }
 
     /// Gives every sub-face its parent's forms, its pattern and the node's

@@ -29,6 +29,7 @@
 mod check;
 mod engine;
 mod labels;
+mod pipeline;
 
 use std::sync::Arc;
 

@@ -1,0 +1,150 @@
+//! An ordered producer/consumer loop: items are produced in parallel (by
+//! every thread of the current rayon pool) and consumed in index order on
+//! the calling thread while later items are still being produced.
+//!
+//! The partition engine uses it for activation layers: producing is the
+//! per-face work that only reads (a face's affine forms and which neuron
+//! lines provably miss it), consuming is the mesh editing, which must run
+//! in face order so that the result does not depend on the thread count.
+//! Overlapping the two, instead of running them one after the other, is
+//! what lets two threads help on networks where editing is a sizeable part.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Runs `consume(i, produce(i, scratch))` for `i` in `0..n`, in order of `i`
+/// for `consume`; `produce` runs on any thread, in chunks of `chunk`
+/// consecutive items, each thread with its own scratch from `init`.
+///
+/// The calling thread consumes; while the next chunk it needs is not ready
+/// it produces the next unclaimed chunk itself, so the loop never waits for
+/// a thread that has not started (it also runs on a pool of one thread).
+/// Stops at the first error of `consume` (producers stop claiming chunks).
+pub(super) fn ordered<T, S, E>(
+    n: usize,
+    chunk: usize,
+    init: impl Fn() -> S + Sync,
+    produce: impl Fn(usize, &mut S) -> T + Sync,
+    mut consume: impl FnMut(usize, T) -> Result<(), E>,
+) -> Result<(), E>
+where
+    T: Send,
+{
+    let chunk = chunk.max(1);
+    let chunks = n.div_ceil(chunk);
+    let threads = rayon::current_num_threads();
+    if threads <= 1 || chunks <= 1 {
+        let mut scratch = init();
+        for i in 0..n {
+            consume(i, produce(i, &mut scratch))?;
+        }
+        return Ok(());
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let slots: Vec<Mutex<Option<Vec<T>>>> = (0..chunks).map(|_| Mutex::new(None)).collect();
+    let make = |c: usize, scratch: &mut S| -> Vec<T> {
+        (c * chunk..((c + 1) * chunk).min(n))
+            .map(|i| produce(i, scratch))
+            .collect()
+    };
+    // Claims the next chunk and produces it; false when none is left.
+    let claim = |scratch: &mut S| -> bool {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let c = next.fetch_add(1, Ordering::Relaxed);
+        if c >= chunks {
+            return false;
+        }
+        let items = make(c, scratch);
+        *slots[c].lock().unwrap_or_else(|e| e.into_inner()) = Some(items);
+        true
+    };
+    rayon::in_place_scope(|scope| {
+        for _ in 1..threads.min(chunks) {
+            scope.spawn(|_| {
+                let mut scratch = init();
+                while claim(&mut scratch) {}
+            });
+        }
+        let mut scratch = init();
+        let result = (|| {
+            for c in 0..chunks {
+                let items = loop {
+                    if let Some(items) = slots[c].lock().unwrap_or_else(|e| e.into_inner()).take() {
+                        break items;
+                    }
+                    if !claim(&mut scratch) {
+                        // Every chunk is claimed: another thread is
+                        // producing chunk `c`.
+                        std::thread::yield_now();
+                    }
+                };
+                for (k, item) in items.into_iter().enumerate() {
+                    consume(c * chunk + k, item)?;
+                }
+            }
+            Ok(())
+        })();
+        stop.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordered;
+
+    fn run(threads: usize, n: usize, chunk: usize, fail_at: Option<usize>) -> (Vec<usize>, bool) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            let mut seen = Vec::new();
+            let r = ordered(
+                n,
+                chunk,
+                || 0usize,
+                |i, calls: &mut usize| {
+                    *calls += 1;
+                    i * i
+                },
+                |i, sq| {
+                    assert_eq!(sq, i * i, "item {i} consumed with another item's value");
+                    if Some(i) == fail_at {
+                        return Err(());
+                    }
+                    seen.push(i);
+                    Ok(())
+                },
+            );
+            (seen, r.is_ok())
+        })
+    }
+
+    #[test]
+    fn consumes_every_item_once_in_order_on_any_pool() {
+        for threads in [1, 2, 3] {
+            for (n, chunk) in [(0, 4), (1, 4), (7, 1), (100, 3), (1000, 64), (5, 10)] {
+                let (seen, ok) = run(threads, n, chunk, None);
+                assert!(ok);
+                assert_eq!(
+                    seen,
+                    (0..n).collect::<Vec<_>>(),
+                    "{threads} thr n={n} chunk={chunk}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn stops_at_the_first_consumer_error() {
+        for threads in [1, 2] {
+            let (seen, ok) = run(threads, 500, 7, Some(123));
+            assert!(!ok);
+            assert_eq!(seen, (0..123).collect::<Vec<_>>());
+        }
+    }
+}
