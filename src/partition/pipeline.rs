@@ -70,9 +70,9 @@ where
         }
         let mut scratch = init();
         let result = (|| {
-            for c in 0..chunks {
+            for (c, slot) in slots.iter().enumerate() {
                 let items = loop {
-                    if let Some(items) = slots[c].lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    if let Some(items) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
                         break items;
                     }
                     if !claim(&mut scratch) {
