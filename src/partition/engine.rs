@@ -16,7 +16,7 @@
 //! a predicate asks (lazily, per face and layer, by an exact propagation).
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -96,7 +96,20 @@ impl FaceState {
 
     /// The form of tensor `t` on this face.
     fn form(&self, net: &Network, t: TensorId) -> Result<Arc<AffineForm>, NetError> {
-        match self.slot(t) {
+        self.slot(t).form(net, &self.pattern)
+    }
+
+    /// Takes the slot of tensor `t` out of the face's forms.
+    fn take_slot(&mut self, t: TensorId) -> Option<Slot> {
+        let i = self.forms.iter().position(|(id, _)| *id == t)?;
+        Some(self.forms.swap_remove(i).1)
+    }
+}
+
+impl Slot {
+    /// The form this slot holds, on a face with the given pattern.
+    fn form(&self, net: &Network, pattern: &[Arc<[u32]>]) -> Result<Arc<AffineForm>, NetError> {
+        match self {
             Slot::Ready(a) => Ok(Arc::clone(a)),
             Slot::Activated { node, pre } => {
                 let layer = net.nodes()[*node]
@@ -105,14 +118,14 @@ impl FaceState {
                 Ok(Arc::new(net.apply_activation_f64(
                     *node,
                     pre,
-                    &self.pattern[layer],
+                    &pattern[layer],
                 )?))
             }
             Slot::Pending { node, act, pre } => {
                 let layer = net.nodes()[*act]
                     .layer
                     .expect("activation nodes have a layer");
-                let states = &self.pattern[layer];
+                let states = &pattern[layer];
                 if let Some(out) = net.apply_dense_relu_f64(*node, pre, Some(states)) {
                     return Ok(Arc::new(out));
                 }
@@ -708,6 +721,22 @@ impl Engine {
         } else {
             Vec::new()
         };
+        // The input slots, moved out of the faces' states if this node is
+        // their last use: step 1 drops each as soon as the face's form is
+        // made, so the previous layer's forms are freed while this layer's
+        // are made (not both held to the end of the layer).
+        let last = self.net.last_use(x) == idx;
+        let inputs: Vec<Mutex<Option<Slot>>> = faces
+            .iter()
+            .map(|f| {
+                let st = self.states[f.index()].as_mut().expect("state");
+                Mutex::new(if last {
+                    st.take_slot(x)
+                } else {
+                    Some(st.slot(x).clone())
+                })
+            })
+            .collect();
         let Engine {
             net,
             mesh,
@@ -720,7 +749,14 @@ impl Engine {
         let (net, states, labels, input_exact) = (&*net, &*states, &*labels, &*input_exact);
         let produce = |i: usize, class: &mut Vec<LineClass>| -> Result<FacePre, NetError> {
             let f = faces[i];
-            let form = states[f.index()].as_ref().expect("state").form(net, x)?;
+            let slot = inputs[i]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .expect("live tensor");
+            let pattern = &states[f.index()].as_ref().expect("state").pattern;
+            let form = slot.form(net, pattern)?;
+            drop(slot);
             let mut init = vec![0u32; n];
             if !filtered {
                 return Ok((form, init, (0..n as u32).collect(), 0));
@@ -869,12 +905,15 @@ impl Engine {
     /// `groups` pairs each parent's state and input form with its sub-faces.
     fn finish_layer(&mut self, idx: usize, groups: Vec<(FaceState, Arc<AffineForm>, Group)>) {
         let output = self.net.nodes()[idx].output;
+        let net = &self.net;
         // Building the sub-faces' states (clones of the parent's) runs in
         // parallel; only the scatter into `states` is sequential.
         let built: Vec<(FaceId, FaceState)> = groups
             .into_par_iter()
             .with_min_len(min_faces_per_task(self.net.len_of(output)))
-            .flat_map_iter(|(parent, pre, group)| {
+            .flat_map_iter(|(mut parent, pre, group)| {
+                // Forms no later node reads are not copied.
+                parent.forms.retain(|(t, _)| net.last_use(*t) > idx);
                 let last = group.len().saturating_sub(1);
                 let mut parent = Some(parent);
                 group.into_iter().enumerate().map(move |(i, (s, states))| {
