@@ -911,26 +911,35 @@ impl Engine {
         let built: Vec<(FaceId, FaceState)> = groups
             .into_par_iter()
             .with_min_len(min_faces_per_task(self.net.len_of(output)))
-            .flat_map_iter(|(mut parent, pre, group)| {
-                // Forms no later node reads are not copied.
-                parent.forms.retain(|(t, _)| net.last_use(*t) > idx);
-                let last = group.len().saturating_sub(1);
-                let mut parent = Some(parent);
-                group.into_iter().enumerate().map(move |(i, (s, states))| {
-                    let mut st = if i == last {
-                        parent.take().expect("moved once")
-                    } else {
-                        parent.clone().expect("not moved yet")
-                    };
-                    st.pattern.push(states.into());
-                    st.forms.push((
+            .flat_map_iter(|(parent, pre, group)| {
+                // Each sub-face's state is built at its final size (one
+                // allocation per list); forms no later node reads are not
+                // copied.
+                let live = parent
+                    .forms
+                    .iter()
+                    .filter(|(t, _)| net.last_use(*t) > idx)
+                    .count();
+                group.into_iter().map(move |(s, states)| {
+                    let mut pattern = Vec::with_capacity(parent.pattern.len() + 1);
+                    pattern.extend(parent.pattern.iter().cloned());
+                    pattern.push(states.into());
+                    let mut forms = Vec::with_capacity(live + 1);
+                    forms.extend(
+                        parent
+                            .forms
+                            .iter()
+                            .filter(|(t, _)| net.last_use(*t) > idx)
+                            .cloned(),
+                    );
+                    forms.push((
                         output,
                         Slot::Activated {
                             node: idx,
                             pre: Arc::clone(&pre),
                         },
                     ));
-                    (s, st)
+                    (s, FaceState { pattern, forms })
                 })
             })
             .collect();
