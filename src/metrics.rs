@@ -392,9 +392,9 @@ fn filter_outputs(a: &AffineForm, b: &AffineForm) -> FilterVerdict {
     }
     let mut all_exact_equal = true;
     let triples = [
-        (&a.u, &a.err_u, &b.u, &b.err_u),
-        (&a.v, &a.err_v, &b.v, &b.err_v),
-        (&a.c, &a.err_c, &b.c, &b.err_c),
+        (a.u(), a.err_u(), b.u(), b.err_u()),
+        (a.v(), a.err_v(), b.v(), b.err_v()),
+        (a.c(), a.err_c(), b.c(), b.err_c()),
     ];
     for (xa, ea, xb, eb) in triples {
         for k in 0..xa.len() {

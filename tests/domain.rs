@@ -55,9 +55,9 @@ fn check_common(s: &Slice) {
     let ff = s.input_form_f64();
     assert_eq!(ff.len(), n);
     for k in 0..n {
-        assert_eq!(ff.u[k], s.e1()[k].to_f64());
-        assert_eq!(ff.v[k], s.e2()[k].to_f64());
-        assert_eq!(ff.c[k], s.origin()[k].to_f64());
+        assert_eq!(ff.u()[k], s.e1()[k].to_f64());
+        assert_eq!(ff.v()[k], s.e2()[k].to_f64());
+        assert_eq!(ff.c()[k], s.origin()[k].to_f64());
     }
 }
 
@@ -65,10 +65,10 @@ fn check_common(s: &Slice) {
 fn assert_error_free(s: &Slice) {
     let f = s.input_form_f64();
     assert!(
-        f.err_u
+        f.err_u()
             .iter()
-            .chain(&f.err_v)
-            .chain(&f.err_c)
+            .chain(f.err_v())
+            .chain(f.err_c())
             .all(|&e| e == 0.0),
         "{f:?}"
     );
@@ -187,8 +187,8 @@ fn through_points_shape() {
     // e1 = p1 - p0 is not an exact float here: the f64 form carries errors,
     // but the exact form is exact.
     let f = s.input_form_f64();
-    assert!(f.err_u.iter().any(|&e| e > 0.0));
-    assert!(f.err_c.iter().all(|&e| e == 0.0));
+    assert!(f.err_u().iter().any(|&e| e > 0.0));
+    assert!(f.err_c().iter().all(|&e| e == 0.0));
 }
 
 #[test]

@@ -37,11 +37,11 @@ fn check_exact(net: &Network, x: &[f64], label: &str) {
             |_, _| {},
         )
         .expect("propagate");
-    assert_eq!(out.c, y, "{label}: point form differs from the f64 pass");
+    assert_eq!(out.c(), y, "{label}: point form differs from the f64 pass");
     for (k, e) in ye.iter().enumerate() {
-        let d = (e - Rational::from_f64(out.c[k]).expect("finite")).abs();
+        let d = (e - Rational::from_f64(out.c()[k]).expect("finite")).abs();
         assert!(
-            d <= Rational::from_f64(out.err_c[k]).expect("finite"),
+            d <= Rational::from_f64(out.err_c()[k]).expect("finite"),
             "{label}: exact output {k} outside bound"
         );
     }

@@ -65,23 +65,23 @@ fn check_point(
             let node = &net.nodes()[net.layer_nodes()[l]];
             if let OpClass::Activation(_) = node.op.class() {
                 undecided[l] = pre
-                    .c
+                    .c()
                     .iter()
-                    .zip(&pre.err_c)
+                    .zip(pre.err_c())
                     .map(|(c, e)| c.abs() <= *e)
                     .collect();
             }
         })
         .expect("propagate");
     for k in 0..ye.len() {
-        let diff = (&ye[k] - Rational::from_f64(out.c[k]).expect("finite")).abs();
+        let diff = (&ye[k] - Rational::from_f64(out.c()[k]).expect("finite")).abs();
         assert!(
-            diff <= Rational::from_f64(out.err_c[k]).expect("finite"),
+            diff <= Rational::from_f64(out.err_c()[k]).expect("finite"),
             "{label}: exact output {k} outside the f64 bound"
         );
         let e = ye[k].to_f64();
         assert!(
-            (e - y[k]).abs() <= out.err_c[k] + 2.0 * f64::EPSILON * e.abs(),
+            (e - y[k]).abs() <= out.err_c()[k] + 2.0 * f64::EPSILON * e.abs(),
             "{label}: exact (rounded) {e} vs f64 {}",
             y[k]
         );

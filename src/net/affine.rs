@@ -38,7 +38,7 @@ use crate::exact::number::approx_with_error;
 
 use super::error::NetError;
 use super::forward::{
-    activation_exact, activation_f64, linear_exact, linear_f64, ExactTensor, F64Mode, Pattern,
+    activation_exact, activation_f64_into, linear_exact, linear_f64, ExactTensor, F64Mode, Pattern,
 };
 use super::ir::{Network, Op, OpClass};
 
@@ -88,20 +88,27 @@ fn inflate(z: f64, n: usize) -> f64 {
 }
 
 /// An f64 affine form with element-wise absolute error bounds.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// The six arrays (`u, v, c` and their bounds `err_u, err_v, err_c`, all of
+/// the same length) live in one allocation, as six consecutive blocks in that
+/// order: one allocation per form, and each array a contiguous slice.
+#[derive(Clone, PartialEq)]
 pub struct AffineForm {
-    /// Coefficients of `u`.
-    pub u: Vec<f64>,
-    /// Coefficients of `v`.
-    pub v: Vec<f64>,
-    /// Constants.
-    pub c: Vec<f64>,
-    /// Bounds on the error of `u`.
-    pub err_u: Vec<f64>,
-    /// Bounds on the error of `v`.
-    pub err_v: Vec<f64>,
-    /// Bounds on the error of `c`.
-    pub err_c: Vec<f64>,
+    /// `[u | v | c | err_u | err_v | err_c]`, each `len` long.
+    data: Box<[f64]>,
+}
+
+impl std::fmt::Debug for AffineForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AffineForm")
+            .field("u", &self.u())
+            .field("v", &self.v())
+            .field("c", &self.c())
+            .field("err_u", &self.err_u())
+            .field("err_v", &self.err_v())
+            .field("err_c", &self.err_c())
+            .finish()
+    }
 }
 
 /// An exact affine form: three exact tensors.
@@ -126,15 +133,12 @@ impl AffineForm {
         if o.iter().chain(e1).chain(e2).any(|x| !x.is_finite()) {
             return Err(NetError::Argument("non-finite slice vector".into()));
         }
-        let z = vec![0.0; o.len()];
-        Ok(AffineForm {
-            u: e1.to_vec(),
-            v: e2.to_vec(),
-            c: o.to_vec(),
-            err_u: z.clone(),
-            err_v: z.clone(),
-            err_c: z,
-        })
+        let mut data = Vec::with_capacity(6 * o.len());
+        data.extend_from_slice(e1);
+        data.extend_from_slice(e2);
+        data.extend_from_slice(o);
+        data.resize(6 * o.len(), 0.0);
+        Ok(AffineForm::from_data(o.len(), data))
     }
 
     /// The input form for rational `o, e1, e2` (e.g. `e1 = p1 - p0`): rounded
@@ -154,29 +158,143 @@ impl AffineForm {
         let (u, err_u) = split(e1);
         let (v, err_v) = split(e2);
         let (c, err_c) = split(o);
-        Ok(AffineForm {
-            u,
-            v,
-            c,
-            err_u,
-            err_v,
-            err_c,
-        })
+        Self::from_parts([&u, &v, &c], [&err_u, &err_v, &err_c])
+    }
+
+    /// A form of `len` elements whose values and bounds are all zero.
+    pub fn zeros(len: usize) -> Self {
+        AffineForm::from_data(len, vec![0.0; 6 * len])
+    }
+
+    /// The form with values `[u, v, c]` and bounds `[err_u, err_v, err_c]`
+    /// (copied); an error unless all six have the same length.
+    pub fn from_parts(values: [&[f64]; 3], errors: [&[f64]; 3]) -> Result<Self, NetError> {
+        let len = values[0].len();
+        if values.iter().chain(&errors).any(|a| a.len() != len) {
+            return Err(NetError::Argument(
+                "the six arrays of an affine form must have the same length".into(),
+            ));
+        }
+        let mut data = Vec::with_capacity(6 * len);
+        for a in values.iter().chain(&errors) {
+            data.extend_from_slice(a);
+        }
+        Ok(AffineForm::from_data(len, data))
+    }
+
+    /// The form whose blocks `[u | v | c | err_u | err_v | err_c]` are `data`.
+    fn from_data(len: usize, data: Vec<f64>) -> Self {
+        debug_assert_eq!(data.len(), 6 * len, "six blocks of {len}");
+        AffineForm {
+            data: data.into_boxed_slice(),
+        }
+    }
+
+    /// Block `i` of the six (`u, v, c, err_u, err_v, err_c`).
+    #[inline]
+    fn block(&self, i: usize) -> &[f64] {
+        let n = self.len();
+        &self.data[i * n..(i + 1) * n]
+    }
+
+    #[inline]
+    fn block_mut(&mut self, i: usize) -> &mut [f64] {
+        let n = self.len();
+        &mut self.data[i * n..(i + 1) * n]
     }
 
     /// Number of elements.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.c.len()
+        self.data.len() / 6
     }
 
     /// Whether the form has no elements.
     pub fn is_empty(&self) -> bool {
-        self.c.is_empty()
+        self.data.is_empty()
+    }
+
+    /// Coefficients of `u`.
+    #[inline]
+    pub fn u(&self) -> &[f64] {
+        self.block(0)
+    }
+
+    /// Coefficients of `v`.
+    #[inline]
+    pub fn v(&self) -> &[f64] {
+        self.block(1)
+    }
+
+    /// Constants.
+    #[inline]
+    pub fn c(&self) -> &[f64] {
+        self.block(2)
+    }
+
+    /// Bounds on the error of `u`.
+    #[inline]
+    pub fn err_u(&self) -> &[f64] {
+        self.block(3)
+    }
+
+    /// Bounds on the error of `v`.
+    #[inline]
+    pub fn err_v(&self) -> &[f64] {
+        self.block(4)
+    }
+
+    /// Bounds on the error of `c`.
+    #[inline]
+    pub fn err_c(&self) -> &[f64] {
+        self.block(5)
+    }
+
+    /// The values `[u, v, c]`.
+    #[inline]
+    pub fn values(&self) -> [&[f64]; 3] {
+        [self.u(), self.v(), self.c()]
+    }
+
+    /// The bounds `[err_u, err_v, err_c]`.
+    #[inline]
+    pub fn errors(&self) -> [&[f64]; 3] {
+        [self.err_u(), self.err_v(), self.err_c()]
+    }
+
+    /// Mutable coefficients of `u`.
+    pub fn u_mut(&mut self) -> &mut [f64] {
+        self.block_mut(0)
+    }
+
+    /// Mutable coefficients of `v`.
+    pub fn v_mut(&mut self) -> &mut [f64] {
+        self.block_mut(1)
+    }
+
+    /// Mutable constants.
+    pub fn c_mut(&mut self) -> &mut [f64] {
+        self.block_mut(2)
+    }
+
+    /// Mutable bounds on the error of `u`.
+    pub fn err_u_mut(&mut self) -> &mut [f64] {
+        self.block_mut(3)
+    }
+
+    /// Mutable bounds on the error of `v`.
+    pub fn err_v_mut(&mut self) -> &mut [f64] {
+        self.block_mut(4)
+    }
+
+    /// Mutable bounds on the error of `c`.
+    pub fn err_c_mut(&mut self) -> &mut [f64] {
+        self.block_mut(5)
     }
 
     /// f64 value of element `k` at `(u, v)` (no error bound).
     pub fn eval(&self, k: usize, u: f64, v: f64) -> f64 {
-        self.u[k] * u + self.v[k] * v + self.c[k]
+        self.u()[k] * u + self.v()[k] * v + self.c()[k]
     }
 }
 
@@ -322,37 +440,37 @@ impl Network {
     ) -> Result<AffineForm, NetError> {
         let node = self.check_node(idx, true)?;
         self.check_forms(idx, &ins.iter().map(|f| f.len()).collect::<Vec<_>>())?;
-        let run = |sel: &dyn Fn(&AffineForm) -> &Vec<f64>, mode| {
-            let refs: Vec<&[f64]> = ins.iter().map(|f| sel(f).as_slice()).collect();
+        // Block `j` of every input (`0..3` values, `3..6` bounds).
+        let run = |j: usize, mode| {
+            let refs: Vec<&[f64]> = ins.iter().map(|f| f.block(j)).collect();
             linear_f64(self, idx, &refs, mode)
         };
-        let u = run(&|f| &f.u, F64Mode::NoBias);
-        let v = run(&|f| &f.v, F64Mode::NoBias);
-        let c = run(&|f| &f.c, F64Mode::WithBias);
+        let u = run(0, F64Mode::NoBias);
+        let len = u.len();
+        let mut data = Vec::with_capacity(6 * len);
+        data.extend(u);
+        data.extend(run(1, F64Mode::NoBias));
+        data.extend(run(2, F64Mode::WithBias));
         let structural = matches!(
             node.op,
             Op::Pad { .. } | Op::Reshape { .. } | Op::Concat { .. }
         );
         if structural {
-            return Ok(AffineForm {
-                u,
-                v,
-                c,
-                err_u: run(&|f| &f.err_u, F64Mode::NoBias),
-                err_v: run(&|f| &f.err_v, F64Mode::NoBias),
-                err_c: run(&|f| &f.err_c, F64Mode::NoBias),
-            });
+            for j in 3..6 {
+                data.extend(run(j, F64Mode::NoBias));
+            }
+            return Ok(AffineForm::from_data(len, data));
         }
         let n = self.abs_data()[idx].fan_in + 3;
         let g = gamma(n);
-        let bound = |val: &dyn Fn(&AffineForm) -> &Vec<f64>,
-                     err: &dyn Fn(&AffineForm) -> &Vec<f64>| {
+        // `|op|(e + γ|x̂|)` for values `j` and bounds `j + 3`.
+        let bound = |j: usize| {
             let zs: Vec<Vec<f64>> = ins
                 .iter()
                 .map(|f| {
-                    val(f)
+                    f.block(j)
                         .iter()
-                        .zip(err(f))
+                        .zip(f.block(j + 3))
                         .map(|(x, e)| e + g * x.abs())
                         .collect()
                 })
@@ -360,29 +478,16 @@ impl Network {
             let refs: Vec<&[f64]> = zs.iter().map(|z| z.as_slice()).collect();
             linear_f64(self, idx, &refs, F64Mode::Abs)
         };
-        let err_u: Vec<f64> = bound(&|f| &f.u, &|f| &f.err_u)
-            .into_iter()
-            .map(|z| inflate(z, n))
-            .collect();
-        let err_v: Vec<f64> = bound(&|f| &f.v, &|f| &f.err_v)
-            .into_iter()
-            .map(|z| inflate(z, n))
-            .collect();
-        let mut zc = bound(&|f| &f.c, &|f| &f.err_c);
+        data.extend(bound(0).into_iter().map(|z| inflate(z, n)));
+        data.extend(bound(1).into_iter().map(|z| inflate(z, n)));
+        let mut zc = bound(2);
         if let Some(b) = self.abs_bias(idx) {
             for (z, b) in zc.iter_mut().zip(b) {
                 *z += g * b;
             }
         }
-        let err_c = zc.into_iter().map(|z| inflate(z, n)).collect();
-        Ok(AffineForm {
-            u,
-            v,
-            c,
-            err_u,
-            err_v,
-            err_c,
-        })
+        data.extend(zc.into_iter().map(|z| inflate(z, n)));
+        Ok(AffineForm::from_data(len, data))
     }
 
     /// [`Network::apply_linear_f64`] for a dense node `idx`, fused with a
@@ -429,25 +534,19 @@ impl Network {
         if inf == 0 || len % inf != 0 || relu.is_some_and(|m| m.len() != len) {
             return None;
         }
-        let arrays = [&x.u, &x.v, &x.c, &x.err_u, &x.err_v, &x.err_c];
-        if arrays.iter().any(|a| a.len() != len) {
-            return None;
-        }
-        let [xu, xv, xc, xeu, xev, xec] = arrays.map(|a| &a[..len]);
+        let [xu, xv, xc, xeu, xev, xec] = std::array::from_fn(|j| x.block(j));
         let mask = relu.map(|m| &m[..len]);
         let absd = &self.abs_data()[idx];
         let (wt4, rowsum) = (&absd.wt4, &absd.abs_rowsum);
         let n = absd.fan_in + 3;
         let g = gamma(n);
         let rows = len / inf;
-        let mut out = AffineForm {
-            u: vec![0.0; rows * outf],
-            v: vec![0.0; rows * outf],
-            c: vec![0.0; rows * outf],
-            err_u: vec![0.0; rows * outf],
-            err_v: vec![0.0; rows * outf],
-            err_c: vec![0.0; rows * outf],
-        };
+        let mut out = AffineForm::zeros(rows * outf);
+        let (yu, rest) = out.data.split_at_mut(rows * outf);
+        let (yv, rest) = rest.split_at_mut(rows * outf);
+        let (yc, rest) = rest.split_at_mut(rows * outf);
+        let (yeu, rest) = rest.split_at_mut(rows * outf);
+        let (yev, yec) = rest.split_at_mut(rows * outf);
         // The inputs that are not zero everywhere: (index, u, v, c), in a
         // per-thread buffer (this runs once per face and layer).
         thread_local! {
@@ -491,9 +590,9 @@ impl Network {
                     inf,
                     act,
                     [
-                        &mut out.u[o0..o0 + outf],
-                        &mut out.v[o0..o0 + outf],
-                        &mut out.c[o0..o0 + outf],
+                        &mut yu[o0..o0 + outf],
+                        &mut yv[o0..o0 + outf],
+                        &mut yc[o0..o0 + outf],
                     ],
                 );
                 // `inflate(z, n + 1)` with its constants hoisted.
@@ -502,10 +601,10 @@ impl Network {
                     ((n + 1) as f64 + 1.0) * f64::MIN_POSITIVE,
                 );
                 let (c, eu, ev, ec) = (
-                    &mut out.c[o0..o0 + outf],
-                    &mut out.err_u[o0..o0 + outf],
-                    &mut out.err_v[o0..o0 + outf],
-                    &mut out.err_c[o0..o0 + outf],
+                    &mut yc[o0..o0 + outf],
+                    &mut yeu[o0..o0 + outf],
+                    &mut yev[o0..o0 + outf],
+                    &mut yec[o0..o0 + outf],
                 );
                 let (bias, rowsum) = (&bias[..outf], &rowsum[..outf]);
                 for o in 0..outf {
@@ -549,60 +648,44 @@ impl Network {
         let node = self.check_node(idx, false)?;
         self.check_forms(idx, &[x.len()])?;
         self.check_states(idx, states)?;
-        let u = activation_f64(node, &x.u, states);
-        let v = activation_f64(node, &x.v, states);
-        let c = activation_f64(node, &x.c, states);
-        let (err_u, err_v, err_c) = match &node.op {
-            Op::LeakyRelu { .. } | Op::PRelu { .. } => {
-                let n = 4;
-                let g = gamma(n);
-                let slopes = &self.abs_data()[idx].w;
-                let per = slopes.len() > 1;
-                let b = |val: &[f64], err: &[f64]| -> Vec<f64> {
-                    val.iter()
-                        .zip(err)
-                        .zip(states)
-                        .enumerate()
-                        .map(|(i, ((x, e), s))| {
+        let len = states.len();
+        let mut data = Vec::with_capacity(6 * len);
+        for j in 0..3 {
+            activation_f64_into(node, x.block(j), states, &mut data);
+        }
+        for j in 0..3 {
+            let (val, err) = (x.block(j), x.block(j + 3));
+            match &node.op {
+                Op::LeakyRelu { .. } | Op::PRelu { .. } => {
+                    let n = 4;
+                    let g = gamma(n);
+                    let slopes = &self.abs_data()[idx].w;
+                    let per = slopes.len() > 1;
+                    data.extend(val.iter().zip(err).zip(states).enumerate().map(
+                        |(i, ((x, e), s))| {
                             if *s == 1 {
                                 *e
                             } else {
                                 inflate(slopes[if per { i } else { 0 }] * (e + g * x.abs()), n)
                             }
-                        })
-                        .collect()
-                };
-                (b(&x.u, &x.err_u), b(&x.v, &x.err_v), b(&x.c, &x.err_c))
-            }
-            Op::Relu => {
-                let b = |err: &[f64]| -> Vec<f64> {
+                        },
+                    ));
+                }
+                Op::Relu => data.extend(
                     err.iter()
                         .zip(states)
-                        .map(|(e, s)| if *s == 1 { *e } else { 0.0 })
-                        .collect()
-                };
-                (b(&x.err_u), b(&x.err_v), b(&x.err_c))
-            }
-            Op::Abs => (x.err_u.clone(), x.err_v.clone(), x.err_c.clone()),
-            _ => {
-                let b = |err: &[f64]| -> Vec<f64> {
+                        .map(|(e, s)| if *s == 1 { *e } else { 0.0 }),
+                ),
+                Op::Abs => data.extend_from_slice(err),
+                _ => data.extend(
                     node.windows
                         .iter()
                         .zip(states)
-                        .map(|(w, s)| err[w[*s as usize] as usize])
-                        .collect()
-                };
-                (b(&x.err_u), b(&x.err_v), b(&x.err_c))
+                        .map(|(w, s)| err[w[*s as usize] as usize]),
+                ),
             }
-        };
-        Ok(AffineForm {
-            u,
-            v,
-            c,
-            err_u,
-            err_v,
-            err_c,
-        })
+        }
+        Ok(AffineForm::from_data(len, data))
     }
 
     /// Applies activation/max node `idx` with the given unit states to the exact form of its input.
@@ -733,7 +816,7 @@ mod tests {
 
     /// The values' bits (the bounds differ on purpose; see `covers`).
     fn bits(f: &AffineForm) -> Vec<u64> {
-        [&f.u, &f.v, &f.c]
+        f.values()
             .iter()
             .flat_map(|a| a.iter().map(|x| x.to_bits()))
             .collect()
@@ -750,9 +833,9 @@ mod tests {
             Rational::from(n) * q(super::U) / (Rational::from(1) - Rational::from(n) * q(super::U));
         for (o, row) in weight.iter().enumerate() {
             for (vals, errs, bound, b) in [
-                (&x.u, &x.err_u, out.err_u[o], 0.0),
-                (&x.v, &x.err_v, out.err_v[o], 0.0),
-                (&x.c, &x.err_c, out.err_c[o], bias[o]),
+                (x.u(), x.err_u(), out.err_u()[o], 0.0),
+                (x.v(), x.err_v(), out.err_v()[o], 0.0),
+                (x.c(), x.err_c(), out.err_c()[o], bias[o]),
             ] {
                 let mut z = &g * q(b.abs());
                 for i in 0..row.len() {
@@ -800,14 +883,17 @@ mod tests {
                     })
                     .collect()
             };
-            let pre = AffineForm {
-                u: arr(&mut rng, false),
-                v: arr(&mut rng, false),
-                c: arr(&mut rng, false),
-                err_u: arr(&mut rng, true),
-                err_v: arr(&mut rng, true),
-                err_c: arr(&mut rng, true),
-            };
+            let (u, v, c) = (
+                arr(&mut rng, false),
+                arr(&mut rng, false),
+                arr(&mut rng, false),
+            );
+            let (eu, ev, ec) = (
+                arr(&mut rng, true),
+                arr(&mut rng, true),
+                arr(&mut rng, true),
+            );
+            let pre = AffineForm::from_parts([&u, &v, &c], [&eu, &ev, &ec]).expect("form");
             let states: Vec<u32> = (0..inf).map(|_| rng.gen_range(0..2)).collect();
             let act = net.apply_activation_f64(0, &pre, &states).expect("relu");
             let generic = net.apply_linear_f64(1, &[&act]).expect("dense");

@@ -747,34 +747,45 @@ fn decide<T>(
 /// Applies an activation/max node with given states to an f64 tensor (exact
 /// operations except the leaky/PReLU product, which rounds once).
 pub(crate) fn activation_f64(node: &Node, x: &[f64], states: &[u32]) -> Vec<f64> {
+    let mut y = Vec::with_capacity(states.len());
+    activation_f64_into(node, x, states, &mut y);
+    y
+}
+
+/// [`activation_f64`], appending the result to `y`.
+pub(crate) fn activation_f64_into(node: &Node, x: &[f64], states: &[u32], y: &mut Vec<f64>) {
     match &node.op {
-        Op::Relu => x
-            .iter()
-            .zip(states)
-            .map(|(v, s)| if *s == 1 { *v } else { 0.0 })
-            .collect(),
-        Op::LeakyRelu { alpha } => x
-            .iter()
-            .zip(states)
-            .map(|(v, s)| if *s == 1 { *v } else { alpha * v })
-            .collect(),
-        Op::PRelu { slope } => x
-            .iter()
-            .zip(states)
-            .zip(slope)
-            .map(|((v, s), a)| if *s == 1 { *v } else { a * v })
-            .collect(),
-        Op::Abs => x
-            .iter()
-            .zip(states)
-            .map(|(v, s)| if *s == 1 { *v } else { -v })
-            .collect(),
-        _ => node
-            .windows
-            .iter()
-            .zip(states)
-            .map(|(w, s)| x[w[*s as usize] as usize])
-            .collect(),
+        Op::Relu => y.extend(
+            x.iter()
+                .zip(states)
+                .map(|(v, s)| if *s == 1 { *v } else { 0.0 }),
+        ),
+        Op::LeakyRelu { alpha } => {
+            y.extend(
+                x.iter()
+                    .zip(states)
+                    .map(|(v, s)| if *s == 1 { *v } else { alpha * v }),
+            )
+        }
+        Op::PRelu { slope } => {
+            y.extend(
+                x.iter()
+                    .zip(states)
+                    .zip(slope)
+                    .map(|((v, s), a)| if *s == 1 { *v } else { a * v }),
+            )
+        }
+        Op::Abs => y.extend(
+            x.iter()
+                .zip(states)
+                .map(|(v, s)| if *s == 1 { *v } else { -v }),
+        ),
+        _ => y.extend(
+            node.windows
+                .iter()
+                .zip(states)
+                .map(|(w, s)| x[w[*s as usize] as usize]),
+        ),
     }
 }
 

@@ -281,8 +281,8 @@ fn fused_dense(net: &Network, idx: usize, st: &FaceState) -> Option<AffineForm> 
 fn element_line(form: &AffineForm, k: usize, lazy: &Arc<LazyExact>) -> Line {
     let lazy = Arc::clone(lazy);
     Line::with_error(
-        [form.u[k], form.v[k], form.c[k]],
-        [form.err_u[k], form.err_v[k], form.err_c[k]],
+        [form.u()[k], form.v()[k], form.c()[k]],
+        [form.err_u()[k], form.err_v()[k], form.err_c()[k]],
         Arc::new(move || lazy.get().coeffs(k)),
     )
 }
@@ -290,9 +290,9 @@ fn element_line(form: &AffineForm, k: usize, lazy: &Arc<LazyExact>) -> Line {
 /// The line `element a − element b` of a form (positive where `a` is larger).
 fn difference_line(form: &AffineForm, a: usize, b: usize, lazy: &Arc<LazyExact>) -> Line {
     let d = |x: &[f64], e: &[f64]| diff_with_err(x[a], e[a], x[b], e[b]);
-    let (u, eu) = d(&form.u, &form.err_u);
-    let (v, ev) = d(&form.v, &form.err_v);
-    let (c, ec) = d(&form.c, &form.err_c);
+    let (u, eu) = d(form.u(), form.err_u());
+    let (v, ev) = d(form.v(), form.err_v());
+    let (c, ec) = d(form.c(), form.err_c());
     let lazy = Arc::clone(lazy);
     Line::with_error(
         [u, v, c],
@@ -309,12 +309,12 @@ fn difference_line(form: &AffineForm, a: usize, b: usize, lazy: &Arc<LazyExact>)
 
 /// The line `element k − value`.
 fn level_line(form: &AffineForm, k: usize, value: f64, lazy: &Arc<LazyExact>) -> Line {
-    let (c, ec) = diff_with_err(form.c[k], form.err_c[k], value, 0.0);
+    let (c, ec) = diff_with_err(form.c()[k], form.err_c()[k], value, 0.0);
     let lazy = Arc::clone(lazy);
     let value = Rational::from_f64(value).unwrap_or_default();
     Line::with_error(
-        [form.u[k], form.v[k], c],
-        [form.err_u[k], form.err_v[k], ec],
+        [form.u()[k], form.v()[k], c],
+        [form.err_u()[k], form.err_v()[k], ec],
         Arc::new(move || {
             let [a, b, c] = lazy.get().coeffs(k);
             [a, b, c - &value]
@@ -764,8 +764,8 @@ impl Engine {
             class.clear();
             class.resize(n, LineClass::Unknown);
             let decided = classify_lines_at_points(
-                [&form.u, &form.v, &form.c],
-                [&form.err_u, &form.err_v, &form.err_c],
+                form.values(),
+                form.errors(),
                 &outlines[i],
                 class,
             );
@@ -805,8 +805,8 @@ impl Engine {
             for &k in &todo {
                 let k = k as usize;
                 let label = labels.neuron(layer, k);
-                let coef = [form.u[k], form.v[k], form.c[k]];
-                let err = [form.err_u[k], form.err_v[k], form.err_c[k]];
+                let coef = [form.u()[k], form.v()[k], form.c()[k]];
+                let err = [form.err_u()[k], form.err_v()[k], form.err_c()[k]];
                 let mut line: Option<Line> = None;
                 signs.clear();
                 for &v in &outline {
