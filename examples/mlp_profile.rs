@@ -1,7 +1,9 @@
 //! One partition of a benchmark MLP (`benches/partition.rs`'s models), for
 //! profiling (`valgrind --tool=callgrind`) and for checking that an engine
-//! change leaves the result untouched: prints counts and a fingerprint of the
-//! whole mesh (vertex coordinates, face cycles, patterns).
+//! change leaves the result untouched: prints counts and two fingerprints of
+//! the whole mesh: `exact` (exact vertex coordinates, labels, face cycles,
+//! patterns: what must never change) and `f64` (the same with the vertices'
+//! `f64` approximations, which change with the rounding of the `f64` forms).
 //!
 //! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS]`
 use std::collections::hash_map::DefaultHasher;
@@ -74,28 +76,30 @@ fn main() {
     let p = last.expect("one run");
     let m = p.mesh();
     let mut h = DefaultHasher::new();
+    let mut hx = DefaultHasher::new();
     for v in m.vertices() {
         m.vertex_xy(v).map(f64::to_bits).hash(&mut h);
-        m.vertex_labels(v)
-            .iter()
-            .map(|l| l.0)
-            .collect::<Vec<_>>()
-            .hash(&mut h);
+        let (x, y) = m.vertex_exact(v).expect("exact vertex");
+        (x.to_string(), y.to_string()).hash(&mut hx);
+        let labels: Vec<u32> = m.vertex_labels(v).iter().map(|l| l.0).collect();
+        labels.hash(&mut h);
+        labels.hash(&mut hx);
     }
     for f in p.regions() {
-        m.face_vertices(f)
-            .map(|v| v.0)
-            .collect::<Vec<_>>()
-            .hash(&mut h);
+        let cycle: Vec<u32> = m.face_vertices(f).map(|v| v.0).collect();
+        cycle.hash(&mut h);
+        cycle.hash(&mut hx);
         p.region(f).pattern.layers.hash(&mut h);
+        p.region(f).pattern.layers.hash(&mut hx);
     }
     times.sort_by(|x, y| x.partial_cmp(y).expect("finite"));
     println!(
-        "2-{width}x{depth}-1: regions {} vertices {} edges {} predicates {:?} fingerprint {:016x} median {:.4} s (min {:.4}, {} runs, {threads} thr)",
+        "2-{width}x{depth}-1: regions {} vertices {} edges {} predicates {:?} exact {:016x} f64 {:016x} median {:.4} s (min {:.4}, {} runs, {threads} thr)",
         p.num_regions(),
         m.num_vertices(),
         m.num_edges(),
         p.stats().predicates,
+        hx.finish(),
         h.finish(),
         times[times.len() / 2],
         times[0],

@@ -78,12 +78,15 @@ fn dense3(wt4: &[[f64; 4]], inf: usize, act: &[(usize, [[f64; 2]; 3])], y: [&mut
     }
 }
 
-fn gamma(n: usize) -> f64 {
+/// `γ_n = n u / (1 − n u)`.
+pub(super) fn gamma(n: usize) -> f64 {
     let nu = n as f64 * U;
     nu / (1.0 - nu)
 }
 
-fn inflate(z: f64, n: usize) -> f64 {
+/// A computed bound `z` (a sum of at most `n` rounded terms) made rigorous
+/// (see the module documentation).
+pub(super) fn inflate(z: f64, n: usize) -> f64 {
     z * (1.0 + 4.0 * (n as f64 + 2.0) * U) + (n as f64 + 1.0) * f64::MIN_POSITIVE
 }
 
@@ -201,6 +204,18 @@ impl AffineForm {
     fn block_mut(&mut self, i: usize) -> &mut [f64] {
         let n = self.len();
         &mut self.data[i * n..(i + 1) * n]
+    }
+
+    /// Values array `j` (`0: u, 1: v, 2: c`), mutable.
+    pub(crate) fn values_mut(&mut self, j: usize) -> &mut [f64] {
+        assert!(j < 3, "three value arrays");
+        self.block_mut(j)
+    }
+
+    /// Bounds array `j` (`0: err_u, 1: err_v, 2: err_c`), mutable.
+    pub(crate) fn errors_mut(&mut self, j: usize) -> &mut [f64] {
+        assert!(j < 3, "three bound arrays");
+        self.block_mut(3 + j)
     }
 
     /// Number of elements.

@@ -222,6 +222,10 @@ pub(crate) struct AbsData {
     /// the weight from input `i` to output `4b + j` (zero past the last
     /// output).
     pub wt4: Vec<[f64; 4]>,
+    /// Dense only: the weights input-major, `wt[i * out_features + o]` the
+    /// weight from input `i` to output `o` (a column per input, for
+    /// rank-one steps, `net::step`).
+    pub wt: Vec<f64>,
     /// Dense only: per output, `Σ_i |w_oi|` summed in `f64` (in input order;
     /// relative error at most `γ_(fan_in)`).
     pub abs_rowsum: Vec<f64>,
@@ -372,9 +376,13 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
                         })
                     })
                     .collect();
+                let wt = (0..inf * outf)
+                    .map(|io| weight[(io % outf) * inf + io / outf])
+                    .collect();
                 AbsData {
                     w: abs(weight),
                     fan_in: inf,
+                    wt,
                     abs_rowsum: (0..outf)
                         .map(|o| weight[o * inf..(o + 1) * inf].iter().map(|w| w.abs()).sum())
                         .collect(),

@@ -29,6 +29,7 @@ pub mod ir;
 pub mod json;
 mod kernels;
 pub mod onnx;
+mod step;
 
 pub use affine::{AffineForm, ExactAffineForm};
 pub use error::NetError;

@@ -277,6 +277,60 @@ fn fused_dense(net: &Network, idx: usize, st: &FaceState) -> Option<AffineForm> 
     }
 }
 
+/// The output of dense node `nd` on every sub-face of one group (siblings
+/// sharing the ReLU input form `pre`, with their states): the first by a
+/// full product, every other from an adjacent sibling already done (breadth
+/// first over the sub-faces' shared edges, in group and edge order), by
+/// rank-one steps for the neurons whose states differ. Falls back to a full
+/// product wherever a step does not apply.
+fn sibling_forms(
+    net: &Network,
+    mesh: &Mesh,
+    nd: usize,
+    pre: &AffineForm,
+    group: &Group,
+) -> Vec<Arc<AffineForm>> {
+    let full = |states: &[u32]| -> Arc<AffineForm> {
+        Arc::new(
+            net.apply_dense_relu_f64(nd, pre, Some(states))
+                .expect("a dense node on a form of its input's length"),
+        )
+    };
+    let m = group.len();
+    let index: HashMap<FaceId, usize> = group
+        .iter()
+        .enumerate()
+        .map(|(i, (f, _))| (*f, i))
+        .collect();
+    let mut forms: Vec<Option<Arc<AffineForm>>> = vec![None; m];
+    let mut queue = std::collections::VecDeque::with_capacity(m);
+    for start in 0..m {
+        if forms[start].is_some() {
+            continue;
+        }
+        forms[start] = Some(full(&group[start].1));
+        queue.push_back(start);
+        while let Some(i) = queue.pop_front() {
+            for h in mesh.face_half_edges(group[i].0) {
+                let Some(&j) = index.get(&mesh.face(h.twin())) else {
+                    continue;
+                };
+                if forms[j].is_some() {
+                    continue;
+                }
+                let from = forms[i].as_ref().expect("done before queued");
+                let step = net.apply_dense_relu_step_f64(nd, pre, from, &group[i].1, &group[j].1);
+                forms[j] = Some(step.map_or_else(|| full(&group[j].1), Arc::new));
+                queue.push_back(j);
+            }
+        }
+    }
+    forms
+        .into_iter()
+        .map(|f| f.expect("every sibling done"))
+        .collect()
+}
+
 /// The line of element `k` of a form.
 fn element_line(form: &AffineForm, k: usize, lazy: &Arc<LazyExact>) -> Line {
     let lazy = Arc::clone(lazy);
@@ -602,6 +656,10 @@ impl Engine {
         let mut deferred: Vec<(usize, Slot)> = Vec::new();
         for (f, st) in self.states.iter().enumerate() {
             let Some(st) = st else { continue };
+            if st.forms.iter().any(|(t, _)| *t == node.output) {
+                // Made by the previous layer (`finish_layer`).
+                continue;
+            }
             if let Some(slot) = pending(st) {
                 deferred.push((f, slot));
                 continue;
@@ -763,12 +821,8 @@ impl Engine {
             }
             class.clear();
             class.resize(n, LineClass::Unknown);
-            let decided = classify_lines_at_points(
-                form.values(),
-                form.errors(),
-                &outlines[i],
-                class,
-            );
+            let decided =
+                classify_lines_at_points(form.values(), form.errors(), &outlines[i], class);
             let mut todo = Vec::new();
             for (k, cl) in class.iter().enumerate() {
                 match cl {
@@ -903,15 +957,39 @@ impl Engine {
     /// Gives every sub-face its parent's forms, its pattern and the node's
     /// output (as the parent's input form `pre`, applied on demand).
     /// `groups` pairs each parent's state and input form with its sub-faces.
+    ///
+    /// When a ReLU layer feeds a dense node that nothing else reads, the
+    /// dense node's output is made here for groups of several sub-faces:
+    /// siblings share `pre` and two adjacent siblings differ in the states
+    /// of the few neurons whose line separates them, so all but one sibling
+    /// get their form from an adjacent one by a rank-one step per differing
+    /// neuron ([`Network::apply_dense_relu_step_f64`]) instead of a full
+    /// matrix product (the first layer of a network is one such group: the
+    /// whole arrangement). Sub-faces alone in their group keep the lazy
+    /// route (`Slot::Pending`, made while the next layer is being cut).
     fn finish_layer(&mut self, idx: usize, groups: Vec<(FaceState, Arc<AffineForm>, Group)>) {
         let output = self.net.nodes()[idx].output;
         let net = &self.net;
+        let mesh = &self.mesh;
+        let next = self.net.nodes().get(idx + 1).filter(|nd| {
+            self.net.nodes()[idx].op.class() == OpClass::Activation(ActKind::Relu)
+                && matches!(nd.op, Op::Dense { .. })
+                && nd.inputs == [output]
+                && self.uses.get(output.index()) == Some(&1)
+        });
+        let stepped = next.map(|nd| (idx + 1, nd.output));
         // Building the sub-faces' states (clones of the parent's) runs in
         // parallel; only the scatter into `states` is sequential.
         let built: Vec<(FaceId, FaceState)> = groups
             .into_par_iter()
             .with_min_len(min_faces_per_task(self.net.len_of(output)))
             .flat_map_iter(|(parent, pre, group)| {
+                let dense: Option<Vec<Arc<AffineForm>>> = match stepped {
+                    Some((nd, _)) if group.len() > 1 => {
+                        Some(sibling_forms(net, mesh, nd, &pre, &group))
+                    }
+                    _ => None,
+                };
                 // Each sub-face's state is built at its final size (one
                 // allocation per list); forms no later node reads are not
                 // copied.
@@ -920,7 +998,7 @@ impl Engine {
                     .iter()
                     .filter(|(t, _)| net.last_use(*t) > idx)
                     .count();
-                group.into_iter().map(move |(s, states)| {
+                group.into_iter().enumerate().map(move |(i, (s, states))| {
                     let mut pattern = Vec::with_capacity(parent.pattern.len() + 1);
                     pattern.extend(parent.pattern.iter().cloned());
                     pattern.push(states.into());
@@ -932,13 +1010,16 @@ impl Engine {
                             .filter(|(t, _)| net.last_use(*t) > idx)
                             .cloned(),
                     );
-                    forms.push((
-                        output,
-                        Slot::Activated {
-                            node: idx,
-                            pre: Arc::clone(&pre),
-                        },
-                    ));
+                    forms.push(match (&dense, stepped) {
+                        (Some(d), Some((_, t))) => (t, Slot::Ready(Arc::clone(&d[i]))),
+                        _ => (
+                            output,
+                            Slot::Activated {
+                                node: idx,
+                                pre: Arc::clone(&pre),
+                            },
+                        ),
+                    });
                     (s, FaceState { pattern, forms })
                 })
             })

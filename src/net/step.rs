@@ -1,0 +1,286 @@
+//! Rank-one steps between sibling faces' dense forms.
+//!
+//! On two faces that share the input form `x` of a ReLU layer and differ
+//! only in the states of a few of its neurons `D`, the next dense node's
+//! outputs differ by one column per differing neuron:
+//!
+//! `y = W·diag(s)·x + b = W·diag(s')·x + b + Σ_(k∈D) (s_k − s'_k)·W[:, k]·x_k`.
+//!
+//! So a face's form follows from its neighbour's in `O(|D|·out)` instead of
+//! the `O(in·out)` of a product. The partition engine uses this for sibling
+//! faces (the sub-faces of one face cut by one layer, which share `x`).
+//!
+//! # The error bound
+//!
+//! With the neighbour's computed values `ŷ'` (within `E'` of the exact ones)
+//! and `x̂_k` within `e_k` of the exact input, each output is the recursive
+//! sum `ŷ = fl(…fl(ŷ' + fl(δ_1 w_1 x̂_1)) + …)` of `d + 1` terms
+//! (`δ = ±1`, so `δ w` is exact), hence (Higham, §3.1)
+//!
+//! `|ŷ − y| ≤ E' + Σ_k |w_k| e_k + γ_(d+1) (|ŷ'| + Σ_k |w_k| |x̂_k|)`
+//! `     = E' + γ_(d+1)|ŷ'| + Σ_k |w_k| (e_k + γ_(d+1)|x̂_k|)`.
+//!
+//! That is evaluated in f64 with `γ_(d+3)` (slack) and inflated as a sum of
+//! `3d + 6` rounded terms ([`super::affine::inflate`]), as the module
+//! documentation of [`super::affine`] does for every other bound. Errors
+//! grow by one such increment per step, so a chain of steps stays within a
+//! small multiple of one product's bound.
+
+use super::affine::{gamma, inflate, AffineForm};
+use super::ir::{Network, Op};
+
+/// Steps are taken for at most this fraction (1/`MAX_STEP_SHARE`) of the
+/// inputs differing (or two); more, and a full product is about as cheap.
+const MAX_STEP_SHARE: usize = 4;
+
+impl Network {
+    /// The output of dense node `idx` after a ReLU with states `states` on
+    /// input form `pre`, from the same node's output `from` for states
+    /// `from_states` on the same `pre` (see the module documentation).
+    ///
+    /// `None` (use a full product) if `idx` is not a dense node, lengths do
+    /// not match one input row, a value involved is not finite, states are
+    /// not 0/1, or more than a quarter of the states differ.
+    pub(crate) fn apply_dense_relu_step_f64(
+        &self,
+        idx: usize,
+        pre: &AffineForm,
+        from: &AffineForm,
+        from_states: &[u32],
+        states: &[u32],
+    ) -> Option<AffineForm> {
+        let node = self.nodes().get(idx)?;
+        let Op::Dense {
+            in_features,
+            out_features,
+            ..
+        } = &node.op
+        else {
+            return None;
+        };
+        let (inf, outf) = (*in_features, *out_features);
+        if pre.len() != inf || from.len() != outf || states.len() != inf {
+            return None;
+        }
+        if from_states.len() != inf {
+            return None;
+        }
+        let mut diff: Vec<(usize, f64)> = Vec::new();
+        for (k, (&s, &t)) in states.iter().zip(from_states).enumerate() {
+            if s > 1 || t > 1 {
+                return None;
+            }
+            if s != t {
+                diff.push((k, if s == 1 { 1.0 } else { -1.0 }));
+                if diff.len() > (inf / MAX_STEP_SHARE).max(2) {
+                    return None;
+                }
+            }
+        }
+        let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
+        let [fu, fv, fc, feu, fev, fec] = [
+            from.u(),
+            from.v(),
+            from.c(),
+            from.err_u(),
+            from.err_v(),
+            from.err_c(),
+        ];
+        if ![fu, fv, fc, feu, fev, fec].iter().all(|a| finite(a)) {
+            return None;
+        }
+        let (pu, pv, pc) = (pre.u(), pre.v(), pre.c());
+        let (peu, pev, pec) = (pre.err_u(), pre.err_v(), pre.err_c());
+        if !diff
+            .iter()
+            .all(|&(k, _)| finite(&[pu[k], pv[k], pc[k], peu[k], pev[k], pec[k]]))
+        {
+            return None;
+        }
+        let wt = &self.abs_data()[idx].wt;
+        let d = diff.len();
+        let g = gamma(d + 3);
+        let n = 3 * d + 6;
+        let x = |k: usize| [pu[k], pv[k], pc[k]];
+        let z = |k: usize| {
+            [
+                peu[k] + g * pu[k].abs(),
+                pev[k] + g * pv[k].abs(),
+                pec[k] + g * pc[k].abs(),
+            ]
+        };
+        let mut out = from.clone();
+        for j in 0..3 {
+            let y = out.values_mut(j);
+            for &(k, sign) in &diff {
+                let xs = sign * x(k)[j];
+                for (y, w) in y.iter_mut().zip(&wt[k * outf..(k + 1) * outf]) {
+                    *y += w * xs;
+                }
+            }
+        }
+        for j in 0..3 {
+            let (y0, e0) = ([fu, fv, fc][j], [feu, fev, fec][j]);
+            let e = out.errors_mut(j);
+            for ((e, e0), y0) in e.iter_mut().zip(e0).zip(y0) {
+                *e = e0 + g * y0.abs();
+            }
+            for &(k, _) in &diff {
+                let zk = z(k)[j];
+                for (e, w) in e.iter_mut().zip(&wt[k * outf..(k + 1) * outf]) {
+                    *e += w.abs() * zk;
+                }
+            }
+            for e in e.iter_mut() {
+                *e = inflate(*e, n);
+            }
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rug::Rational;
+
+    use crate::net::affine::AffineForm;
+    use crate::net::json;
+
+    /// A 3-4-2 network whose dense layers have the given weights.
+    fn net(w1: &[[f64; 3]; 4], w2: &[[f64; 4]; 2]) -> crate::net::Network {
+        let j = serde_json::json!({
+            "format": "splinecam-model", "version": 1, "input_shape": [3],
+            "ops": [
+                {"op": "dense", "weight": w1, "bias": [0.5, -0.25, 0.125, 1.0]},
+                {"op": "relu"},
+                {"op": "dense", "weight": w2, "bias": [0.1, -0.3]},
+            ]
+        });
+        json::from_str(&j.to_string()).unwrap()
+    }
+
+    /// Exact value of the dense output for states `s` on the exact form
+    /// `pre` (values only; `pre` is exact here).
+    fn exact(w2: &[[f64; 4]; 2], b: [f64; 2], pre: &AffineForm, s: &[u32]) -> [[Rational; 3]; 2] {
+        std::array::from_fn(|o| {
+            std::array::from_fn(|j| {
+                let x = [pre.u(), pre.v(), pre.c()][j];
+                let mut acc = if j == 2 {
+                    Rational::from_f64(b[o]).unwrap()
+                } else {
+                    Rational::new()
+                };
+                for k in 0..4 {
+                    if s[k] == 1 {
+                        acc += Rational::from_f64(w2[o][k]).unwrap()
+                            * Rational::from_f64(x[k]).unwrap();
+                    }
+                }
+                acc
+            })
+        })
+    }
+
+    fn within(f: &AffineForm, ex: &[[Rational; 3]; 2]) {
+        for (o, row) in ex.iter().enumerate() {
+            for (j, (x, e)) in [(f.u(), f.err_u()), (f.v(), f.err_v()), (f.c(), f.err_c())]
+                .into_iter()
+                .enumerate()
+            {
+                let dev = Rational::from_f64(x[o]).unwrap() - &row[j];
+                assert!(
+                    dev.abs() <= Rational::from_f64(e[o]).unwrap(),
+                    "output {o} array {j}: {} off, bound {}",
+                    x[o],
+                    e[o]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn steps_stay_within_their_bounds_along_a_chain() {
+        let w1 = [
+            [0.3, -1.1, 0.7],
+            [1.0 / 3.0, 0.2, -0.9],
+            [-0.6, 0.45, 0.1],
+            [0.05, 1.7, -0.2],
+        ];
+        let w2 = [[0.1, -0.7, 1.3, 0.9], [-2.5, 0.6, 0.35, -1.0 / 7.0]];
+        let network = net(&w1, &w2);
+        // A pre-activation form with rounding in it (thirds and sevenths).
+        let pre = AffineForm::from_parts(
+            [
+                &[1.0 / 3.0, -0.7, 2.0 / 7.0, 1e-3],
+                &[0.1, 1.0 / 9.0, -3.5, 0.0],
+                &[-0.2, 0.3, 1.0 / 11.0, 4.0],
+            ],
+            [&[0.0; 4]; 3],
+        )
+        .unwrap();
+        // A walk that flips one or two states per step, 40 steps.
+        let mut s = vec![1u32, 0, 1, 1];
+        let mut f = network.apply_dense_relu_f64(2, &pre, Some(&s)).unwrap();
+        within(&f, &exact(&w2, [0.1, -0.3], &pre, &s));
+        for step in 0..40usize {
+            let mut t = s.clone();
+            t[step % 4] ^= 1;
+            if step % 3 == 0 {
+                t[(step + 1) % 4] ^= 1;
+            }
+            f = network
+                .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
+                .expect("a step applies");
+            within(&f, &exact(&w2, [0.1, -0.3], &pre, &t));
+            s = t;
+        }
+    }
+
+    #[test]
+    fn degenerate_steps() {
+        let w1 = [[1.0, 0.0, 0.0]; 4];
+        // Duplicated and zero columns.
+        let w2 = [[0.5, 0.5, 0.0, -0.25], [0.0, 0.0, 0.0, 0.0]];
+        let network = net(&w1, &w2);
+        let pre = AffineForm::from_parts(
+            [&[1.0, 1.0, 0.0, -2.0], &[0.0; 4], &[0.5, 0.5, 0.0, 0.0]],
+            [&[0.0; 4]; 3],
+        )
+        .unwrap();
+        let s = [1u32, 1, 1, 0];
+        let f = network.apply_dense_relu_f64(2, &pre, Some(&s)).unwrap();
+        // No state differs: the same values.
+        let same = network
+            .apply_dense_relu_step_f64(2, &pre, &f, &s, &s)
+            .unwrap();
+        assert_eq!(same.u(), f.u());
+        assert_eq!(same.c(), f.c());
+        // Exactly representable steps keep exact values.
+        let t = [1u32, 1, 1, 1];
+        let g = network
+            .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
+            .unwrap();
+        within(&g, &exact(&w2, [0.1, -0.3], &pre, &t));
+        assert_eq!(g.u()[0], 1.5);
+        // More than a quarter (or two) of the states differ: no step.
+        let far = [0u32, 0, 0, 1];
+        assert!(network
+            .apply_dense_relu_step_f64(2, &pre, &f, &s, &far)
+            .is_none());
+        // Not a dense node, wrong lengths, non-finite values, bad states.
+        assert!(network
+            .apply_dense_relu_step_f64(1, &pre, &f, &s, &t)
+            .is_none());
+        assert!(network
+            .apply_dense_relu_step_f64(2, &pre, &f, &s[..3], &t[..3])
+            .is_none());
+        let mut nan = f.clone();
+        nan.u_mut()[0] = f64::NAN;
+        assert!(network
+            .apply_dense_relu_step_f64(2, &pre, &nan, &s, &t)
+            .is_none());
+        assert!(network
+            .apply_dense_relu_step_f64(2, &pre, &f, &s, &[1, 1, 2, 1])
+            .is_none());
+    }
+}
