@@ -44,12 +44,16 @@ use super::ir::{Network, Op, OpClass};
 
 const U: f64 = 1.0 / 9_007_199_254_740_992.0; // 2^-53
 
+/// An input of the fused dense kernel: its index and its values `u, v, c`,
+/// each twice (one per SIMD lane).
+type ActiveInput = (usize, [[f64; 2]; 3]);
+
 /// `y_j[o] = Σ_(i, x) w[i][o] · x_j` over the listed inputs in list order
 /// (`+0` start, one rounded product and one rounded sum per term, as the
 /// generic kernel), for `j = 0, 1, 2`; `wt4` holds the weights in blocks of
 /// four outputs (see `AbsData::wt4`). Each block keeps its twelve sums in
 /// registers (SIMD) while walking the inputs.
-fn dense3(wt4: &[[f64; 4]], inf: usize, act: &[(usize, [[f64; 2]; 3])], y: [&mut [f64]; 3]) {
+fn dense3(wt4: &[[f64; 4]], inf: usize, act: &[ActiveInput], y: [&mut [f64]; 3]) {
     let [yu, yv, yc] = y;
     let outf = yu.len();
     for (b, blk) in wt4.chunks_exact(inf).enumerate() {
@@ -76,6 +80,59 @@ fn dense3(wt4: &[[f64; 4]], inf: usize, act: &[(usize, [[f64; 2]; 3])], y: [&mut
             }
         }
     }
+}
+
+/// Whether every element of `xs` is finite, without a branch per element:
+/// `x·0` is `±0` for finite `x` and NaN otherwise, summed in eight lanes.
+fn all_finite(xs: &[f64]) -> bool {
+    let mut acc = [0.0f64; 8];
+    let mut chunks = xs.chunks_exact(8);
+    for ch in &mut chunks {
+        for (a, x) in acc.iter_mut().zip(ch) {
+            *a += x * 0.0;
+        }
+    }
+    for x in chunks.remainder() {
+        acc[0] += x * 0.0;
+    }
+    acc.iter().all(|a| *a == 0.0)
+}
+
+/// The inputs `i` of one row (`x = [u, v, c, err_u, err_v, err_c]`) with
+/// `on(i)`, which must be finite, that are not zero in all six arrays,
+/// written to `act` as `(i, u, v, c)` for [`dense3`]; returns `max_i z_i`
+/// per array over them (`z_i = e_i + γ|x̂_i|`, `γ = g`; `0` if none).
+/// Inlined for each `on`, so that no mask is tested without a ReLU.
+#[inline(always)]
+fn active_inputs(
+    x: [&[f64]; 6],
+    g: f64,
+    on: impl Fn(usize) -> bool,
+    act: &mut Vec<ActiveInput>,
+) -> [f64; 3] {
+    let [xu, xv, xc, xeu, xev, xec] = x;
+    let n = xu.len();
+    let (xv, xc, xeu, xev, xec) = (&xv[..n], &xc[..n], &xeu[..n], &xev[..n], &xec[..n]);
+    let (mut mu, mut mv, mut mc) = (0.0f64, 0.0f64, 0.0f64);
+    act.clear();
+    for i in 0..n {
+        if !on(i) {
+            continue;
+        }
+        let (a, b, c) = (xu[i], xv[i], xc[i]);
+        let ea = xeu[i] + g * a.abs();
+        let eb = xev[i] + g * b.abs();
+        let ec = xec[i] + g * c.abs();
+        if a == 0.0 && b == 0.0 && c == 0.0 && ea == 0.0 && eb == 0.0 && ec == 0.0 {
+            continue;
+        }
+        // `f64::max` without its NaN handling: finite inputs, no NaN.
+        mu = if ea > mu { ea } else { mu };
+        mv = if eb > mv { eb } else { mv };
+        mc = if ec > mc { ec } else { mc };
+        act.push((i, [[a, a], [b, b], [c, c]]));
+    }
+    [mu, mv, mc]
 }
 
 /// `γ_n = n u / (1 − n u)`.
@@ -518,7 +575,8 @@ impl Network {
     /// accumulator (a sum that starts at `+0` and adds nonzero terms is
     /// never `-0`, and `x + (±0) = x` for every other `x`). That needs
     /// finite inputs: returns `None` (use the generic path) for a
-    /// non-finite input, a node that is not dense, or mismatched lengths.
+    /// non-finite input that the ReLU does not turn off, a node that is not
+    /// dense, or mismatched lengths.
     ///
     /// The error bounds are coarser and cheaper than the generic ones: with
     /// `z_i = e_i + γ_n|x̂_i|` (per array), the generic bound
@@ -549,57 +607,47 @@ impl Network {
         if inf == 0 || len % inf != 0 || relu.is_some_and(|m| m.len() != len) {
             return None;
         }
+        let on = |k: usize| relu.is_none_or(|m| m[k] == 1);
+        // Non-finite inputs: one branch-free pass over all six arrays, and
+        // only if that finds one, the exact test of the inputs that pass.
+        if !all_finite(&x.data)
+            && (0..len).any(|k| on(k) && (0..6).any(|j| !x.block(j)[k].is_finite()))
+        {
+            return None;
+        }
         let [xu, xv, xc, xeu, xev, xec] = std::array::from_fn(|j| x.block(j));
-        let mask = relu.map(|m| &m[..len]);
         let absd = &self.abs_data()[idx];
         let (wt4, rowsum) = (&absd.wt4, &absd.abs_rowsum);
+        let (bias, rowsum) = (&bias[..outf], &rowsum[..outf]);
         let n = absd.fan_in + 3;
         let g = gamma(n);
         let rows = len / inf;
-        let mut out = AffineForm::zeros(rows * outf);
-        let (yu, rest) = out.data.split_at_mut(rows * outf);
-        let (yv, rest) = rest.split_at_mut(rows * outf);
-        let (yc, rest) = rest.split_at_mut(rows * outf);
-        let (yeu, rest) = rest.split_at_mut(rows * outf);
-        let (yev, yec) = rest.split_at_mut(rows * outf);
-        // The inputs that are not zero everywhere: (index, u, v, c), in a
-        // per-thread buffer (this runs once per face and layer).
+        let m = rows * outf;
+        // One allocation; the values are zeroed (and then overwritten by
+        // `dense3`), the bounds appended below.
+        let mut data = Vec::with_capacity(6 * m);
+        data.resize(3 * m, 0.0);
+        // Per thread (this runs once per face and layer): the inputs of a
+        // row that are not zero everywhere, as (index, u, v, c), and the
+        // maxima of `z_i` per row.
         thread_local! {
-            static ACT: std::cell::RefCell<Vec<(usize, [[f64; 2]; 3])>> =
-                const { std::cell::RefCell::new(Vec::new()) };
+            static SCRATCH: std::cell::RefCell<(Vec<ActiveInput>, Vec<[f64; 3]>)> =
+                const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
         }
-        ACT.with_borrow_mut(|act| -> Option<()> {
+        SCRATCH.with_borrow_mut(|(act, maxima)| {
+            maxima.clear();
+            let (yu, rest) = data.split_at_mut(m);
+            let (yv, yc) = rest.split_at_mut(m);
             for r in 0..rows {
-                let o0 = r * outf;
-                let (mut mu, mut mv, mut mc) = (0.0f64, 0.0f64, 0.0f64);
-                act.clear();
-                for i in 0..inf {
-                    let k = r * inf + i;
-                    if mask.is_some_and(|m| m[k] != 1) {
-                        continue;
+                let (k0, o0) = (r * inf, r * outf);
+                let row = [&xu, &xv, &xc, &xeu, &xev, &xec].map(|a| &a[k0..k0 + inf]);
+                maxima.push(match relu {
+                    Some(mask) => {
+                        let mask = &mask[k0..k0 + inf];
+                        active_inputs(row, g, |i| mask[i] == 1, act)
                     }
-                    let (a, b, c) = (xu[k], xv[k], xc[k]);
-                    let (ea, eb, ec) = (xeu[k], xev[k], xec[k]);
-                    if !(a.is_finite()
-                        && b.is_finite()
-                        && c.is_finite()
-                        && ea.is_finite()
-                        && eb.is_finite()
-                        && ec.is_finite())
-                    {
-                        return None;
-                    }
-                    let ea = ea + g * a.abs();
-                    let eb = eb + g * b.abs();
-                    let ec = ec + g * c.abs();
-                    if a == 0.0 && b == 0.0 && c == 0.0 && ea == 0.0 && eb == 0.0 && ec == 0.0 {
-                        continue;
-                    }
-                    mu = mu.max(ea);
-                    mv = mv.max(eb);
-                    mc = mc.max(ec);
-                    act.push((i, [[a, a], [b, b], [c, c]]));
-                }
+                    None => active_inputs(row, g, |_| true, act),
+                });
                 dense3(
                     wt4,
                     inf,
@@ -610,28 +658,31 @@ impl Network {
                         &mut yc[o0..o0 + outf],
                     ],
                 );
-                // `inflate(z, n + 1)` with its constants hoisted.
-                let (k1, k2) = (
-                    1.0 + 4.0 * ((n + 1) as f64 + 2.0) * U,
-                    ((n + 1) as f64 + 1.0) * f64::MIN_POSITIVE,
-                );
-                let (c, eu, ev, ec) = (
-                    &mut yc[o0..o0 + outf],
-                    &mut yeu[o0..o0 + outf],
-                    &mut yev[o0..o0 + outf],
-                    &mut yec[o0..o0 + outf],
-                );
-                let (bias, rowsum) = (&bias[..outf], &rowsum[..outf]);
-                for o in 0..outf {
-                    c[o] += bias[o];
-                    eu[o] = (rowsum[o] * mu) * k1 + k2;
-                    ev[o] = (rowsum[o] * mv) * k1 + k2;
-                    ec[o] = (rowsum[o] * mc + g * bias[o].abs()) * k1 + k2;
+                for (c, b) in yc[o0..o0 + outf].iter_mut().zip(bias) {
+                    *c += b;
                 }
             }
-            Some(())
-        })?;
-        Some(out)
+            // `inflate(z, n + 1)` with its constants hoisted.
+            let (k1, k2) = (
+                1.0 + 4.0 * ((n + 1) as f64 + 2.0) * U,
+                ((n + 1) as f64 + 1.0) * f64::MIN_POSITIVE,
+            );
+            for &[mu, _, _] in maxima.iter() {
+                data.extend(rowsum.iter().map(|s| (s * mu) * k1 + k2));
+            }
+            for &[_, mv, _] in maxima.iter() {
+                data.extend(rowsum.iter().map(|s| (s * mv) * k1 + k2));
+            }
+            for &[_, _, mc] in maxima.iter() {
+                data.extend(
+                    rowsum
+                        .iter()
+                        .zip(bias)
+                        .map(|(s, b)| (s * mc + g * b.abs()) * k1 + k2),
+                );
+            }
+        });
+        Some(AffineForm::from_data(m, data))
     }
 
     /// Applies linear node `idx` to exact forms of its inputs.
@@ -839,88 +890,189 @@ mod tests {
 
     /// The fused bounds are at least the exact (rational) value of the
     /// generic bound's formula `Σ|w| (e + γ|x̂|) + γ|b|` times `1 + γ`, which
-    /// covers the true error (module docs).
+    /// covers the true error (module docs), row by row.
     fn covers(x: &AffineForm, weight: &[Vec<f64>], bias: &[f64], out: &AffineForm) {
         use rug::Rational;
         let q = |v: f64| Rational::from_f64(v).expect("finite");
-        let n = weight[0].len() + 3;
+        let (inf, outf) = (weight[0].len(), weight.len());
+        let n = inf + 3;
         let g =
             Rational::from(n) * q(super::U) / (Rational::from(1) - Rational::from(n) * q(super::U));
-        for (o, row) in weight.iter().enumerate() {
-            for (vals, errs, bound, b) in [
-                (x.u(), x.err_u(), out.err_u()[o], 0.0),
-                (x.v(), x.err_v(), out.err_v()[o], 0.0),
-                (x.c(), x.err_c(), out.err_c()[o], bias[o]),
-            ] {
-                let mut z = &g * q(b.abs());
-                for i in 0..row.len() {
-                    let zi = q(errs[i]) + &g * q(vals[i].abs());
-                    z += q(row[i].abs()) * zi;
+        for r in 0..x.len() / inf {
+            for (o, row) in weight.iter().enumerate() {
+                let ro = r * outf + o;
+                for (vals, errs, bound, b) in [
+                    (x.u(), x.err_u(), out.err_u()[ro], 0.0),
+                    (x.v(), x.err_v(), out.err_v()[ro], 0.0),
+                    (x.c(), x.err_c(), out.err_c()[ro], bias[o]),
+                ] {
+                    let mut z = &g * q(b.abs());
+                    for (i, w) in row.iter().enumerate() {
+                        let k = r * inf + i;
+                        let zi = q(errs[k]) + &g * q(vals[k].abs());
+                        z += q(w.abs()) * zi;
+                    }
+                    assert!(q(bound) >= z, "bound {bound} < {}", z.to_f64());
                 }
-                assert!(q(bound) >= z, "bound {bound} < {}", z.to_f64());
             }
         }
     }
 
+    /// The fused bounds (bits) of dense node 1 by the formula in the doc of
+    /// `apply_dense_relu_f64`: `(Σ_i |w_oi|)·max_i z_i (+ γ_n|b_o|)` per
+    /// row, inflated as for `n + 1` terms; `x` is the input after the ReLU.
+    fn documented_bounds(net: &crate::net::Network, x: &AffineForm, bias: &[f64]) -> Vec<u64> {
+        let absd = &net.abs_data()[1];
+        let inf = absd.fan_in;
+        let n = inf + 3;
+        let g = super::gamma(n);
+        let mut bounds = Vec::new();
+        for (j, (vals, errs)) in x.values().into_iter().zip(x.errors()).enumerate() {
+            for (vals, errs) in vals.chunks(inf).zip(errs.chunks(inf)) {
+                let z = vals
+                    .iter()
+                    .zip(errs)
+                    .map(|(v, e)| e + g * v.abs())
+                    .fold(0.0, f64::max);
+                for (s, b) in absd.abs_rowsum.iter().zip(bias) {
+                    let zb = if j == 2 { s * z + g * b.abs() } else { s * z };
+                    bounds.push(super::inflate(zb, n + 1).to_bits());
+                }
+            }
+        }
+        bounds
+    }
+
+    fn error_bits(f: &AffineForm) -> Vec<u64> {
+        f.errors()
+            .iter()
+            .flat_map(|a| a.iter().map(|x| x.to_bits()))
+            .collect()
+    }
+
+    /// One random ReLU + dense model on `rows` rows, checked fused against
+    /// generic, with and without the ReLU.
+    fn check_fused(rng: &mut ChaCha8Rng, rows: usize, case: usize) {
+        let (inf, outf) = (rng.gen_range(1..9), rng.gen_range(1..9));
+        let val = |rng: &mut ChaCha8Rng| -> f64 {
+            match rng.gen_range(0..6) {
+                0 => 0.0,
+                1 => -0.0,
+                2 => rng.gen_range(-1.0..1.0) * 1e-300,
+                _ => rng.gen_range(-2.0..2.0),
+            }
+        };
+        let weight: Vec<Vec<f64>> = (0..outf)
+            .map(|_| (0..inf).map(|_| val(rng)).collect())
+            .collect();
+        let bias: Vec<f64> = (0..outf).map(|_| val(rng)).collect();
+        let shape = if rows == 1 {
+            vec![inf]
+        } else {
+            vec![rows, inf]
+        };
+        let model = serde_json::json!({
+            "format": "splinecam-model", "version": 1, "input_shape": shape,
+            "ops": [{"op": "relu"}, {"op": "dense", "weight": weight, "bias": bias}]
+        });
+        let net = json::from_str(&model.to_string()).expect("model");
+        let arr = |rng: &mut ChaCha8Rng, err: bool| -> Vec<f64> {
+            (0..rows * inf)
+                .map(|_| {
+                    let x = val(rng);
+                    if err {
+                        x.abs() * 1e-16
+                    } else {
+                        x
+                    }
+                })
+                .collect()
+        };
+        let (u, v, c) = (arr(rng, false), arr(rng, false), arr(rng, false));
+        let (eu, ev, ec) = (arr(rng, true), arr(rng, true), arr(rng, true));
+        let pre = AffineForm::from_parts([&u, &v, &c], [&eu, &ev, &ec]).expect("form");
+        let states: Vec<u32> = (0..rows * inf).map(|_| rng.gen_range(0..2)).collect();
+        let act = net.apply_activation_f64(0, &pre, &states).expect("relu");
+        let generic = net.apply_linear_f64(1, &[&act]).expect("dense");
+        let fused = net
+            .apply_dense_relu_f64(1, &pre, Some(&states))
+            .expect("applies");
+        assert_eq!(bits(&generic), bits(&fused), "case {case}");
+        covers(&act, &weight, &bias, &fused);
+        assert_eq!(
+            error_bits(&fused),
+            documented_bounds(&net, &act, &bias),
+            "case {case}"
+        );
+        let generic = net.apply_linear_f64(1, &[&pre]).expect("dense");
+        let fused = net.apply_dense_relu_f64(1, &pre, None).expect("applies");
+        assert_eq!(bits(&generic), bits(&fused), "case {case}, no relu");
+        covers(&pre, &weight, &bias, &fused);
+        assert_eq!(
+            error_bits(&fused),
+            documented_bounds(&net, &pre, &bias),
+            "case {case}, no relu"
+        );
+    }
+
     /// The fused dense(+ReLU) kernel gives the generic path's bits, zeros,
-    /// masked inputs and all.
+    /// masked inputs and all, and exactly the documented bounds.
     #[test]
     fn fused_dense_is_bit_identical_to_the_generic_path() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         for case in 0..40 {
-            let (inf, outf) = (rng.gen_range(1..9), rng.gen_range(1..9));
-            let val = |rng: &mut ChaCha8Rng| -> f64 {
-                match rng.gen_range(0..6) {
-                    0 => 0.0,
-                    1 => -0.0,
-                    2 => rng.gen_range(-1.0..1.0) * 1e-300,
-                    _ => rng.gen_range(-2.0..2.0),
-                }
-            };
-            let weight: Vec<Vec<f64>> = (0..outf)
-                .map(|_| (0..inf).map(|_| val(&mut rng)).collect())
-                .collect();
-            let bias: Vec<f64> = (0..outf).map(|_| val(&mut rng)).collect();
-            let model = serde_json::json!({
-                "format": "splinecam-model", "version": 1, "input_shape": [inf],
-                "ops": [{"op": "relu"}, {"op": "dense", "weight": weight, "bias": bias}]
-            });
-            let net = json::from_str(&model.to_string()).expect("model");
-            let arr = |rng: &mut ChaCha8Rng, err: bool| -> Vec<f64> {
-                (0..inf)
-                    .map(|_| {
-                        let x = val(rng);
-                        if err {
-                            x.abs() * 1e-16
-                        } else {
-                            x
-                        }
-                    })
-                    .collect()
-            };
-            let (u, v, c) = (
-                arr(&mut rng, false),
-                arr(&mut rng, false),
-                arr(&mut rng, false),
-            );
-            let (eu, ev, ec) = (
-                arr(&mut rng, true),
-                arr(&mut rng, true),
-                arr(&mut rng, true),
-            );
-            let pre = AffineForm::from_parts([&u, &v, &c], [&eu, &ev, &ec]).expect("form");
-            let states: Vec<u32> = (0..inf).map(|_| rng.gen_range(0..2)).collect();
-            let act = net.apply_activation_f64(0, &pre, &states).expect("relu");
-            let generic = net.apply_linear_f64(1, &[&act]).expect("dense");
-            let fused = net
-                .apply_dense_relu_f64(1, &pre, Some(&states))
-                .expect("applies");
-            assert_eq!(bits(&generic), bits(&fused), "case {case}");
-            covers(&act, &weight, &bias, &fused);
-            let generic = net.apply_linear_f64(1, &[&pre]).expect("dense");
-            let fused = net.apply_dense_relu_f64(1, &pre, None).expect("applies");
-            assert_eq!(bits(&generic), bits(&fused), "case {case}, no relu");
-            covers(&pre, &weight, &bias, &fused);
+            check_fused(&mut rng, 1, case);
+        }
+    }
+
+    /// The same with several rows (dense on the last axis).
+    #[test]
+    fn fused_dense_on_several_rows() {
+        let mut rng = ChaCha8Rng::seed_from_u64(8);
+        for case in 0..40 {
+            let rows = rng.gen_range(2..5);
+            check_fused(&mut rng, rows, case);
+        }
+    }
+
+    /// A non-finite input declines the fused kernel (generic path) unless
+    /// the ReLU turns it off.
+    #[test]
+    fn fused_dense_declines_only_non_finite_inputs_that_pass() {
+        let model = serde_json::json!({
+            "format": "splinecam-model", "version": 1, "input_shape": [3],
+            "ops": [{"op": "relu"},
+                    {"op": "dense", "weight": [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.25]], "bias": [0.5, -1.0]}]
+        });
+        let net = json::from_str(&model.to_string()).expect("model");
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for j in 0..6 {
+                let mut parts = [[1.0, 2.0, -3.0], [0.5, -0.5, 1.5], [2.0, 1.0, 4.0]]
+                    .map(|a| a.to_vec())
+                    .to_vec();
+                parts.extend([[1e-16; 3].to_vec(), [0.0; 3].to_vec(), [1e-17; 3].to_vec()]);
+                parts[j][1] = bad;
+                let pre = AffineForm::from_parts(
+                    [&parts[0], &parts[1], &parts[2]],
+                    [&parts[3], &parts[4], &parts[5]],
+                )
+                .expect("form");
+                let off = [1, 0, 1];
+                let fused = net
+                    .apply_dense_relu_f64(1, &pre, Some(&off))
+                    .expect("input 1 is off");
+                let act = net.apply_activation_f64(0, &pre, &off).expect("relu");
+                let generic = net.apply_linear_f64(1, &[&act]).expect("dense");
+                assert_eq!(bits(&generic), bits(&fused));
+                assert!(fused
+                    .errors()
+                    .iter()
+                    .all(|e| e.iter().all(|x| x.is_finite())));
+                assert!(net
+                    .apply_dense_relu_f64(1, &pre, Some(&[1, 1, 0]))
+                    .is_none());
+                assert!(net.apply_dense_relu_f64(1, &pre, None).is_none());
+            }
         }
     }
 }
