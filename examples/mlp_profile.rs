@@ -5,7 +5,7 @@
 //! patterns: what must never change) and `f64` (the same with the vertices'
 //! `f64` approximations, which change with the rounding of the `f64` forms).
 //!
-//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS]`
+//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS] [--no-exact]`
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
@@ -48,8 +48,12 @@ fn mlp(width: usize, depth: usize) -> Network {
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let a: Vec<usize> = std::env::args()
-        .skip(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `--no-exact`: skip the exact fingerprint (for profiling the partition).
+    let exact = !args.iter().any(|a| a == "--no-exact");
+    let a: Vec<usize> = args
+        .iter()
+        .filter(|a| *a != "--no-exact")
         .map(|s| s.parse().expect("a number"))
         .collect();
     let (width, depth) = (a[0], a[1]);
@@ -79,8 +83,10 @@ fn main() {
     let mut hx = DefaultHasher::new();
     for v in m.vertices() {
         m.vertex_xy(v).map(f64::to_bits).hash(&mut h);
-        let (x, y) = m.vertex_exact(v).expect("exact vertex");
-        (x.to_string(), y.to_string()).hash(&mut hx);
+        if exact {
+            let (x, y) = m.vertex_exact(v).expect("exact vertex");
+            (x.to_string(), y.to_string()).hash(&mut hx);
+        }
         let labels: Vec<u32> = m.vertex_labels(v).iter().map(|l| l.0).collect();
         labels.hash(&mut h);
         labels.hash(&mut hx);
