@@ -269,15 +269,18 @@ pub struct Node {
 }
 
 /// A validated network: static shapes, finite weights, topological order.
+///
+/// Cloning is cheap: the nodes (with their weights) and the lazily built
+/// caches are shared between clones.
 #[derive(Clone, Debug)]
 pub struct Network {
     shapes: Vec<Vec<usize>>,
-    nodes: Vec<Node>,
+    nodes: std::sync::Arc<[Node]>,
     output: TensorId,
     transform: Option<OutputTransform>,
     last_use: Vec<usize>,
     layers: Vec<usize>,
-    pub(crate) cache: super::forward::Caches,
+    pub(crate) cache: std::sync::Arc<super::forward::Caches>,
 }
 
 /// Incrementally builds a [`Network`], inferring and checking shapes.
@@ -493,7 +496,7 @@ impl NetworkBuilder {
         last_use[output.index()] = usize::MAX;
         Ok(Network {
             shapes: self.shapes,
-            nodes: self.nodes,
+            nodes: self.nodes.into(),
             output,
             transform,
             last_use,
@@ -790,7 +793,7 @@ impl Network {
     /// Re-checks every invariant (shapes, arity, finite weights, windows, order).
     pub fn validate(&self) -> Result<(), NetError> {
         let mut b = NetworkBuilder::new(self.shapes[0].clone())?;
-        for n in &self.nodes {
+        for n in self.nodes.iter() {
             if n.inputs.iter().any(|t| t.index() >= b.shapes.len()) {
                 return Err(NetError::MissingInput {
                     node: n.name.clone(),
