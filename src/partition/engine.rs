@@ -277,24 +277,27 @@ fn fused_dense(net: &Network, idx: usize, st: &FaceState) -> Option<AffineForm> 
     }
 }
 
-/// The output of dense node `nd` on every sub-face of one group (siblings
-/// sharing the ReLU input form `pre`, with their states): the first by a
-/// full product, every other from an adjacent sibling already done (breadth
-/// first over the sub-faces' shared edges, in group and edge order), by
-/// rank-one steps for the neurons whose states differ. Falls back to a full
-/// product wherever a step does not apply.
+/// The output of dense node `nd` (reading the output of ReLU node `act`) on
+/// every sub-face of one group (siblings sharing the ReLU's input form
+/// `pre`, with their states): the first by a full product, every other from
+/// an adjacent sibling (its parent in a breadth-first tree over the
+/// sub-faces' shared edges, in group and edge order) by rank-one steps for
+/// the neurons whose states differ ([`Network::apply_dense_relu_step_f64`]),
+/// or by a full product where a step does not apply. The tree's levels are
+/// made one after the other, each in parallel.
 fn sibling_forms(
     net: &Network,
     mesh: &Mesh,
-    nd: usize,
+    (act, nd): (usize, usize),
     pre: &AffineForm,
     group: &Group,
-) -> Vec<Arc<AffineForm>> {
-    let full = |states: &[u32]| -> Arc<AffineForm> {
-        Arc::new(
-            net.apply_dense_relu_f64(nd, pre, Some(states))
-                .expect("a dense node on a form of its input's length"),
-        )
+) -> Result<Vec<Arc<AffineForm>>, NetError> {
+    let full = |states: &[u32]| -> Result<Arc<AffineForm>, NetError> {
+        if let Some(f) = net.apply_dense_relu_f64(nd, pre, Some(states)) {
+            return Ok(Arc::new(f));
+        }
+        let x = net.apply_activation_f64(act, pre, states)?;
+        Ok(Arc::new(net.apply_linear_f64(nd, &[&x])?))
     };
     let m = group.len();
     let index: HashMap<FaceId, usize> = group
@@ -302,33 +305,60 @@ fn sibling_forms(
         .enumerate()
         .map(|(i, (f, _))| (*f, i))
         .collect();
-    let mut forms: Vec<Option<Arc<AffineForm>>> = vec![None; m];
-    let mut queue = std::collections::VecDeque::with_capacity(m);
-    for start in 0..m {
-        if forms[start].is_some() {
+    // Breadth-first levels of (sub-face, parent); roots have no parent.
+    let mut seen = vec![false; m];
+    let mut levels: Vec<Vec<(usize, Option<usize>)>> = Vec::new();
+    for root in 0..m {
+        if seen[root] {
             continue;
         }
-        forms[start] = Some(full(&group[start].1));
-        queue.push_back(start);
-        while let Some(i) = queue.pop_front() {
-            for h in mesh.face_half_edges(group[i].0) {
-                let Some(&j) = index.get(&mesh.face(h.twin())) else {
-                    continue;
-                };
-                if forms[j].is_some() {
-                    continue;
+        seen[root] = true;
+        let mut level = vec![(root, None)];
+        let mut depth = 0;
+        while !level.is_empty() {
+            let mut next = Vec::new();
+            for &(i, _) in &level {
+                for h in mesh.face_half_edges(group[i].0) {
+                    if let Some(&j) = index.get(&mesh.face(h.twin())) {
+                        if !seen[j] {
+                            seen[j] = true;
+                            next.push((j, Some(i)));
+                        }
+                    }
                 }
-                let from = forms[i].as_ref().expect("done before queued");
-                let step = net.apply_dense_relu_step_f64(nd, pre, from, &group[i].1, &group[j].1);
-                forms[j] = Some(step.map_or_else(|| full(&group[j].1), Arc::new));
-                queue.push_back(j);
             }
+            if levels.len() == depth {
+                levels.push(Vec::new());
+            }
+            levels[depth].extend(level);
+            level = next;
+            depth += 1;
         }
     }
-    forms
+    let mut forms: Vec<Option<Arc<AffineForm>>> = vec![None; m];
+    for level in &levels {
+        let made: Vec<Result<Arc<AffineForm>, NetError>> = level
+            .par_iter()
+            .with_min_len(64)
+            .map(|&(j, parent)| {
+                let Some(i) = parent else {
+                    return full(&group[j].1);
+                };
+                let from = forms[i].as_ref().expect("the parent's level is done");
+                match net.apply_dense_relu_step_f64(nd, pre, from, &group[i].1, &group[j].1) {
+                    Some(f) => Ok(Arc::new(f)),
+                    None => full(&group[j].1),
+                }
+            })
+            .collect();
+        for (&(j, _), f) in level.iter().zip(made) {
+            forms[j] = Some(f?);
+        }
+    }
+    Ok(forms
         .into_iter()
-        .map(|f| f.expect("every sibling done"))
-        .collect()
+        .map(|f| f.expect("every sibling is in a level"))
+        .collect())
 }
 
 /// The line of element `k` of a form.
@@ -950,8 +980,7 @@ impl Engine {
                 (parent, form, group)
             })
             .collect();
-        self.finish_layer(idx, groups);
-        Ok(())
+        self.finish_layer(idx, groups)
     }
 
     /// Gives every sub-face its parent's forms, its pattern and the node's
@@ -967,67 +996,74 @@ impl Engine {
     /// matrix product (the first layer of a network is one such group: the
     /// whole arrangement). Sub-faces alone in their group keep the lazy
     /// route (`Slot::Pending`, made while the next layer is being cut).
-    fn finish_layer(&mut self, idx: usize, groups: Vec<(FaceState, Arc<AffineForm>, Group)>) {
+    fn finish_layer(
+        &mut self,
+        idx: usize,
+        groups: Vec<(FaceState, Arc<AffineForm>, Group)>,
+    ) -> Result<(), PartitionError> {
         let output = self.net.nodes()[idx].output;
         let net = &self.net;
         let mesh = &self.mesh;
-        let next = self.net.nodes().get(idx + 1).filter(|nd| {
-            self.net.nodes()[idx].op.class() == OpClass::Activation(ActKind::Relu)
-                && matches!(nd.op, Op::Dense { .. })
-                && nd.inputs == [output]
-                && self.uses.get(output.index()) == Some(&1)
-        });
-        let stepped = next.map(|nd| (idx + 1, nd.output));
-        // Building the sub-faces' states (clones of the parent's) runs in
-        // parallel; only the scatter into `states` is sequential.
-        let built: Vec<(FaceId, FaceState)> = groups
-            .into_par_iter()
+        let stepped = self
+            .net
+            .nodes()
+            .get(idx + 1)
+            .filter(|nd| {
+                self.net.nodes()[idx].op.class() == OpClass::Activation(ActKind::Relu)
+                    && matches!(nd.op, Op::Dense { .. })
+                    && nd.inputs == [output]
+                    && self.uses.get(output.index()) == Some(&1)
+            })
+            .map(|nd| (idx + 1, nd.output));
+        // The next dense node's forms for groups of several siblings.
+        let dense: Vec<Option<Vec<Arc<AffineForm>>>> = groups
+            .par_iter()
+            .with_min_len(16)
+            .map(|(_, pre, group)| match stepped {
+                Some((nd, _)) if group.len() > 1 => {
+                    sibling_forms(net, mesh, (idx, nd), pre, group).map(Some)
+                }
+                _ => Ok(None),
+            })
+            .collect::<Result<_, NetError>>()?;
+        // Every sub-face's state, built in parallel at its final size (one
+        // allocation per list; forms no later node reads are not copied).
+        let members: Vec<(u32, u32)> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, (_, _, group))| (0..group.len()).map(move |i| (g as u32, i as u32)))
+            .collect();
+        let built: Vec<FaceState> = members
+            .par_iter()
             .with_min_len(min_faces_per_task(self.net.len_of(output)))
-            .flat_map_iter(|(parent, pre, group)| {
-                let dense: Option<Vec<Arc<AffineForm>>> = match stepped {
-                    Some((nd, _)) if group.len() > 1 => {
-                        Some(sibling_forms(net, mesh, nd, &pre, &group))
-                    }
-                    _ => None,
-                };
-                // Each sub-face's state is built at its final size (one
-                // allocation per list); forms no later node reads are not
-                // copied.
-                let live = parent
-                    .forms
-                    .iter()
-                    .filter(|(t, _)| net.last_use(*t) > idx)
-                    .count();
-                group.into_iter().enumerate().map(move |(i, (s, states))| {
-                    let mut pattern = Vec::with_capacity(parent.pattern.len() + 1);
-                    pattern.extend(parent.pattern.iter().cloned());
-                    pattern.push(states.into());
-                    let mut forms = Vec::with_capacity(live + 1);
-                    forms.extend(
-                        parent
-                            .forms
-                            .iter()
-                            .filter(|(t, _)| net.last_use(*t) > idx)
-                            .cloned(),
-                    );
-                    forms.push(match (&dense, stepped) {
-                        (Some(d), Some((_, t))) => (t, Slot::Ready(Arc::clone(&d[i]))),
-                        _ => (
-                            output,
-                            Slot::Activated {
-                                node: idx,
-                                pre: Arc::clone(&pre),
-                            },
-                        ),
-                    });
-                    (s, FaceState { pattern, forms })
-                })
+            .map(|&(g, i)| {
+                let (g, i) = (g as usize, i as usize);
+                let (parent, pre, group) = &groups[g];
+                let mut pattern = Vec::with_capacity(parent.pattern.len() + 1);
+                pattern.extend(parent.pattern.iter().cloned());
+                pattern.push(Arc::from(&group[i].1[..]));
+                let live = parent.forms.iter().filter(|(t, _)| net.last_use(*t) > idx);
+                let mut forms = Vec::with_capacity(live.clone().count() + 1);
+                forms.extend(live.cloned());
+                forms.push(match (&dense[g], stepped) {
+                    (Some(d), Some((_, t))) => (t, Slot::Ready(Arc::clone(&d[i]))),
+                    _ => (
+                        output,
+                        Slot::Activated {
+                            node: idx,
+                            pre: Arc::clone(pre),
+                        },
+                    ),
+                });
+                FaceState { pattern, forms }
             })
             .collect();
         self.states = vec![None; self.mesh.num_faces() + 1];
-        for (s, st) in built {
-            self.states[s.index()] = Some(st);
+        for (&(g, i), st) in members.iter().zip(built) {
+            let f = groups[g as usize].2[i as usize].0;
+            self.states[f.index()] = Some(st);
         }
+        Ok(())
     }
 
     /// Splits faces into the argmax cells of each max unit.
@@ -1063,8 +1099,7 @@ impl Engine {
                 *s = remap.faces[s.index()].expect("live sub-face");
             }
         }
-        self.finish_layer(idx, groups);
-        Ok(())
+        self.finish_layer(idx, groups)
     }
 
     /// Splits the faces of `group` into argmax (or argmin) cells of the
