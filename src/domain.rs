@@ -955,7 +955,7 @@ impl Slice {
     /// let s = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
     /// let f = s.input_form_f64();
     /// assert_eq!(f.u(), vec![1.0, 0.0]);
-    /// assert!(f.err_u().iter().chain(f.err_v()).chain(f.err_c()).all(|&e| e == 0.0));
+    /// assert!(f.errors().iter().all(|e| e.iter().all(|&e| e == 0.0)));
     /// ```
     pub fn input_form_f64(&self) -> AffineForm {
         // Exactly representable entries get a zero error bound

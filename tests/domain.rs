@@ -67,8 +67,8 @@ fn assert_error_free(s: &Slice) {
     assert!(
         f.err_u()
             .iter()
-            .chain(f.err_v())
-            .chain(f.err_c())
+            .chain(f.err_v().iter())
+            .chain(f.err_c().iter())
             .all(|&e| e == 0.0),
         "{f:?}"
     );

@@ -250,13 +250,13 @@ fn check(
         .expect("f64 propagate");
     assert_eq!(pre_e.len(), pre_f.len());
     for (l, (e, f)) in pre_e.iter().zip(&pre_f).enumerate() {
-        within(&e.u, f.u(), f.err_u(), &format!("layer {l} u"));
-        within(&e.v, f.v(), f.err_v(), &format!("layer {l} v"));
-        within(&e.c, f.c(), f.err_c(), &format!("layer {l} c"));
+        within(&e.u, f.u(), &f.err_u(), &format!("layer {l} u"));
+        within(&e.v, f.v(), &f.err_v(), &format!("layer {l} v"));
+        within(&e.c, f.c(), &f.err_c(), &format!("layer {l} c"));
     }
-    within(&out_e.u, out_f.u(), out_f.err_u(), "output u");
-    within(&out_e.v, out_f.v(), out_f.err_v(), "output v");
-    within(&out_e.c, out_f.c(), out_f.err_c(), "output c");
+    within(&out_e.u, out_f.u(), &out_f.err_u(), "output u");
+    within(&out_e.v, out_f.v(), &out_f.err_v(), "output v");
+    within(&out_e.c, out_f.c(), &out_f.err_c(), "output c");
 }
 
 #[test]

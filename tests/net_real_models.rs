@@ -67,7 +67,7 @@ fn check_point(
                 undecided[l] = pre
                     .c()
                     .iter()
-                    .zip(pre.err_c())
+                    .zip(pre.err_c().iter())
                     .map(|(c, e)| c.abs() <= *e)
                     .collect();
             }

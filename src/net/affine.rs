@@ -32,6 +32,8 @@
 //! Bounds are non-negative, and infinite or NaN values propagate to an
 //! infinite/NaN bound, which a caller must treat as "undecided".
 
+use std::sync::Arc;
+
 use rug::Rational;
 
 use crate::exact::number::approx_with_error;
@@ -149,13 +151,62 @@ pub(super) fn inflate(z: f64, n: usize) -> f64 {
 
 /// An f64 affine form with element-wise absolute error bounds.
 ///
-/// The six arrays (`u, v, c` and their bounds `err_u, err_v, err_c`, all of
-/// the same length) live in one allocation, as six consecutive blocks in that
-/// order: one allocation per form, and each array a contiguous slice.
-#[derive(Clone, PartialEq)]
+/// The values `u, v, c` (all of the same length) live in one allocation, as
+/// consecutive blocks, followed by the bounds `err_u, err_v, err_c` where
+/// those are stored element-wise. The output of a fused dense layer
+/// (`Network::apply_dense_relu_f64`) stores its bounds as three scales
+/// instead: they are `(s_o·m_j + [j = 2]·γ|b_o|)·k1 + k2` for the layer's
+/// absolute row sums `s` and biases `b` (shared with the network), which is
+/// half the memory of such a form and exactly the same numbers.
+#[derive(Clone)]
 pub struct AffineForm {
-    /// `[u | v | c | err_u | err_v | err_c]`, each `len` long.
+    /// `[u | v | c]`, then `[err_u | err_v | err_c]` if `bounds` is `Each`.
     data: Box<[f64]>,
+    len: usize,
+    bounds: Bounds,
+}
+
+/// How a form holds its bounds.
+#[derive(Clone, Debug)]
+enum Bounds {
+    /// Stored after the values.
+    Each,
+    /// Computed from a profile (see [`Scaled::err`]).
+    Scaled(Box<Scaled>),
+}
+
+/// Bounds `err_j[o] = (s[o]·m[j] + [j = 2]·g·a[o])·k1 + k2`.
+#[derive(Clone, Debug)]
+struct Scaled {
+    /// Absolute row sums of the dense layer.
+    s: Arc<[f64]>,
+    /// Absolute biases of the dense layer.
+    a: Arc<[f64]>,
+    m: [f64; 3],
+    g: f64,
+    k1: f64,
+    k2: f64,
+}
+
+impl Scaled {
+    #[inline]
+    fn err(&self, j: usize, o: usize) -> f64 {
+        let bias = if j == 2 { self.g * self.a[o] } else { 0.0 };
+        (self.s[o] * self.m[j] + bias) * self.k1 + self.k2
+    }
+
+    fn finite(&self) -> bool {
+        self.m.iter().all(|m| m.is_finite())
+    }
+}
+
+impl PartialEq for AffineForm {
+    /// Equal values and equal bounds, however they are held.
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len
+            && self.values() == other.values()
+            && (0..3).all(|j| self.err_block(j) == other.err_block(j))
+    }
 }
 
 impl std::fmt::Debug for AffineForm {
@@ -247,20 +298,64 @@ impl AffineForm {
         debug_assert_eq!(data.len(), 6 * len, "six blocks of {len}");
         AffineForm {
             data: data.into_boxed_slice(),
+            len,
+            bounds: Bounds::Each,
         }
     }
 
-    /// Block `i` of the six (`u, v, c, err_u, err_v, err_c`).
+    /// Values block `j` (`0: u, 1: v, 2: c`), or for `j` in `3..6` the stored
+    /// bounds `j − 3` (only for element-wise bounds: see [`Self::to_each`]).
     #[inline]
-    fn block(&self, i: usize) -> &[f64] {
-        let n = self.len();
-        &self.data[i * n..(i + 1) * n]
+    fn block(&self, j: usize) -> &[f64] {
+        assert!(
+            j < 3 || matches!(self.bounds, Bounds::Each),
+            "bounds stored as scales"
+        );
+        let n = self.len;
+        &self.data[j * n..(j + 1) * n]
     }
 
     #[inline]
-    fn block_mut(&mut self, i: usize) -> &mut [f64] {
-        let n = self.len();
-        &mut self.data[i * n..(i + 1) * n]
+    fn block_mut(&mut self, j: usize) -> &mut [f64] {
+        if j >= 3 {
+            self.store_bounds();
+        }
+        let n = self.len;
+        &mut self.data[j * n..(j + 1) * n]
+    }
+
+    /// Stores scaled bounds element-wise (after which they can be edited).
+    fn store_bounds(&mut self) {
+        if let Bounds::Scaled(sc) = &self.bounds {
+            let n = self.len;
+            let mut data = Vec::with_capacity(6 * n);
+            data.extend_from_slice(&self.data[..3 * n]);
+            for j in 0..3 {
+                data.extend((0..n).map(|o| sc.err(j, o)));
+            }
+            self.data = data.into_boxed_slice();
+            self.bounds = Bounds::Each;
+        }
+    }
+
+    /// This form with its bounds stored element-wise (borrowed if they are).
+    pub(crate) fn to_each(&self) -> std::borrow::Cow<'_, AffineForm> {
+        match self.bounds {
+            Bounds::Each => std::borrow::Cow::Borrowed(self),
+            Bounds::Scaled(_) => {
+                let mut f = self.clone();
+                f.store_bounds();
+                std::borrow::Cow::Owned(f)
+            }
+        }
+    }
+
+    /// Bounds array `j` (`0: err_u, 1: err_v, 2: err_c`).
+    fn err_block(&self, j: usize) -> std::borrow::Cow<'_, [f64]> {
+        match &self.bounds {
+            Bounds::Each => std::borrow::Cow::Borrowed(self.block(3 + j)),
+            Bounds::Scaled(sc) => (0..self.len).map(|o| sc.err(j, o)).collect(),
+        }
     }
 
     /// Values array `j` (`0: u, 1: v, 2: c`), mutable.
@@ -269,21 +364,31 @@ impl AffineForm {
         self.block_mut(j)
     }
 
-    /// Bounds array `j` (`0: err_u, 1: err_v, 2: err_c`), mutable.
+    /// Bounds array `j` (`0: err_u, 1: err_v, 2: err_c`), mutable (bounds
+    /// held as scales are stored element-wise first).
     pub(crate) fn errors_mut(&mut self, j: usize) -> &mut [f64] {
         assert!(j < 3, "three bound arrays");
         self.block_mut(3 + j)
     }
 
+    /// Whether every value and bound is finite (one branch-free pass).
+    pub(crate) fn all_finite(&self) -> bool {
+        all_finite(&self.data)
+            && match &self.bounds {
+                Bounds::Each => true,
+                Bounds::Scaled(sc) => sc.finite(),
+            }
+    }
+
     /// Number of elements.
     #[inline]
     pub fn len(&self) -> usize {
-        self.data.len() / 6
+        self.len
     }
 
     /// Whether the form has no elements.
     pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
+        self.len == 0
     }
 
     /// Coefficients of `u`.
@@ -304,22 +409,19 @@ impl AffineForm {
         self.block(2)
     }
 
-    /// Bounds on the error of `u`.
-    #[inline]
-    pub fn err_u(&self) -> &[f64] {
-        self.block(3)
+    /// Bounds on the error of `u` (computed if held as scales).
+    pub fn err_u(&self) -> std::borrow::Cow<'_, [f64]> {
+        self.err_block(0)
     }
 
-    /// Bounds on the error of `v`.
-    #[inline]
-    pub fn err_v(&self) -> &[f64] {
-        self.block(4)
+    /// Bounds on the error of `v` (computed if held as scales).
+    pub fn err_v(&self) -> std::borrow::Cow<'_, [f64]> {
+        self.err_block(1)
     }
 
-    /// Bounds on the error of `c`.
-    #[inline]
-    pub fn err_c(&self) -> &[f64] {
-        self.block(5)
+    /// Bounds on the error of `c` (computed if held as scales).
+    pub fn err_c(&self) -> std::borrow::Cow<'_, [f64]> {
+        self.err_block(2)
     }
 
     /// The values `[u, v, c]`.
@@ -328,10 +430,36 @@ impl AffineForm {
         [self.u(), self.v(), self.c()]
     }
 
-    /// The bounds `[err_u, err_v, err_c]`.
-    #[inline]
-    pub fn errors(&self) -> [&[f64]; 3] {
+    /// The bounds `[err_u, err_v, err_c]` (computed if held as scales).
+    pub fn errors(&self) -> [std::borrow::Cow<'_, [f64]>; 3] {
         [self.err_u(), self.err_v(), self.err_c()]
+    }
+
+    /// The bounds `[err_u, err_v, err_c]`, computed into `buf` if held as
+    /// scales (no allocation once `buf` is large enough).
+    pub fn errors_into<'a>(&'a self, buf: &'a mut Vec<f64>) -> [&'a [f64]; 3] {
+        let n = self.len;
+        match &self.bounds {
+            Bounds::Each => [self.block(3), self.block(4), self.block(5)],
+            Bounds::Scaled(sc) => {
+                buf.clear();
+                for j in 0..3 {
+                    buf.extend((0..n).map(|o| sc.err(j, o)));
+                }
+                let (a, rest) = buf.split_at(n);
+                let (b, c) = rest.split_at(n);
+                [a, b, c]
+            }
+        }
+    }
+
+    /// The bounds of element `k`: `[err_u[k], err_v[k], err_c[k]]`.
+    #[inline]
+    pub fn err_at(&self, k: usize) -> [f64; 3] {
+        match &self.bounds {
+            Bounds::Each => std::array::from_fn(|j| self.data[(3 + j) * self.len + k]),
+            Bounds::Scaled(sc) => std::array::from_fn(|j| sc.err(j, k)),
+        }
     }
 
     /// Mutable coefficients of `u`.
@@ -512,6 +640,7 @@ impl Network {
     ) -> Result<AffineForm, NetError> {
         let node = self.check_node(idx, true)?;
         self.check_forms(idx, &ins.iter().map(|f| f.len()).collect::<Vec<_>>())?;
+        let ins: Vec<std::borrow::Cow<'_, AffineForm>> = ins.iter().map(|f| f.to_each()).collect();
         // Block `j` of every input (`0..3` values, `3..6` bounds).
         let run = |j: usize, mode| {
             let refs: Vec<&[f64]> = ins.iter().map(|f| f.block(j)).collect();
@@ -610,12 +739,16 @@ impl Network {
         let on = |k: usize| relu.is_none_or(|m| m[k] == 1);
         // Non-finite inputs: one branch-free pass over all six arrays, and
         // only if that finds one, the exact test of the inputs that pass.
-        if !all_finite(&x.data)
-            && (0..len).any(|k| on(k) && (0..6).any(|j| !x.block(j)[k].is_finite()))
+        if !x.all_finite()
+            && (0..len).any(|k| {
+                on(k)
+                    && (x.values().iter().any(|a| !a[k].is_finite())
+                        || x.err_at(k).iter().any(|e| !e.is_finite()))
+            })
         {
             return None;
         }
-        let [xu, xv, xc, xeu, xev, xec] = std::array::from_fn(|j| x.block(j));
+        let [xu, xv, xc] = x.values();
         let absd = &self.abs_data()[idx];
         let (wt4, rowsum) = (&absd.wt4, &absd.abs_rowsum);
         let (bias, rowsum) = (&bias[..outf], &rowsum[..outf]);
@@ -624,18 +757,21 @@ impl Network {
         let rows = len / inf;
         let m = rows * outf;
         // One allocation; the values are zeroed (and then overwritten by
-        // `dense3`), the bounds appended below.
-        let mut data = Vec::with_capacity(6 * m);
+        // `dense3`), the bounds (if stored) appended below.
+        let mut data = Vec::with_capacity(if rows == 1 { 3 * m } else { 6 * m });
         data.resize(3 * m, 0.0);
         // Per thread (this runs once per face and layer): the inputs of a
         // row that are not zero everywhere, as (index, u, v, c), and the
         // maxima of `z_i` per row.
+        /// Active inputs, per-row maxima of `z`, the input's bounds.
+        type Scratch = (Vec<ActiveInput>, Vec<[f64; 3]>, Vec<f64>);
         thread_local! {
-            static SCRATCH: std::cell::RefCell<(Vec<ActiveInput>, Vec<[f64; 3]>)> =
-                const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+            static SCRATCH: std::cell::RefCell<Scratch> =
+                const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
         }
-        SCRATCH.with_borrow_mut(|(act, maxima)| {
+        let scaled = SCRATCH.with_borrow_mut(|(act, maxima, ebuf)| {
             maxima.clear();
+            let [xeu, xev, xec] = x.errors_into(ebuf);
             let (yu, rest) = data.split_at_mut(m);
             let (yv, yc) = rest.split_at_mut(m);
             for r in 0..rows {
@@ -667,6 +803,18 @@ impl Network {
                 1.0 + 4.0 * ((n + 1) as f64 + 2.0) * U,
                 ((n + 1) as f64 + 1.0) * f64::MIN_POSITIVE,
             );
+            if let [m] = maxima[..] {
+                // One row: the bounds are kept as their scales (the same
+                // numbers, see `Scaled::err`).
+                return Some(Scaled {
+                    s: Arc::clone(&absd.abs_rowsum),
+                    a: Arc::clone(&absd.abs_bias),
+                    m,
+                    g,
+                    k1,
+                    k2,
+                });
+            }
             for &[mu, _, _] in maxima.iter() {
                 data.extend(rowsum.iter().map(|s| (s * mu) * k1 + k2));
             }
@@ -681,7 +829,15 @@ impl Network {
                         .map(|(s, b)| (s * mc + g * b.abs()) * k1 + k2),
                 );
             }
+            None
         });
+        if let Some(sc) = scaled {
+            return Some(AffineForm {
+                data: data.into_boxed_slice(),
+                len: m,
+                bounds: Bounds::Scaled(Box::new(sc)),
+            });
+        }
         Some(AffineForm::from_data(m, data))
     }
 
@@ -714,6 +870,7 @@ impl Network {
         let node = self.check_node(idx, false)?;
         self.check_forms(idx, &[x.len()])?;
         self.check_states(idx, states)?;
+        let x = x.to_each();
         let len = states.len();
         let mut data = Vec::with_capacity(6 * len);
         for j in 0..3 {
@@ -1023,6 +1180,49 @@ mod tests {
         for case in 0..40 {
             check_fused(&mut rng, 1, case);
         }
+    }
+
+    /// A one-row fused output keeps its bounds as scales; every way of
+    /// reading them gives the same numbers as storing them element-wise, and
+    /// the two representations compare equal.
+    #[test]
+    fn scaled_bounds_read_the_same_every_way() {
+        let model = serde_json::json!({
+            "format": "splinecam-model", "version": 1, "input_shape": [3],
+            "ops": [{"op": "relu"},
+                    {"op": "dense", "weight": [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.25]], "bias": [0.5, -1.0]}]
+        });
+        let net = json::from_str(&model.to_string()).expect("model");
+        let x = AffineForm::from_parts(
+            [
+                &[1.0 / 3.0, 2.0, -3.0],
+                &[0.5, -0.5, 1.0 / 7.0],
+                &[2.0, 1.0, 4.0],
+            ],
+            [&[1e-17, 0.0, 2e-16], &[0.0; 3], &[3e-16, 0.0, 0.0]],
+        )
+        .expect("form");
+        let f = net
+            .apply_dense_relu_f64(1, &x, Some(&[1, 0, 1]))
+            .expect("fused");
+        assert!(matches!(f.bounds, super::Bounds::Scaled(_)));
+        let each = f.to_each().into_owned();
+        assert!(matches!(each.bounds, super::Bounds::Each));
+        assert_eq!(f, each);
+        let mut buf = Vec::new();
+        let into = f.errors_into(&mut buf).map(|a| a.to_vec());
+        let stored = each.errors().map(|a| a.to_vec());
+        assert_eq!(into, stored);
+        for k in 0..f.len() {
+            assert_eq!(f.err_at(k), std::array::from_fn(|j| stored[j][k]));
+        }
+        assert!(stored.iter().flatten().all(|e| *e > 0.0));
+        let mut g = f.clone();
+        g.errors_mut(2)[0] = 1.0;
+        assert!(matches!(g.bounds, super::Bounds::Each));
+        assert_eq!(g.err_c()[0], 1.0);
+        assert_eq!(g.err_u().to_vec(), stored[0]);
+        assert_ne!(g, f);
     }
 
     /// The same with several rows (dense on the last axis).

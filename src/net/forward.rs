@@ -228,7 +228,9 @@ pub(crate) struct AbsData {
     pub wt: Vec<f64>,
     /// Dense only: per output, `Σ_i |w_oi|` summed in `f64` (in input order;
     /// relative error at most `γ_(fan_in)`).
-    pub abs_rowsum: Vec<f64>,
+    pub abs_rowsum: std::sync::Arc<[f64]>,
+    /// Dense only: per output, `|b_o|`.
+    pub abs_bias: std::sync::Arc<[f64]>,
 }
 
 /// Lazily built per-network caches.
@@ -357,9 +359,9 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
         .map(|node| match &node.op {
             Op::Dense {
                 weight,
+                bias,
                 in_features,
                 out_features,
-                ..
             } => {
                 let (inf, outf) = (*in_features, *out_features);
                 let blocks = outf.div_ceil(4);
@@ -386,6 +388,7 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
                     abs_rowsum: (0..outf)
                         .map(|o| weight[o * inf..(o + 1) * inf].iter().map(|w| w.abs()).sum())
                         .collect(),
+                    abs_bias: bias.iter().map(|b| b.abs()).collect(),
                     wt4,
                 }
             }

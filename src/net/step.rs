@@ -78,22 +78,16 @@ impl Network {
             }
         }
         let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
-        let [fu, fv, fc, feu, fev, fec] = [
-            from.u(),
-            from.v(),
-            from.c(),
-            from.err_u(),
-            from.err_v(),
-            from.err_c(),
-        ];
-        if ![fu, fv, fc, feu, fev, fec].iter().all(|a| finite(a)) {
+        let [fu, fv, fc] = from.values();
+        let fe = from.errors();
+        let [feu, fev, fec] = [&fe[0][..], &fe[1][..], &fe[2][..]];
+        if !from.all_finite() {
             return None;
         }
         let (pu, pv, pc) = (pre.u(), pre.v(), pre.c());
-        let (peu, pev, pec) = (pre.err_u(), pre.err_v(), pre.err_c());
         if !diff
             .iter()
-            .all(|&(k, _)| finite(&[pu[k], pv[k], pc[k], peu[k], pev[k], pec[k]]))
+            .all(|&(k, _)| finite(&[pu[k], pv[k], pc[k]]) && finite(&pre.err_at(k)))
         {
             return None;
         }
@@ -103,10 +97,11 @@ impl Network {
         let n = 3 * d + 6;
         let x = |k: usize| [pu[k], pv[k], pc[k]];
         let z = |k: usize| {
+            let [eu, ev, ec] = pre.err_at(k);
             [
-                peu[k] + g * pu[k].abs(),
-                pev[k] + g * pv[k].abs(),
-                pec[k] + g * pc[k].abs(),
+                eu + g * pu[k].abs(),
+                ev + g * pv[k].abs(),
+                ec + g * pc[k].abs(),
             ]
         };
         let mut out = from.clone();

@@ -12,8 +12,11 @@
 //!   over-split an argmax cell).
 //!
 //! Mesh edits are sequential in face order, so the result does not depend on
-//! the number of threads. A line's exact coefficients are computed only if
-//! a predicate asks (lazily, per face and layer, by an exact propagation).
+//! the number of threads; the read-only work of an activation layer (forms,
+//! point filter) overlaps them on other threads ([`pipeline::ordered`]), and
+//! sibling sub-faces get the next dense layer's forms by rank-one steps
+//! (`net::step`). A line's exact coefficients are computed only if a
+//! predicate asks (lazily, per face and layer, by an exact propagation).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -366,17 +369,19 @@ fn element_line(form: &AffineForm, k: usize, lazy: &Arc<LazyExact>) -> Line {
     let lazy = Arc::clone(lazy);
     Line::with_error(
         [form.u()[k], form.v()[k], form.c()[k]],
-        [form.err_u()[k], form.err_v()[k], form.err_c()[k]],
+        form.err_at(k),
         Arc::new(move || lazy.get().coeffs(k)),
     )
 }
 
 /// The line `element a − element b` of a form (positive where `a` is larger).
 fn difference_line(form: &AffineForm, a: usize, b: usize, lazy: &Arc<LazyExact>) -> Line {
-    let d = |x: &[f64], e: &[f64]| diff_with_err(x[a], e[a], x[b], e[b]);
-    let (u, eu) = d(form.u(), form.err_u());
-    let (v, ev) = d(form.v(), form.err_v());
-    let (c, ec) = d(form.c(), form.err_c());
+    let (ea, eb) = (form.err_at(a), form.err_at(b));
+    let d = |j: usize| {
+        let x = form.values()[j];
+        diff_with_err(x[a], ea[j], x[b], eb[j])
+    };
+    let ((u, eu), (v, ev), (c, ec)) = (d(0), d(1), d(2));
     let lazy = Arc::clone(lazy);
     Line::with_error(
         [u, v, c],
@@ -393,12 +398,13 @@ fn difference_line(form: &AffineForm, a: usize, b: usize, lazy: &Arc<LazyExact>)
 
 /// The line `element k − value`.
 fn level_line(form: &AffineForm, k: usize, value: f64, lazy: &Arc<LazyExact>) -> Line {
-    let (c, ec) = diff_with_err(form.c()[k], form.err_c()[k], value, 0.0);
+    let [eu, ev, ec] = form.err_at(k);
+    let (c, ec) = diff_with_err(form.c()[k], ec, value, 0.0);
     let lazy = Arc::clone(lazy);
     let value = Rational::from_f64(value).unwrap_or_default();
     Line::with_error(
         [form.u()[k], form.v()[k], c],
-        [form.err_u()[k], form.err_v()[k], ec],
+        [eu, ev, ec],
         Arc::new(move || {
             let [a, b, c] = lazy.get().coeffs(k);
             [a, b, c - &value]
@@ -835,7 +841,9 @@ impl Engine {
             ..
         } = self;
         let (net, states, labels, input_exact) = (&*net, &*states, &*labels, &*input_exact);
-        let produce = |i: usize, class: &mut Vec<LineClass>| -> Result<FacePre, NetError> {
+        // Scratch per thread: the neurons' classes, the form's bounds.
+        type Scratch = (Vec<LineClass>, Vec<f64>);
+        let produce = |i: usize, (class, ebuf): &mut Scratch| -> Result<FacePre, NetError> {
             let f = faces[i];
             let slot = inputs[i]
                 .lock()
@@ -851,8 +859,12 @@ impl Engine {
             }
             class.clear();
             class.resize(n, LineClass::Unknown);
-            let decided =
-                classify_lines_at_points(form.values(), form.errors(), &outlines[i], class);
+            let decided = classify_lines_at_points(
+                form.values(),
+                form.errors_into(ebuf),
+                &outlines[i],
+                class,
+            );
             let mut todo = Vec::new();
             for (k, cl) in class.iter().enumerate() {
                 match cl {
@@ -890,7 +902,7 @@ impl Engine {
                 let k = k as usize;
                 let label = labels.neuron(layer, k);
                 let coef = [form.u()[k], form.v()[k], form.c()[k]];
-                let err = [form.err_u()[k], form.err_v()[k], form.err_c()[k]];
+                let err = form.err_at(k);
                 let mut line: Option<Line> = None;
                 signs.clear();
                 for &v in &outline {
@@ -965,13 +977,13 @@ impl Engine {
         let chunk = (faces.len() / 64).clamp(1, min_faces_per_task(n).min(32));
         if faces.len() <= min_faces_per_task(n) {
             // Too little work to share: one thread, no hand-over.
-            let mut class = Vec::new();
+            let mut scratch = Scratch::default();
             let mut consume = consume;
             for i in 0..faces.len() {
-                consume(i, produce(i, &mut class))?;
+                consume(i, produce(i, &mut scratch))?;
             }
         } else {
-            pipeline::ordered(faces.len(), chunk, Vec::new, produce, consume)?;
+            pipeline::ordered(faces.len(), chunk, Scratch::default, produce, consume)?;
         }
         let groups = groups
             .into_iter()

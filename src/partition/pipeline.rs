@@ -9,8 +9,12 @@
 //! Overlapping the two, instead of running them one after the other, is
 //! what lets two threads help on networks where editing is a sizeable part.
 
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+
+/// A produced chunk, or the panic that stopped its producer.
+type Chunk<T> = std::thread::Result<Vec<T>>;
 
 /// Runs `consume(i, produce(i, scratch))` for `i` in `0..n`, in order of `i`
 /// for `consume`; `produce` runs on any thread, in chunks of `chunk`
@@ -19,7 +23,9 @@ use std::sync::Mutex;
 /// The calling thread consumes; while the next chunk it needs is not ready
 /// it produces the next unclaimed chunk itself, so the loop never waits for
 /// a thread that has not started (it also runs on a pool of one thread).
-/// Stops at the first error of `consume` (producers stop claiming chunks).
+/// Stops at the first error of `consume` (producers stop claiming chunks);
+/// a panic in `produce` on another thread is resumed on the calling thread
+/// when the consumer reaches that chunk.
 pub(super) fn ordered<T, S, E>(
     n: usize,
     chunk: usize,
@@ -42,7 +48,7 @@ where
     }
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let slots: Vec<Mutex<Option<Vec<T>>>> = (0..chunks).map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<Chunk<T>>>> = (0..chunks).map(|_| Mutex::new(None)).collect();
     let make = |c: usize, scratch: &mut S| -> Vec<T> {
         (c * chunk..((c + 1) * chunk).min(n))
             .map(|i| produce(i, scratch))
@@ -57,9 +63,13 @@ where
         if c >= chunks {
             return false;
         }
-        let items = make(c, scratch);
+        let items = catch_unwind(AssertUnwindSafe(|| make(c, scratch)));
+        let failed = items.is_err();
         *slots[c].lock().unwrap_or_else(|e| e.into_inner()) = Some(items);
-        true
+        if failed {
+            stop.store(true, Ordering::Relaxed);
+        }
+        !failed
     };
     rayon::in_place_scope(|scope| {
         for _ in 1..threads.min(chunks) {
@@ -76,11 +86,12 @@ where
                         break items;
                     }
                     if !claim(&mut scratch) {
-                        // Every chunk is claimed: another thread is
-                        // producing chunk `c`.
+                        // Every chunk is claimed (or production stopped):
+                        // another thread is producing chunk `c`.
                         std::thread::yield_now();
                     }
                 };
+                let items = items.unwrap_or_else(|panic| resume_unwind(panic));
                 for (k, item) in items.into_iter().enumerate() {
                     consume(c * chunk + k, item)?;
                 }
@@ -136,6 +147,31 @@ mod tests {
                     "{threads} thr n={n} chunk={chunk}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_producer_panic_reaches_the_caller() {
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pool.install(|| {
+                    ordered(
+                        300,
+                        4,
+                        || (),
+                        |i, _| {
+                            assert!(i != 77, "item 77");
+                            i
+                        },
+                        |_, _| Ok::<(), ()>(()),
+                    )
+                })
+            }));
+            assert!(r.is_err(), "{threads} thread(s): the panic was lost");
         }
     }
 
