@@ -1213,8 +1213,8 @@ mod tests {
         let into = f.errors_into(&mut buf).map(|a| a.to_vec());
         let stored = each.errors().map(|a| a.to_vec());
         assert_eq!(into, stored);
-        for k in 0..f.len() {
-            assert_eq!(f.err_at(k), std::array::from_fn(|j| stored[j][k]));
+        for (k, eu) in stored[0].iter().enumerate() {
+            assert_eq!(f.err_at(k), [*eu, stored[1][k], stored[2][k]]);
         }
         assert!(stored.iter().flatten().all(|e| *e > 0.0));
         let mut g = f.clone();
