@@ -1183,9 +1183,9 @@ fn main() {
             .as_ref()
             .filter(|_| boundary == Boundary::None)
             .map(|l| to_regioncam(l, &slice));
-        // Heap of the model itself (a deep copy, as the Partition keeps one).
-        let (net_copy, _, model_bytes) = measure_heap(|| net.clone());
-        drop(net_copy);
+        // Heap of the model itself: a fresh load (clones share the weights).
+        let (fresh, _, model_bytes) = measure_heap(|| build(spec.kind).0);
+        drop(fresh);
 
         // One probe of each tool, with heap counting on: decides whether the
         // case fits the budget and gives the heap numbers (the timed runs

@@ -189,10 +189,25 @@ struct Scaled {
 }
 
 impl Scaled {
+    /// Bound `j` of element `o` (the fused kernel's arithmetic, bit for bit).
     #[inline]
     fn err(&self, j: usize, o: usize) -> f64 {
-        let bias = if j == 2 { self.g * self.a[o] } else { 0.0 };
-        (self.s[o] * self.m[j] + bias) * self.k1 + self.k2
+        if j == 2 {
+            (self.s[o] * self.m[2] + self.g * self.a[o]) * self.k1 + self.k2
+        } else {
+            (self.s[o] * self.m[j]) * self.k1 + self.k2
+        }
+    }
+
+    /// All `n` bounds `j` appended to `out` (a loop without branches).
+    fn extend(&self, j: usize, n: usize, out: &mut Vec<f64>) {
+        let (s, m, k1, k2) = (&self.s[..n], self.m[j], self.k1, self.k2);
+        if j == 2 {
+            let (a, g) = (&self.a[..n], self.g);
+            out.extend(s.iter().zip(a).map(|(s, a)| (s * m + g * a) * k1 + k2));
+        } else {
+            out.extend(s.iter().map(|s| (s * m) * k1 + k2));
+        }
     }
 
     fn finite(&self) -> bool {
@@ -331,7 +346,7 @@ impl AffineForm {
             let mut data = Vec::with_capacity(6 * n);
             data.extend_from_slice(&self.data[..3 * n]);
             for j in 0..3 {
-                data.extend((0..n).map(|o| sc.err(j, o)));
+                sc.extend(j, n, &mut data);
             }
             self.data = data.into_boxed_slice();
             self.bounds = Bounds::Each;
@@ -354,7 +369,11 @@ impl AffineForm {
     fn err_block(&self, j: usize) -> std::borrow::Cow<'_, [f64]> {
         match &self.bounds {
             Bounds::Each => std::borrow::Cow::Borrowed(self.block(3 + j)),
-            Bounds::Scaled(sc) => (0..self.len).map(|o| sc.err(j, o)).collect(),
+            Bounds::Scaled(sc) => {
+                let mut v = Vec::with_capacity(self.len);
+                sc.extend(j, self.len, &mut v);
+                std::borrow::Cow::Owned(v)
+            }
         }
     }
 
@@ -444,7 +463,7 @@ impl AffineForm {
             Bounds::Scaled(sc) => {
                 buf.clear();
                 for j in 0..3 {
-                    buf.extend((0..n).map(|o| sc.err(j, o)));
+                    sc.extend(j, n, buf);
                 }
                 let (a, rest) = buf.split_at(n);
                 let (b, c) = rest.split_at(n);
@@ -1182,17 +1201,22 @@ mod tests {
         }
     }
 
-    /// A one-row fused output keeps its bounds as scales; every way of
-    /// reading them gives the same numbers as storing them element-wise, and
-    /// the two representations compare equal.
-    #[test]
-    fn scaled_bounds_read_the_same_every_way() {
+    /// A ReLU then a dense layer of 3 inputs and 2 outputs.
+    fn relu_dense_3_2() -> crate::net::Network {
         let model = serde_json::json!({
             "format": "splinecam-model", "version": 1, "input_shape": [3],
             "ops": [{"op": "relu"},
                     {"op": "dense", "weight": [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.25]], "bias": [0.5, -1.0]}]
         });
-        let net = json::from_str(&model.to_string()).expect("model");
+        json::from_str(&model.to_string()).expect("model")
+    }
+
+    /// A one-row fused output keeps its bounds as scales; every way of
+    /// reading them gives the same numbers as storing them element-wise, and
+    /// the two representations compare equal.
+    #[test]
+    fn scaled_bounds_read_the_same_every_way() {
+        let net = relu_dense_3_2();
         let x = AffineForm::from_parts(
             [
                 &[1.0 / 3.0, 2.0, -3.0],
@@ -1239,12 +1263,7 @@ mod tests {
     /// the ReLU turns it off.
     #[test]
     fn fused_dense_declines_only_non_finite_inputs_that_pass() {
-        let model = serde_json::json!({
-            "format": "splinecam-model", "version": 1, "input_shape": [3],
-            "ops": [{"op": "relu"},
-                    {"op": "dense", "weight": [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.25]], "bias": [0.5, -1.0]}]
-        });
-        let net = json::from_str(&model.to_string()).expect("model");
+        let net = relu_dense_3_2();
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             for j in 0..6 {
                 let mut parts = [[1.0, 2.0, -3.0], [0.5, -0.5, 1.5], [2.0, 1.0, 4.0]]

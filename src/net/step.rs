@@ -49,16 +49,14 @@ impl Network {
         from_states: &[u32],
         states: &[u32],
     ) -> Option<AffineForm> {
-        let node = self.nodes().get(idx)?;
-        let Op::Dense {
-            in_features,
-            out_features,
-            ..
-        } = &node.op
-        else {
-            return None;
+        let (inf, outf) = match self.nodes().get(idx)?.op {
+            Op::Dense {
+                in_features,
+                out_features,
+                ..
+            } => (in_features, out_features),
+            _ => return None,
         };
-        let (inf, outf) = (*in_features, *out_features);
         if pre.len() != inf || from.len() != outf || states.len() != inf {
             return None;
         }
@@ -77,13 +75,30 @@ impl Network {
                 }
             }
         }
-        let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
-        let [fu, fv, fc] = from.values();
-        let fe = from.errors();
-        let [feu, fev, fec] = [&fe[0][..], &fe[1][..], &fe[2][..]];
         if !from.all_finite() {
             return None;
         }
+        thread_local! {
+            static BOUNDS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BOUNDS.with_borrow_mut(|buf| self.step(idx, pre, from, &diff, buf))
+    }
+
+    /// [`Network::apply_dense_relu_step_f64`] once its checks passed, for the
+    /// differing inputs `diff` (index, `±1`); `buf` is scratch for `from`'s
+    /// bounds.
+    fn step(
+        &self,
+        idx: usize,
+        pre: &AffineForm,
+        from: &AffineForm,
+        diff: &[(usize, f64)],
+        buf: &mut Vec<f64>,
+    ) -> Option<AffineForm> {
+        let outf = from.len();
+        let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
+        let [fu, fv, fc] = from.values();
+        let [feu, fev, fec] = from.errors_into(buf);
         let (pu, pv, pc) = (pre.u(), pre.v(), pre.c());
         if !diff
             .iter()
@@ -107,7 +122,7 @@ impl Network {
         let mut out = from.clone();
         for j in 0..3 {
             let y = out.values_mut(j);
-            for &(k, sign) in &diff {
+            for &(k, sign) in diff {
                 let xs = sign * x(k)[j];
                 for (y, w) in y.iter_mut().zip(&wt[k * outf..(k + 1) * outf]) {
                     *y += w * xs;
@@ -120,7 +135,7 @@ impl Network {
             for ((e, e0), y0) in e.iter_mut().zip(e0).zip(y0) {
                 *e = e0 + g * y0.abs();
             }
-            for &(k, _) in &diff {
+            for &(k, _) in diff {
                 let zk = z(k)[j];
                 for (e, w) in e.iter_mut().zip(&wt[k * outf..(k + 1) * outf]) {
                     *e += w.abs() * zk;
