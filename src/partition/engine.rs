@@ -128,12 +128,7 @@ impl Slot {
                 let layer = net.nodes()[*act]
                     .layer
                     .expect("activation nodes have a layer");
-                let states = &pattern[layer];
-                if let Some(out) = net.apply_dense_relu_f64(*node, pre, Some(states)) {
-                    return Ok(Arc::new(out));
-                }
-                let x = net.apply_activation_f64(*act, pre, states)?;
-                Ok(Arc::new(net.apply_linear_f64(*node, &[&x])?))
+                dense_after_relu(net, (*act, *node), pre, &pattern[layer]).map(Arc::new)
             }
         }
     }
@@ -280,6 +275,22 @@ fn fused_dense(net: &Network, idx: usize, st: &FaceState) -> Option<AffineForm> 
     }
 }
 
+/// Dense node `nd` applied to the output of ReLU node `act` with `states`,
+/// on the ReLU's input form `pre`: the fused kernel, or where it declines
+/// (non-finite values) the ReLU and the dense node one after the other.
+fn dense_after_relu(
+    net: &Network,
+    (act, nd): (usize, usize),
+    pre: &AffineForm,
+    states: &[u32],
+) -> Result<AffineForm, NetError> {
+    if let Some(f) = net.apply_dense_relu_f64(nd, pre, Some(states)) {
+        return Ok(f);
+    }
+    let x = net.apply_activation_f64(act, pre, states)?;
+    net.apply_linear_f64(nd, &[&x])
+}
+
 /// The output of dense node `nd` (reading the output of ReLU node `act`) on
 /// every sub-face of one group (siblings sharing the ReLU's input form
 /// `pre`, with their states): the first by a full product, every other from
@@ -295,13 +306,7 @@ fn sibling_forms(
     pre: &AffineForm,
     group: &Group,
 ) -> Result<Vec<Arc<AffineForm>>, NetError> {
-    let full = |states: &[u32]| -> Result<Arc<AffineForm>, NetError> {
-        if let Some(f) = net.apply_dense_relu_f64(nd, pre, Some(states)) {
-            return Ok(Arc::new(f));
-        }
-        let x = net.apply_activation_f64(act, pre, states)?;
-        Ok(Arc::new(net.apply_linear_f64(nd, &[&x])?))
-    };
+    let full = |states: &[u32]| dense_after_relu(net, (act, nd), pre, states).map(Arc::new);
     let m = group.len();
     let index: HashMap<FaceId, usize> = group
         .iter()
