@@ -63,13 +63,12 @@ where
         if c >= chunks {
             return false;
         }
+        // A panic is kept for the consumer, which resumes it when it reaches
+        // this chunk; production goes on (stopping it here could leave an
+        // earlier chunk unclaimed that the consumer waits for).
         let items = catch_unwind(AssertUnwindSafe(|| make(c, scratch)));
-        let failed = items.is_err();
         *slots[c].lock().unwrap_or_else(|e| e.into_inner()) = Some(items);
-        if failed {
-            stop.store(true, Ordering::Relaxed);
-        }
-        !failed
+        true
     };
     rayon::in_place_scope(|scope| {
         for _ in 1..threads.min(chunks) {
@@ -86,8 +85,8 @@ where
                         break items;
                     }
                     if !claim(&mut scratch) {
-                        // Every chunk is claimed (or production stopped):
-                        // another thread is producing chunk `c`.
+                        // Every chunk is claimed: another thread is
+                        // producing chunk `c`.
                         std::thread::yield_now();
                     }
                 };
@@ -164,7 +163,7 @@ mod tests {
                         4,
                         || (),
                         |i, _| {
-                            assert!(i != 77, "item 77");
+                            assert!(i != 77 && i != 3, "item {i}");
                             i
                         },
                         |_, _| Ok::<(), ()>(()),
