@@ -52,14 +52,16 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use ndarray::{Array1, Array2};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use regioncam::nn::Linear;
 use regioncam::{NNBuilder, Regioncam};
 use splinecam::domain::Slice;
 use splinecam::io::vnnlib::read_input_box;
 use splinecam::net::{json, onnx, Network, Op, OpClass};
 use splinecam::partition::{Boundary, Options, Partition, PartitionError};
+
+/// The random MLPs (shared with `examples/mlp_profile.rs`).
+#[path = "common/mlp.rs"]
+mod mlp;
 
 // ---------------------------------------------------------------------------
 // Heap accounting.
@@ -190,52 +192,13 @@ fn mb(bytes: usize) -> String {
 // ---------------------------------------------------------------------------
 // Models.
 
-/// One dense layer in PyTorch layout: `weight[out][in]`.
-struct Dense {
-    weight: Vec<Vec<f32>>,
-    bias: Vec<f32>,
-}
-
-/// The MLP `2 - width x depth - 1` with PyTorch's default initialisation.
-fn mlp(width: usize, depth: usize, seed: u64) -> Vec<Dense> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut dims = vec![2];
-    dims.extend(std::iter::repeat_n(width, depth));
-    dims.push(1);
-    dims.windows(2)
-        .map(|d| {
-            let (fan_in, fan_out) = (d[0], d[1]);
-            let bound = 1.0 / (fan_in as f32).sqrt();
-            let mut draw = || rng.gen_range(-bound..bound);
-            let weight = (0..fan_out)
-                .map(|_| (0..fan_in).map(|_| draw()).collect())
-                .collect();
-            let bias = (0..fan_out).map(|_| draw()).collect();
-            Dense { weight, bias }
-        })
-        .collect()
-}
-
-/// The splinecam network (native JSON; every `f32` converted exactly to `f64`,
-/// which serde_json writes and reads back without rounding).
-fn to_splinecam(layers: &[Dense]) -> Network {
-    let mut ops = Vec::new();
-    for (i, l) in layers.iter().enumerate() {
-        let weight: Vec<Vec<f64>> = l
-            .weight
-            .iter()
-            .map(|r| r.iter().map(|&w| w as f64).collect())
-            .collect();
-        let bias: Vec<f64> = l.bias.iter().map(|&b| b as f64).collect();
-        ops.push(serde_json::json!({"op": "dense", "weight": weight, "bias": bias}));
-        if i + 1 < layers.len() {
-            ops.push(serde_json::json!({"op": "relu"}));
-        }
-    }
-    let model = serde_json::json!({
-        "format": "splinecam-model", "version": 1, "input_shape": [2], "ops": ops
-    });
-    json::from_str(&model.to_string()).expect("valid model")
+/// The plane through the centres of the boxes of `prop_{0,1,2}_{eps}.vnnlib`
+/// in `dir` (the triangle they span, margin 0).
+fn three_centre_plane(net: &Network, dir: &str, eps: &str) -> Slice {
+    let props: Vec<String> = (0..3).map(|i| format!("prop_{i}_{eps}.vnnlib")).collect();
+    let props: Vec<&str> = props.iter().map(String::as_str).collect();
+    let c = centres(dir, &props);
+    Slice::through_points(net.input_shape(), &c[0], &c[1], &c[2], 0.0).expect("plane")
 }
 
 /// Where the shared VNN-COMP models live.
@@ -326,7 +289,7 @@ fn specs() -> Vec<Spec> {
 fn build(kind: Kind) -> (Network, Slice, Boundary) {
     match kind {
         Kind::Mlp { width, depth } => {
-            let net = to_splinecam(&mlp(width, depth, 1000 * width as u64 + depth as u64));
+            let net = mlp::network(width, depth);
             let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).expect("slice");
             (net, slice, Boundary::None)
         }
@@ -344,16 +307,7 @@ fn build(kind: Kind) -> (Network, Slice, Boundary) {
         }
         Kind::MnistMlp => {
             let net = load_onnx("mnistfc/mnist-net_256x2.onnx");
-            let c = centres(
-                "mnistfc",
-                &[
-                    "prop_0_0.03.vnnlib",
-                    "prop_1_0.03.vnnlib",
-                    "prop_2_0.03.vnnlib",
-                ],
-            );
-            let slice =
-                Slice::through_points(net.input_shape(), &c[0], &c[1], &c[2], 0.0).expect("plane");
+            let slice = three_centre_plane(&net, "mnistfc", "0.03");
             (net, slice, Boundary::None)
         }
         Kind::AcasXu => {
@@ -370,16 +324,7 @@ fn build(kind: Kind) -> (Network, Slice, Boundary) {
         }
         Kind::ConvPlane => {
             let net = load_onnx("verivital/Convnet_maxpool.onnx");
-            let c = centres(
-                "verivital",
-                &[
-                    "prop_0_0.02.vnnlib",
-                    "prop_1_0.02.vnnlib",
-                    "prop_2_0.02.vnnlib",
-                ],
-            );
-            let slice =
-                Slice::through_points(net.input_shape(), &c[0], &c[1], &c[2], 0.0).expect("plane");
+            let slice = three_centre_plane(&net, "verivital", "0.02");
             (net, slice, Boundary::None)
         }
     }

@@ -10,42 +10,17 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use splinecam::domain::Slice;
-use splinecam::net::{json, Network};
 use splinecam::partition::{Boundary, Options, Partition};
-
-/// The bench's MLP `2 - width x depth - 1` (same seed, same draws), as JSON.
-fn mlp(width: usize, depth: usize) -> Network {
-    let mut rng = ChaCha8Rng::seed_from_u64(1000 * width as u64 + depth as u64);
-    let mut dims = vec![2];
-    dims.extend(std::iter::repeat_n(width, depth));
-    dims.push(1);
-    let mut ops = Vec::new();
-    for (i, d) in dims.windows(2).enumerate() {
-        let (fan_in, fan_out) = (d[0], d[1]);
-        let bound = 1.0 / (fan_in as f32).sqrt();
-        let mut draw = || rng.gen_range(-bound..bound);
-        let weight: Vec<Vec<f64>> = (0..fan_out)
-            .map(|_| (0..fan_in).map(|_| draw() as f64).collect())
-            .collect();
-        let bias: Vec<f64> = (0..fan_out).map(|_| draw() as f64).collect();
-        ops.push(serde_json::json!({"op": "dense", "weight": weight, "bias": bias}));
-        if i + 2 < dims.len() {
-            ops.push(serde_json::json!({"op": "relu"}));
-        }
-    }
-    let model = serde_json::json!({
-        "format": "splinecam-model", "version": 1, "input_shape": [2], "ops": ops
-    });
-    json::from_str(&model.to_string()).expect("valid model")
-}
 
 /// The command-line tool's allocator (feature `mimalloc`).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The bench's MLPs (same seeds, same draws).
+#[path = "../benches/common/mlp.rs"]
+mod mlp;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -59,7 +34,7 @@ fn main() {
     let (width, depth) = (a[0], a[1]);
     let threads = a.get(2).copied().unwrap_or(1);
     let repeats = a.get(3).copied().unwrap_or(1);
-    let net = mlp(width, depth);
+    let net = mlp::network(width, depth);
     let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).expect("slice");
     let opts = Options {
         boundary: Boundary::None,
