@@ -390,6 +390,68 @@ impl AffineForm {
         self.block_mut(3 + j)
     }
 
+    /// Upper bounds of `|x|` per array (`j = 0, 1, 2`) over all elements:
+    /// `max_k |x̂_k| + e_k`, rounded up (for [`Self::step_scales`]).
+    pub(crate) fn magnitude_bounds(&self) -> [f64; 3] {
+        let mut buf = Vec::new();
+        let errs = self.errors_into(&mut buf);
+        let mut out = [0.0f64; 3];
+        for (j, (x, e)) in self.values().into_iter().zip(errs).enumerate() {
+            let m = x.iter().zip(e).fold(0.0f64, |m, (x, e)| m.max(x.abs() + e));
+            out[j] = inflate(m, 2);
+        }
+        out
+    }
+
+    /// Sets the bounds of `out` (a step from `self`, see `net::step`) as
+    /// scales, if `self`'s bounds are scales; `false` (nothing done) if not.
+    ///
+    /// With `g = γ_(d+3)`, `x[j] ≥ max_k |x_k|` over the step's input form and
+    /// `z[j] ≥ max` of `e_k + g|x̂_k|` over the `d` differing inputs, the
+    /// element-wise step bound `E' = E + g|ŷ'| + Σ_k |w_ok| z_k` is at most
+    /// `(1 + g)E + g(s_o x[j] + [j = 2]|b_o|) + s_o z[j]` (`|ŷ'| ≤ |y'| + E`,
+    /// `|y'| ≤ s_o x[j] + [j = 2]|b_o|`, `Σ_k |w_ok| ≤ s_o`). With `E` as
+    /// evaluated by [`Scaled::err`] (at most `R·((s_o m_j + [j = 2]g_0|b_o|)k1
+    /// + k2) + 4·2^-1022`, `R = 1 + 8u ≥ (1 + u)^4`), that is again of the
+    /// scaled shape with `m'_j = (1 + g)R k1 m_j + g x[j] + z[j]`,
+    /// `g' = (1 + g)R k1 g_0 + g`, `k2' = (1 + g)(R k2 + 4·2^-1022)`, each
+    /// computed in a few roundings and inflated, and `k1' = 1 + 16u`, which
+    /// covers the roundings of evaluating `(s m' + g'a)·k1' + k2'` (underflow
+    /// is covered by `k2'`'s inflation).
+    pub(super) fn step_scales(
+        &self,
+        out: &mut AffineForm,
+        g: f64,
+        x: [f64; 3],
+        z: [f64; 3],
+    ) -> bool {
+        let Bounds::Scaled(sc) = &self.bounds else {
+            return false;
+        };
+        if out.len != self.len || !matches!(out.bounds, Bounds::Scaled(_)) {
+            return false;
+        }
+        let r = 1.0 + 8.0 * U;
+        let c1 = (1.0 + g) * r * sc.k1;
+        let m: [f64; 3] = std::array::from_fn(|j| inflate(c1 * sc.m[j] + g * x[j] + z[j], 8));
+        let gb = inflate(c1 * sc.g + g, 8);
+        let k2 = inflate((1.0 + g) * (r * sc.k2 + 4.0 * f64::MIN_POSITIVE), 8);
+        out.bounds = Bounds::Scaled(Box::new(Scaled {
+            s: Arc::clone(&sc.s),
+            a: Arc::clone(&sc.a),
+            m,
+            g: gb,
+            k1: 1.0 + 16.0 * U,
+            k2,
+        }));
+        true
+    }
+
+    /// Whether the bounds are held as scales (not element-wise).
+    pub(crate) fn has_scaled_bounds(&self) -> bool {
+        matches!(self.bounds, Bounds::Scaled(_))
+    }
+
     /// Whether every value and bound is finite (one branch-free pass).
     pub(crate) fn all_finite(&self) -> bool {
         all_finite(&self.data)

@@ -25,6 +25,12 @@
 //! documentation of [`super::affine`] does for every other bound. Errors
 //! grow by one such increment per step, so a chain of steps stays within a
 //! small multiple of one product's bound.
+//!
+//! When `from`'s bounds are held as scales (a fused product's, see
+//! [`AffineForm`]), the step's bounds are scales too, half the memory of a
+//! form: with `|ŷ'| ≤ s_o·max|x| + |b_o| + E'` and `Σ_k |w_ok| ≤ s_o` (`s`
+//! the layer's absolute row sums) the bound above is again of the scaled
+//! shape (derivation at `AffineForm::step_scales`), a little looser.
 
 use super::affine::{gamma, inflate, AffineForm};
 use super::ir::{Network, Op};
@@ -37,6 +43,9 @@ impl Network {
     /// The output of dense node `idx` after a ReLU with states `states` on
     /// input form `pre`, from the same node's output `from` for states
     /// `from_states` on the same `pre` (see the module documentation).
+    /// `pre_magnitudes` is `pre`'s [`AffineForm::magnitude_bounds`] if the
+    /// caller has it (a face's siblings all step on the same `pre`); it is
+    /// computed when needed otherwise.
     ///
     /// `None` (use a full product) if `idx` is not a dense node, lengths do
     /// not match one input row, a value involved is not finite, states are
@@ -45,6 +54,7 @@ impl Network {
         &self,
         idx: usize,
         pre: &AffineForm,
+        pre_magnitudes: Option<[f64; 3]>,
         from: &AffineForm,
         from_states: &[u32],
         states: &[u32],
@@ -81,7 +91,7 @@ impl Network {
         thread_local! {
             static BOUNDS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        BOUNDS.with_borrow_mut(|buf| self.step(idx, pre, from, &diff, buf))
+        BOUNDS.with_borrow_mut(|buf| self.step(idx, pre, pre_magnitudes, from, &diff, buf))
     }
 
     /// [`Network::apply_dense_relu_step_f64`] once its checks passed, for the
@@ -91,14 +101,13 @@ impl Network {
         &self,
         idx: usize,
         pre: &AffineForm,
+        pre_magnitudes: Option<[f64; 3]>,
         from: &AffineForm,
         diff: &[(usize, f64)],
         buf: &mut Vec<f64>,
     ) -> Option<AffineForm> {
         let outf = from.len();
         let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
-        let [fu, fv, fc] = from.values();
-        let [feu, fev, fec] = from.errors_into(buf);
         let (pu, pv, pc) = (pre.u(), pre.v(), pre.c());
         if !diff
             .iter()
@@ -129,6 +138,19 @@ impl Network {
                 }
             }
         }
+        if from.has_scaled_bounds() {
+            // Bounds as scales (see `AffineForm::step_scales`).
+            let mut zmax = [0.0f64; 3];
+            for &(k, _) in diff {
+                for (m, zk) in zmax.iter_mut().zip(z(k)) {
+                    *m = m.max(inflate(zk, 2));
+                }
+            }
+            let xmax = pre_magnitudes.unwrap_or_else(|| pre.magnitude_bounds());
+            return from.step_scales(&mut out, g, xmax, zmax).then_some(out);
+        }
+        let [fu, fv, fc] = from.values();
+        let [feu, fev, fec] = from.errors_into(buf);
         for j in 0..3 {
             let (y0, e0) = ([fu, fv, fc][j], [feu, fev, fec][j]);
             let e = out.errors_mut(j);
@@ -239,10 +261,102 @@ mod tests {
                 t[(step + 1) % 4] ^= 1;
             }
             f = network
-                .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
+                .apply_dense_relu_step_f64(2, &pre, None, &f, &s, &t)
                 .expect("a step applies");
             within(&f, &exact(&w2, [0.1, -0.3], &pre, &t));
             s = t;
+        }
+    }
+
+    /// Steps with an inexact input form (bounds on `pre`), from a root whose
+    /// bounds are scales (kept as scales) and from the same root stored
+    /// element-wise: both stay within their bounds against rational sums on
+    /// an exact input inside `pre`'s bounds, and the scales stay within a
+    /// bounded factor of the element-wise bounds.
+    #[test]
+    fn steps_with_inexact_inputs_scaled_and_element_wise() {
+        let w1 = [[0.3, -1.1, 0.7]; 4];
+        let w2 = [[0.1, -0.7, 1.3, 0.9], [-2.5, 0.6, 0.35, -1.0 / 7.0]];
+        let b2 = [0.1, -0.3];
+        let network = net(&w1, &w2);
+        let vals: [[f64; 4]; 3] = [
+            [1.0 / 3.0, -0.7, 2.0 / 7.0, 1e-3],
+            [0.1, 1.0 / 9.0, -3.5, 0.0],
+            [-0.2, 0.3, 1.0 / 11.0, 4.0],
+        ];
+        let errs: [[f64; 4]; 3] = [
+            [1e-16, 3e-17, 0.0, 2e-19],
+            [0.0, 5e-17, 4e-16, 0.0],
+            [2e-17, 0.0, 1e-17, 8e-16],
+        ];
+        let pre = AffineForm::from_parts(
+            vals.each_ref().map(|a| &a[..]),
+            errs.each_ref().map(|a| &a[..]),
+        )
+        .unwrap();
+        // The exact input: each value moved by +e, -e or e/2 (inside its bound).
+        let ex_pre: [[Rational; 4]; 3] = std::array::from_fn(|j| {
+            std::array::from_fn(|k| {
+                let e = Rational::from_f64(errs[j][k]).unwrap();
+                let t = [
+                    Rational::from(1),
+                    Rational::from(-1),
+                    Rational::from((1, 2)),
+                ][(j + k) % 3]
+                    .clone();
+                Rational::from_f64(vals[j][k]).unwrap() + e * t
+            })
+        });
+        let exact = |s: &[u32]| -> [[Rational; 3]; 2] {
+            std::array::from_fn(|o| {
+                std::array::from_fn(|j| {
+                    let mut acc = if j == 2 {
+                        Rational::from_f64(b2[o]).unwrap()
+                    } else {
+                        Rational::new()
+                    };
+                    for k in 0..4 {
+                        if s[k] == 1 {
+                            acc += Rational::from_f64(w2[o][k]).unwrap() * &ex_pre[j][k];
+                        }
+                    }
+                    acc
+                })
+            })
+        };
+        let mut last = Vec::new();
+        for scaled in [true, false] {
+            let mut s = vec![1u32, 0, 1, 1];
+            let root = network.apply_dense_relu_f64(2, &pre, Some(&s)).unwrap();
+            assert!(root.has_scaled_bounds());
+            let mut f = if scaled {
+                root
+            } else {
+                root.to_each().into_owned()
+            };
+            within(&f, &exact(&s));
+            for step in 0..40usize {
+                let mut t = s.clone();
+                t[step % 4] ^= 1;
+                if step % 3 == 0 {
+                    t[(step + 1) % 4] ^= 1;
+                }
+                f = network
+                    .apply_dense_relu_step_f64(2, &pre, None, &f, &s, &t)
+                    .expect("a step applies");
+                assert_eq!(f.has_scaled_bounds(), scaled);
+                within(&f, &exact(&t));
+                s = t;
+            }
+            last.push(f);
+        }
+        // The scales cost a bounded factor over the element-wise bounds
+        // (3-13x here: with four inputs, `s_o` is a loose bound of one
+        // weight; on the benchmark nets the filter decides as often).
+        for (a, b) in last[0].errors().iter().zip(last[1].errors().iter()) {
+            for (x, y) in a.iter().zip(b.iter()) {
+                assert!(*x <= 16.0 * y, "scales {x} against element-wise {y}");
+            }
         }
     }
 
@@ -261,36 +375,36 @@ mod tests {
         let f = network.apply_dense_relu_f64(2, &pre, Some(&s)).unwrap();
         // No state differs: the same values.
         let same = network
-            .apply_dense_relu_step_f64(2, &pre, &f, &s, &s)
+            .apply_dense_relu_step_f64(2, &pre, None, &f, &s, &s)
             .unwrap();
         assert_eq!(same.u(), f.u());
         assert_eq!(same.c(), f.c());
         // Exactly representable steps keep exact values.
         let t = [1u32, 1, 1, 1];
         let g = network
-            .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
+            .apply_dense_relu_step_f64(2, &pre, None, &f, &s, &t)
             .unwrap();
         within(&g, &exact(&w2, [0.1, -0.3], &pre, &t));
         assert_eq!(g.u()[0], 1.5);
         // More than a quarter (or two) of the states differ: no step.
         let far = [0u32, 0, 0, 1];
         assert!(network
-            .apply_dense_relu_step_f64(2, &pre, &f, &s, &far)
+            .apply_dense_relu_step_f64(2, &pre, None, &f, &s, &far)
             .is_none());
         // Not a dense node, wrong lengths, non-finite values, bad states.
         assert!(network
-            .apply_dense_relu_step_f64(1, &pre, &f, &s, &t)
+            .apply_dense_relu_step_f64(1, &pre, None, &f, &s, &t)
             .is_none());
         assert!(network
-            .apply_dense_relu_step_f64(2, &pre, &f, &s[..3], &t[..3])
+            .apply_dense_relu_step_f64(2, &pre, None, &f, &s[..3], &t[..3])
             .is_none());
         let mut nan = f.clone();
         nan.u_mut()[0] = f64::NAN;
         assert!(network
-            .apply_dense_relu_step_f64(2, &pre, &nan, &s, &t)
+            .apply_dense_relu_step_f64(2, &pre, None, &nan, &s, &t)
             .is_none());
         assert!(network
-            .apply_dense_relu_step_f64(2, &pre, &f, &s, &[1, 1, 2, 1])
+            .apply_dense_relu_step_f64(2, &pre, None, &f, &s, &[1, 1, 2, 1])
             .is_none());
     }
 }

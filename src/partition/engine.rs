@@ -344,6 +344,7 @@ fn sibling_forms(
         }
     }
     let mut forms: Vec<Option<Arc<AffineForm>>> = vec![None; m];
+    let magnitudes = pre.magnitude_bounds();
     for level in &levels {
         let made: Vec<Result<Arc<AffineForm>, NetError>> = level
             .par_iter()
@@ -353,7 +354,14 @@ fn sibling_forms(
                     return full(&group[j].1);
                 };
                 let from = forms[i].as_ref().expect("the parent's level is done");
-                match net.apply_dense_relu_step_f64(nd, pre, from, &group[i].1, &group[j].1) {
+                match net.apply_dense_relu_step_f64(
+                    nd,
+                    pre,
+                    Some(magnitudes),
+                    from,
+                    &group[i].1,
+                    &group[j].1,
+                ) {
                     Some(f) => Ok(Arc::new(f)),
                     None => full(&group[j].1),
                 }
@@ -525,7 +533,16 @@ impl VertexSigns {
 /// What step 1 of an activation layer finds for one face:
 /// its input form, the states of the neurons whose lines provably miss it
 /// (others 0), the other neurons (ascending), and how many signs it proved.
-type FacePre = (Arc<AffineForm>, Vec<u32>, Vec<u32>, u64);
+type FacePre = (Formed, Vec<u32>, Vec<u32>, u64);
+
+/// What a face's group carries to `finish_layer`: the layer's input form,
+/// or (for a face no line of the layer crosses, when a dense node reads the
+/// ReLU's output alone and is no wider) that dense node's form on it,
+/// made at once so the input form can be freed.
+enum Formed {
+    Pre(Arc<AffineForm>),
+    Next(Arc<AffineForm>),
+}
 
 /// A group of sub-faces of one original face, each with its states for the
 /// current layer.
@@ -619,20 +636,21 @@ pub(super) fn compute(
         output: AffineForm::input(&[], &[], &[]).map_err(PartitionError::Net)?,
         class: None,
     });
-    let faces: Vec<FaceId> = e.mesh.faces().collect();
-    let built: Vec<Result<Region, NetError>> = faces
-        .par_iter()
+    // Each face's state is consumed as its region is built (the input forms
+    // that pending outputs are computed from are freed as they go).
+    let states = std::mem::take(&mut e.states);
+    debug_assert_eq!(states.len(), e.mesh.num_faces() + 1, "a state per face");
+    let built: Vec<Result<Region, NetError>> = states
+        .into_par_iter()
+        .enumerate()
+        .skip(1)
         .with_min_len(MIN_PAR_FACES)
-        .map(|f| {
-            let st = e.states[f.index()]
-                .as_ref()
-                .expect("every face has a state");
+        .map(|(i, st)| {
+            let st = st.expect("every face has a state");
             Ok(Region {
-                pattern: Pattern {
-                    layers: st.pattern.clone(),
-                },
-                output: (*st.form(&net, out_t)?).clone(),
-                class: classes.as_ref().map(|c| c[f.index()]),
+                output: Arc::unwrap_or_clone(st.form(&net, out_t)?),
+                pattern: Pattern { layers: st.pattern },
+                class: classes.as_ref().map(|c| c[i]),
             })
         })
         .collect();
@@ -836,6 +854,12 @@ impl Engine {
                 })
             })
             .collect();
+        // The dense node whose forms uncut faces get at once (when it is
+        // no wider than this layer: never more memory than the input form).
+        let eager = self
+            .next_dense(idx)
+            .filter(|&(_, t)| self.net.len_of(t) <= n)
+            .map(|(nd, _)| nd);
         let Engine {
             net,
             mesh,
@@ -860,7 +884,7 @@ impl Engine {
             drop(slot);
             let mut init = vec![0u32; n];
             if !filtered {
-                return Ok((form, init, (0..n as u32).collect(), 0));
+                return Ok((Formed::Pre(form), init, (0..n as u32).collect(), 0));
             }
             class.clear();
             class.resize(n, LineClass::Unknown);
@@ -878,9 +902,15 @@ impl Engine {
                     LineClass::Unknown => todo.push(k as u32),
                 }
             }
-            Ok((form, init, todo, decided))
+            if let (true, Some(nd)) = (todo.is_empty(), eager) {
+                // No line crosses the face: its next form now, its input
+                // form freed.
+                let next = dense_after_relu(net, (idx, nd), &form, &init)?;
+                return Ok((Formed::Next(Arc::new(next)), init, todo, decided));
+            }
+            Ok((Formed::Pre(form), init, todo, decided))
         };
-        let mut groups: Vec<(FaceId, Arc<AffineForm>, Group)> = Vec::with_capacity(faces.len());
+        let mut groups: Vec<(FaceId, Formed, Group)> = Vec::with_capacity(faces.len());
         let mut outline: Vec<VertexId> = Vec::new();
         let mut signs: Vec<Sign> = Vec::new();
         let mut gverts: Vec<VertexId> = Vec::new();
@@ -892,10 +922,13 @@ impl Engine {
                 ..PredicateStats::default()
             });
             let mut group: Group = vec![(f, init)];
-            if todo.is_empty() {
-                groups.push((f, form, group));
-                return Ok(());
-            }
+            let form = match form {
+                Formed::Pre(form) if !todo.is_empty() => form,
+                formed => {
+                    groups.push((f, formed, group));
+                    return Ok(());
+                }
+            };
             // The face's vertices now (neighbours may have added some on its
             // sides): a line that misses the face misses every sub-face.
             outline.clear();
@@ -974,7 +1007,7 @@ impl Engine {
                 }
                 gverts.extend((before..mesh.num_vertices()).map(VertexId::from_index));
             }
-            groups.push((f, form, group));
+            groups.push((f, Formed::Pre(form), group));
             Ok(())
         };
         // Chunks small enough for both threads to stay busy, large enough
@@ -1000,6 +1033,23 @@ impl Engine {
         self.finish_layer(idx, groups)
     }
 
+    /// The dense node right after ReLU node `idx` that alone reads its
+    /// output (index, output tensor), if there is one: its forms are made
+    /// from the ReLU's input form directly (fused, or by sibling steps).
+    fn next_dense(&self, idx: usize) -> Option<(usize, TensorId)> {
+        let output = self.net.nodes()[idx].output;
+        self.net
+            .nodes()
+            .get(idx + 1)
+            .filter(|nd| {
+                self.net.nodes()[idx].op.class() == OpClass::Activation(ActKind::Relu)
+                    && matches!(nd.op, Op::Dense { .. })
+                    && nd.inputs == [output]
+                    && self.uses.get(output.index()) == Some(&1)
+            })
+            .map(|nd| (idx + 1, nd.output))
+    }
+
     /// Gives every sub-face its parent's forms, its pattern and the node's
     /// output (as the parent's input form `pre`, applied on demand).
     /// `groups` pairs each parent's state and input form with its sub-faces.
@@ -1016,68 +1066,72 @@ impl Engine {
     fn finish_layer(
         &mut self,
         idx: usize,
-        groups: Vec<(FaceState, Arc<AffineForm>, Group)>,
+        groups: Vec<(FaceState, Formed, Group)>,
     ) -> Result<(), PartitionError> {
         let output = self.net.nodes()[idx].output;
         let net = &self.net;
         let mesh = &self.mesh;
-        let stepped = self
-            .net
-            .nodes()
-            .get(idx + 1)
-            .filter(|nd| {
-                self.net.nodes()[idx].op.class() == OpClass::Activation(ActKind::Relu)
-                    && matches!(nd.op, Op::Dense { .. })
-                    && nd.inputs == [output]
-                    && self.uses.get(output.index()) == Some(&1)
-            })
-            .map(|nd| (idx + 1, nd.output));
-        // The next dense node's forms for groups of several siblings.
-        let dense: Vec<Option<Vec<Arc<AffineForm>>>> = groups
-            .par_iter()
+        let stepped = self.next_dense(idx);
+        // Each group is consumed as its sub-faces' states are built: its
+        // input form and the members' state vectors are freed group by group
+        // rather than all held until every new state exists.
+        let build = |parent: &FaceState, slot: (TensorId, Slot), (f, init): (FaceId, Vec<u32>)| {
+            let mut pattern = Vec::with_capacity(parent.pattern.len() + 1);
+            pattern.extend(parent.pattern.iter().cloned());
+            pattern.push(Arc::<[u32]>::from(init));
+            let live = parent.forms.iter().filter(|(t, _)| net.last_use(*t) > idx);
+            let mut forms = Vec::with_capacity(live.clone().count() + 1);
+            forms.extend(live.cloned());
+            forms.push(slot);
+            (f, FaceState { pattern, forms })
+        };
+        let min_members = min_faces_per_task(self.net.len_of(output));
+        let built: Vec<Vec<(FaceId, FaceState)>> = groups
+            .into_par_iter()
             .with_min_len(16)
-            .map(|(_, pre, group)| match stepped {
-                Some((nd, _)) if group.len() > 1 => {
-                    sibling_forms(net, mesh, (idx, nd), pre, group).map(Some)
-                }
-                _ => Ok(None),
-            })
-            .collect::<Result<_, NetError>>()?;
-        // Every sub-face's state, built in parallel at its final size (one
-        // allocation per list; forms no later node reads are not copied).
-        let members: Vec<(u32, u32)> = groups
-            .iter()
-            .enumerate()
-            .flat_map(|(g, (_, _, group))| (0..group.len()).map(move |i| (g as u32, i as u32)))
-            .collect();
-        let built: Vec<FaceState> = members
-            .par_iter()
-            .with_min_len(min_faces_per_task(self.net.len_of(output)))
-            .map(|&(g, i)| {
-                let (g, i) = (g as usize, i as usize);
-                let (parent, pre, group) = &groups[g];
-                let mut pattern = Vec::with_capacity(parent.pattern.len() + 1);
-                pattern.extend(parent.pattern.iter().cloned());
-                pattern.push(Arc::from(&group[i].1[..]));
-                let live = parent.forms.iter().filter(|(t, _)| net.last_use(*t) > idx);
-                let mut forms = Vec::with_capacity(live.clone().count() + 1);
-                forms.extend(live.cloned());
-                forms.push(match (&dense[g], stepped) {
+            .map(|(parent, formed, group)| -> Result<_, NetError> {
+                // The next dense node's forms: made already for an uncut
+                // face, made here for a group of several siblings.
+                let (pre, dense) = match formed {
+                    Formed::Next(d) => (None, Some(vec![d])),
+                    Formed::Pre(pre) => {
+                        let dense = match stepped {
+                            Some((nd, _)) if group.len() > 1 => {
+                                Some(sibling_forms(net, mesh, (idx, nd), &pre, &group)?)
+                            }
+                            _ => None,
+                        };
+                        (Some(pre), dense)
+                    }
+                };
+                let slot = |i: usize| match (&dense, stepped) {
                     (Some(d), Some((_, t))) => (t, Slot::Ready(Arc::clone(&d[i]))),
                     _ => (
                         output,
                         Slot::Activated {
                             node: idx,
-                            pre: Arc::clone(pre),
+                            pre: Arc::clone(pre.as_ref().expect("the layer's input form")),
                         },
                     ),
-                });
-                FaceState { pattern, forms }
+                };
+                Ok(if group.len() > min_members {
+                    group
+                        .into_par_iter()
+                        .enumerate()
+                        .with_min_len(min_members)
+                        .map(|(i, m)| build(&parent, slot(i), m))
+                        .collect()
+                } else {
+                    group
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, m)| build(&parent, slot(i), m))
+                        .collect()
+                })
             })
-            .collect();
+            .collect::<Result<_, NetError>>()?;
         self.states = vec![None; self.mesh.num_faces() + 1];
-        for (&(g, i), st) in members.iter().zip(built) {
-            let f = groups[g as usize].2[i as usize].0;
+        for (f, st) in built.into_iter().flatten() {
             self.states[f.index()] = Some(st);
         }
         Ok(())
@@ -1089,7 +1143,7 @@ impl Engine {
         let layer = node.layer.expect("max layer");
         let x = node.inputs[0];
         let units = node.windows.len();
-        let mut groups: Vec<(FaceState, Arc<AffineForm>, Group)> = Vec::new();
+        let mut groups: Vec<(FaceState, Formed, Group)> = Vec::new();
         for f in self.live_faces() {
             let form = self.states[f.index()]
                 .as_ref()
@@ -1108,7 +1162,7 @@ impl Engine {
                 self.argmax_cells(&mut group, j, &cands, &form, &lazy, pair_label, false)?;
             }
             let parent = self.states[f.index()].take().expect("state");
-            groups.push((parent, form, group));
+            groups.push((parent, Formed::Pre(form), group));
         }
         let remap = self.mesh.compact();
         for (_, _, group) in groups.iter_mut() {
