@@ -328,7 +328,8 @@ pub struct LayerSpec {
     pub degenerate: [bool; 4],
 }
 
-/// Builds the JSON of a network from layer specs and a seed.
+/// Builds the JSON of a network from layer specs and a seed (which also
+/// puts a flatten after the activation of layer `i` if its bit `40 + i` is set).
 pub fn network_json(layers: &[LayerSpec], outputs: usize, seed: u64) -> String {
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
@@ -367,7 +368,7 @@ pub fn network_json(layers: &[LayerSpec], outputs: usize, seed: u64) -> String {
                 .join(",")
         )
     };
-    for l in layers {
+    for (i, l) in layers.iter().enumerate() {
         let rows = if l.act == 3 { 2 * l.width } else { l.width };
         let mut w: Vec<Vec<f64>> = (0..rows)
             .map(|_| (0..fan_in).map(|_| draw(&mut rng, l.kind)).collect())
@@ -406,6 +407,11 @@ pub fn network_json(layers: &[LayerSpec], outputs: usize, seed: u64) -> String {
                 list(&(0..rows).map(|i| 0.25 * (i % 3) as f64).collect::<Vec<_>>())
             ),
         });
+        if (seed >> (40 + i.min(23))) & 1 == 1 {
+            // A flatten (a reshape that leaves the data as it is) between the
+            // activation and the next layer, for seeds with bit `40 + i` set.
+            ops.push(r#"{"op":"flatten"}"#.to_string());
+        }
         fan_in = l.width;
     }
     let w: Vec<Vec<f64>> = (0..outputs)

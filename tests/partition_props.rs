@@ -200,6 +200,31 @@ proptest! {
             assert_identical(&one, &on_threads(threads, &net, &case))?;
         }
     }
+
+    /// A flatten after every activation (a reshape the engine passes
+    /// through without copying, lazy slots included) changes nothing: the
+    /// same network without them gives the identical partition.
+    #[test]
+    fn flatten_layers_do_not_change_the_partition(
+        layers in prop::collection::vec(
+            layer_spec(48).prop_map(|mut l| { l.width = l.width.max(24); l }),
+            1..=3,
+        ),
+        outputs in 1usize..=3,
+        seed in any::<u64>(),
+    ) {
+        let flatten = r#"{"op":"flatten"},"#;
+        let with = network_json(&layers, outputs, seed | (0xF << 40));
+        prop_assert!(with.contains(flatten), "no flatten in {}", with);
+        let without = with.replace(flatten, "");
+        let case = |json: String| NetworkCase { model_json: json, bounds: [-1.0, 1.0, -1.0, 1.0] };
+        let (a, b) = (case(with), case(without));
+        let pa = on_threads(2, &a.network(), &a);
+        if let Err(e) = pa.validate() {
+            return Err(TestCaseError::fail(format!("{e}")));
+        }
+        assert_identical(&pa, &on_threads(2, &b.network(), &b))?;
+    }
 }
 
 /// The quantized layer on which float tools miscount: 32 neurons, weights in

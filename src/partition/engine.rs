@@ -542,6 +542,10 @@ type FacePre = (Formed, Vec<u32>, Vec<u32>, u64);
 enum Formed {
     Pre(Arc<AffineForm>),
     Next(Arc<AffineForm>),
+    /// The node's own output on each member of the group, made at once
+    /// where they are smaller than the input form (a max-pool layer reads a
+    /// wide input and keeps a narrow output).
+    Outputs(Vec<Arc<AffineForm>>),
 }
 
 /// A group of sub-faces of one original face, each with its states for the
@@ -687,6 +691,22 @@ impl Engine {
     /// the same input forms share the result).
     fn linear(&mut self, idx: usize) -> Result<(), PartitionError> {
         let node = &self.net.nodes()[idx];
+        if let (Op::Reshape { .. }, [x]) = (&node.op, &node.inputs[..]) {
+            // A row-major reshape leaves the flat data as it is: every face
+            // reads its input's slot (shared, still lazy) as the output.
+            let (x, out) = (*x, node.output);
+            self.states
+                .par_iter_mut()
+                .with_min_len(MIN_PAR_CHEAP)
+                .flatten()
+                .for_each(|st| {
+                    if !st.forms.iter().any(|(t, _)| *t == out) {
+                        let slot = st.slot(x).clone();
+                        st.forms.push((out, slot));
+                    }
+                });
+            return Ok(());
+        }
         // A dense node read once, on a face whose input is a ReLU's output:
         // left pending (see `Slot::Pending`).
         let deferrable = matches!(node.op, Op::Dense { .. })
@@ -1094,6 +1114,14 @@ impl Engine {
                 // face, made here for a group of several siblings.
                 let (pre, dense) = match formed {
                     Formed::Next(d) => (None, Some(vec![d])),
+                    Formed::Outputs(own) => {
+                        let slot = |i: usize| (output, Slot::Ready(Arc::clone(&own[i])));
+                        return Ok(group
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, m)| build(&parent, slot(i), m))
+                            .collect());
+                    }
                     Formed::Pre(pre) => {
                         let dense = match stepped {
                             Some((nd, _)) if group.len() > 1 => {
@@ -1162,7 +1190,18 @@ impl Engine {
                 self.argmax_cells(&mut group, j, &cands, &form, &lazy, pair_label, false)?;
             }
             let parent = self.states[f.index()].take().expect("state");
-            groups.push((parent, Formed::Pre(form), group));
+            // The members' outputs now if they take less memory than the
+            // input form (which is then freed).
+            let formed = if group.len() * self.net.len_of(node.output) <= form.len() {
+                let own = group
+                    .iter()
+                    .map(|(_, st)| self.net.apply_activation_f64(idx, &form, st).map(Arc::new))
+                    .collect::<Result<Vec<_>, NetError>>()?;
+                Formed::Outputs(own)
+            } else {
+                Formed::Pre(form)
+            };
+            groups.push((parent, formed, group));
         }
         let remap = self.mesh.compact();
         for (_, _, group) in groups.iter_mut() {
