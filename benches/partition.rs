@@ -499,16 +499,32 @@ fn to_regioncam(folded: &[Affine], slice: &Slice) -> RcModel {
     }
 }
 
-/// regioncam's partition (faces, vertices).
-fn run_regioncam(m: &RcModel) -> (usize, usize) {
-    let mut rc = Regioncam::from_polygon(m.polygon.clone());
-    for (i, l) in m.layers.iter().enumerate() {
-        rc.add(l);
-        if i + 1 < m.layers.len() {
-            rc.relu();
+/// regioncam's partition (faces, vertices), timed: the time of building it
+/// (not of dropping it, as for ours).
+fn run_regioncam(m: &RcModel) -> (f64, (usize, usize)) {
+    let (t, rc) = time(|| {
+        let mut rc = Regioncam::from_polygon(m.polygon.clone());
+        for (i, l) in m.layers.iter().enumerate() {
+            rc.add(l);
+            if i + 1 < m.layers.len() {
+                rc.relu();
+            }
         }
-    }
-    (rc.num_faces(), rc.num_vertices())
+        rc
+    });
+    (t, (rc.num_faces(), rc.num_vertices()))
+}
+
+/// Our partition on `pool`, timed on the pool's thread (the hand-over to
+/// the pool is not counted: a caller already on a pool pays none), without
+/// dropping it.
+fn run_ours(
+    pool: &rayon::ThreadPool,
+    net: &Network,
+    slice: &Slice,
+    opts: &Options,
+) -> (f64, Partition) {
+    pool.install(|| time(|| Partition::compute(net, slice, opts).expect("partition")))
 }
 
 /// Batched `f64` forward pass of `n` points (`x` is `n x n_in`, row-major);
@@ -1135,12 +1151,8 @@ fn main() {
         // One probe of each tool, with heap counting on: decides whether the
         // case fits the budget and gives the heap numbers (the timed runs
         // below count nothing).
-        let ((t_probe, p), peak, held) = measure_heap(|| {
-            time(|| pool2.install(|| Partition::compute(&net, &slice, &opts).expect("partition")))
-        });
-        let rc_probe = rc_model
-            .as_ref()
-            .map(|m| measure_heap(|| time(|| run_regioncam(m))));
+        let ((t_probe, p), peak, held) = measure_heap(|| run_ours(&pool2, &net, &slice, &opts));
+        let rc_probe = rc_model.as_ref().map(|m| measure_heap(|| run_regioncam(m)));
         let t_rc_probe = rc_probe.as_ref().map_or(0.0, |r| r.0 .0);
         let regions = p.num_regions();
         let vertices = p.mesh().num_vertices();
@@ -1185,20 +1197,16 @@ fn main() {
         let mut rc_faces = rc_probe.as_ref().map(|((_, (f, _)), _, _)| *f);
         // Interleave the tools so that load from other processes hits all alike.
         for _ in 0..runs {
-            let (t, q) = time(|| {
-                pool1.install(|| Partition::compute(&net, &slice, &opts).expect("partition"))
-            });
+            let (t, q) = run_ours(&pool1, &net, &slice, &opts);
             assert_eq!(q.num_regions(), regions, "splinecam is deterministic");
             drop(q);
             t1.push(t);
-            let (t, q) = time(|| {
-                pool2.install(|| Partition::compute(&net, &slice, &opts).expect("partition"))
-            });
+            let (t, q) = run_ours(&pool2, &net, &slice, &opts);
             assert_eq!(q.num_regions(), regions, "splinecam is deterministic");
             drop(q);
             t2.push(t);
             if let Some(m) = &rc_model {
-                let (t, (f, _)) = time(|| run_regioncam(m));
+                let (t, (f, _)) = run_regioncam(m);
                 rc_faces = Some(f);
                 trc.push(t);
             }
