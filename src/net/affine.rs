@@ -172,7 +172,7 @@ enum Bounds {
     /// Stored after the values.
     Each,
     /// Computed from a profile (see [`Scaled::err`]).
-    Scaled(Box<Scaled>),
+    Scaled(Scaled),
 }
 
 /// Bounds `err_j[o] = (s[o]·m[j] + [j = 2]·g·a[o])·k1 + k2`.
@@ -436,14 +436,14 @@ impl AffineForm {
         let m: [f64; 3] = std::array::from_fn(|j| inflate(c1 * sc.m[j] + g * x[j] + z[j], 8));
         let gb = inflate(c1 * sc.g + g, 8);
         let k2 = inflate((1.0 + g) * (r * sc.k2 + 4.0 * f64::MIN_POSITIVE), 8);
-        out.bounds = Bounds::Scaled(Box::new(Scaled {
+        out.bounds = Bounds::Scaled(Scaled {
             s: Arc::clone(&sc.s),
             a: Arc::clone(&sc.a),
             m,
             g: gb,
             k1: 1.0 + 16.0 * U,
             k2,
-        }));
+        });
         true
     }
 
@@ -916,7 +916,7 @@ impl Network {
             return Some(AffineForm {
                 data: data.into_boxed_slice(),
                 len: m,
-                bounds: Bounds::Scaled(Box::new(sc)),
+                bounds: Bounds::Scaled(sc),
             });
         }
         Some(AffineForm::from_data(m, data))

@@ -844,19 +844,23 @@ impl Engine {
         let filtered = self.mesh.kernel() == Kernel::Filtered;
         // Each face's outline at the start of the layer (step 1 reads it
         // while step 2 edits the mesh).
-        let outlines: Vec<Vec<([f64; 2], f64)>> = if filtered {
-            let mesh = &self.mesh;
-            faces
-                .par_iter()
-                .with_min_len(MIN_PAR_CHEAP)
-                .map(|&f| {
-                    mesh.face_vertices(f)
-                        .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v)))
-                        .collect()
-                })
-                .collect()
+        // One array for all faces (face `i`'s corners are
+        // `corners[starts[i]..starts[i + 1]]`).
+        let (corners, starts): (Vec<([f64; 2], f64)>, Vec<usize>) = if filtered {
+            let mut corners = Vec::new();
+            let mut starts = Vec::with_capacity(faces.len() + 1);
+            starts.push(0);
+            for &f in &faces {
+                corners.extend(
+                    self.mesh
+                        .face_vertices(f)
+                        .map(|v| (self.mesh.vertex_xy(v), self.mesh.vertex_radius(v))),
+                );
+                starts.push(corners.len());
+            }
+            (corners, starts)
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         // The input slots, moved out of the faces' states if this node is
         // their last use: step 1 drops each as soon as the face's form is
@@ -911,7 +915,7 @@ impl Engine {
             let decided = classify_lines_at_points(
                 form.values(),
                 form.errors_into(ebuf),
-                &outlines[i],
+                &corners[starts[i]..starts[i + 1]],
                 class,
             );
             let mut todo = Vec::new();
