@@ -291,14 +291,22 @@ fn dense_after_relu(
     net.apply_linear_f64(nd, &[&x])
 }
 
+/// Members per block of [`sibling_forms`]: a fixed number, so that which
+/// form is stepped from which does not depend on the thread count.
+const SIBLING_BLOCK: usize = 64;
+
 /// The output of dense node `nd` (reading the output of ReLU node `act`) on
 /// every sub-face of one group (siblings sharing the ReLU's input form
-/// `pre`, with their states): the first by a full product, every other from
-/// an adjacent sibling (its parent in a breadth-first tree over the
-/// sub-faces' shared edges, in group and edge order) by rank-one steps for
-/// the neurons whose states differ ([`Network::apply_dense_relu_step_f64`]),
-/// or by a full product where a step does not apply. The tree's levels are
-/// made one after the other, each in parallel.
+/// `pre`, with their states).
+///
+/// The sub-faces are put in the order of a depth-first walk over their
+/// shared edges (each one after the sibling it was reached from, its
+/// parent) and cut into blocks of [`SIBLING_BLOCK`], made in parallel. In a
+/// block, a sub-face whose parent is in the same block gets its form from
+/// the parent's by rank-one steps for the neurons whose states differ
+/// ([`Network::apply_dense_relu_step_f64`]); the others (a block's first,
+/// the few whose parent is in an earlier block) and any where a step does
+/// not apply get a full product.
 fn sibling_forms(
     net: &Network,
     mesh: &Mesh,
@@ -313,67 +321,65 @@ fn sibling_forms(
         .enumerate()
         .map(|(i, (f, _))| (*f, i))
         .collect();
-    // Breadth-first levels of (sub-face, parent); roots have no parent.
+    // Depth-first order of (sub-face, parent); a parent comes before its
+    // children, roots (one per connected part) have none.
     let mut seen = vec![false; m];
-    let mut levels: Vec<Vec<(usize, Option<usize>)>> = Vec::new();
+    let mut order: Vec<(usize, Option<usize>)> = Vec::with_capacity(m);
+    let mut stack: Vec<(usize, Option<usize>)> = Vec::new();
     for root in 0..m {
-        if seen[root] {
-            continue;
-        }
-        seen[root] = true;
-        let mut level = vec![(root, None)];
-        let mut depth = 0;
-        while !level.is_empty() {
-            let mut next = Vec::new();
-            for &(i, _) in &level {
-                for h in mesh.face_half_edges(group[i].0) {
-                    if let Some(&j) = index.get(&mesh.face(h.twin())) {
-                        if !seen[j] {
-                            seen[j] = true;
-                            next.push((j, Some(i)));
-                        }
+        stack.push((root, None));
+        while let Some((i, parent)) = stack.pop() {
+            if seen[i] {
+                continue;
+            }
+            seen[i] = true;
+            order.push((i, parent));
+            for h in mesh.face_half_edges(group[i].0) {
+                if let Some(&j) = index.get(&mesh.face(h.twin())) {
+                    if !seen[j] {
+                        stack.push((j, Some(i)));
                     }
                 }
             }
-            if levels.len() == depth {
-                levels.push(Vec::new());
-            }
-            levels[depth].extend(level);
-            level = next;
-            depth += 1;
         }
     }
-    let mut forms: Vec<Option<Arc<AffineForm>>> = vec![None; m];
+    let mut pos = vec![0usize; m];
+    for (p, &(i, _)) in order.iter().enumerate() {
+        pos[i] = p;
+    }
     let magnitudes = pre.magnitude_bounds();
-    for level in &levels {
-        let made: Vec<Result<Arc<AffineForm>, NetError>> = level
-            .par_iter()
-            .with_min_len(64)
-            .map(|&(j, parent)| {
-                let Some(i) = parent else {
-                    return full(&group[j].1);
-                };
-                let from = forms[i].as_ref().expect("the parent's level is done");
-                match net.apply_dense_relu_step_f64(
-                    nd,
-                    pre,
-                    Some(magnitudes),
-                    from,
-                    &group[i].1,
-                    &group[j].1,
-                ) {
-                    Some(f) => Ok(Arc::new(f)),
-                    None => full(&group[j].1),
-                }
-            })
-            .collect();
-        for (&(j, _), f) in level.iter().zip(made) {
-            forms[j] = Some(f?);
-        }
+    let blocks: Vec<Vec<Arc<AffineForm>>> = order
+        .par_chunks(SIBLING_BLOCK)
+        .enumerate()
+        .map(|(b, block)| {
+            let start = b * SIBLING_BLOCK;
+            let mut made: Vec<Arc<AffineForm>> = Vec::with_capacity(block.len());
+            for &(j, parent) in block {
+                let stepped = parent.filter(|&i| pos[i] >= start).and_then(|i| {
+                    net.apply_dense_relu_step_f64(
+                        nd,
+                        pre,
+                        Some(magnitudes),
+                        &made[pos[i] - start],
+                        &group[i].1,
+                        &group[j].1,
+                    )
+                });
+                made.push(match stepped {
+                    Some(f) => Arc::new(f),
+                    None => full(&group[j].1)?,
+                });
+            }
+            Ok(made)
+        })
+        .collect::<Result<_, NetError>>()?;
+    let mut forms: Vec<Option<Arc<AffineForm>>> = vec![None; m];
+    for (&(j, _), f) in order.iter().zip(blocks.into_iter().flatten()) {
+        forms[j] = Some(f);
     }
     Ok(forms
         .into_iter()
-        .map(|f| f.expect("every sibling is in a level"))
+        .map(|f| f.expect("every sibling is in the order"))
         .collect())
 }
 
