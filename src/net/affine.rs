@@ -175,14 +175,19 @@ enum Bounds {
     Scaled(Scaled),
 }
 
-/// Bounds `err_j[o] = (s[o]·m[j] + [j = 2]·g·a[o])·k1 + k2`.
+/// Bounds `err_j[o] = ((s[o]·m[j] + t[o]·q[j]) + [j = 2]·g·a[o])·k1 + k2`
+/// (`q = 0` for a fused product's own bounds, which reads the same numbers
+/// as without the `t` term: `x + 0 = x`).
 #[derive(Clone, Debug)]
 struct Scaled {
     /// Absolute row sums of the dense layer.
     s: Arc<[f64]>,
+    /// Largest absolute weight of each row of the dense layer.
+    t: Arc<[f64]>,
     /// Absolute biases of the dense layer.
     a: Arc<[f64]>,
     m: [f64; 3],
+    q: [f64; 3],
     g: f64,
     k1: f64,
     k2: f64,
@@ -192,26 +197,39 @@ impl Scaled {
     /// Bound `j` of element `o` (the fused kernel's arithmetic, bit for bit).
     #[inline]
     fn err(&self, j: usize, o: usize) -> f64 {
+        let x = self.s[o] * self.m[j] + self.t[o] * self.q[j];
         if j == 2 {
-            (self.s[o] * self.m[2] + self.g * self.a[o]) * self.k1 + self.k2
+            (x + self.g * self.a[o]) * self.k1 + self.k2
         } else {
-            (self.s[o] * self.m[j]) * self.k1 + self.k2
+            x * self.k1 + self.k2
         }
     }
 
     /// All `n` bounds `j` appended to `out` (a loop without branches).
     fn extend(&self, j: usize, n: usize, out: &mut Vec<f64>) {
-        let (s, m, k1, k2) = (&self.s[..n], self.m[j], self.k1, self.k2);
+        let (s, t, m, q, k1, k2) = (
+            &self.s[..n],
+            &self.t[..n],
+            self.m[j],
+            self.q[j],
+            self.k1,
+            self.k2,
+        );
         if j == 2 {
             let (a, g) = (&self.a[..n], self.g);
-            out.extend(s.iter().zip(a).map(|(s, a)| (s * m + g * a) * k1 + k2));
+            out.extend(
+                s.iter()
+                    .zip(t)
+                    .zip(a)
+                    .map(|((s, t), a)| ((s * m + t * q) + g * a) * k1 + k2),
+            );
         } else {
-            out.extend(s.iter().map(|s| (s * m) * k1 + k2));
+            out.extend(s.iter().zip(t).map(|(s, t)| (s * m + t * q) * k1 + k2));
         }
     }
 
     fn finite(&self) -> bool {
-        self.m.iter().all(|m| m.is_finite())
+        self.m.iter().chain(&self.q).all(|m| m.is_finite())
     }
 }
 
@@ -390,56 +408,59 @@ impl AffineForm {
         self.block_mut(3 + j)
     }
 
-    /// Upper bounds of `|x|` per array (`j = 0, 1, 2`) over all elements:
-    /// `max_k |x̂_k| + e_k`, rounded up (for [`Self::step_scales`]).
-    pub(crate) fn magnitude_bounds(&self) -> [f64; 3] {
-        let mut buf = Vec::new();
-        let errs = self.errors_into(&mut buf);
-        let mut out = [0.0f64; 3];
-        for (j, (x, e)) in self.values().into_iter().zip(errs).enumerate() {
-            let m = x.iter().zip(e).fold(0.0f64, |m, (x, e)| m.max(x.abs() + e));
-            out[j] = inflate(m, 2);
-        }
-        out
-    }
-
     /// Sets the bounds of `out` (a step from `self`, see `net::step`) as
     /// scales, if `self`'s bounds are scales; `false` (nothing done) if not.
     ///
-    /// With `g = γ_(d+3)`, `x[j] ≥ max_k |x_k|` over the step's input form and
-    /// `z[j] ≥ max` of `e_k + g|x̂_k|` over the `d` differing inputs, the
-    /// element-wise step bound `E' = E + g|ŷ'| + Σ_k |w_ok| z_k` is at most
-    /// `(1 + g)E + g(s_o x[j] + [j = 2]|b_o|) + s_o z[j]` (`|ŷ'| ≤ |y'| + E`,
-    /// `|y'| ≤ s_o x[j] + [j = 2]|b_o|`, `Σ_k |w_ok| ≤ s_o`). With `E` as
-    /// evaluated by [`Scaled::err`] (at most `R·((s_o m_j + [j = 2]g_0|b_o|)k1
-    /// + k2) + 4·2^-1022`, `R = 1 + 8u ≥ (1 + u)^4`), that is again of the
-    /// scaled shape with `m'_j = (1 + g)R k1 m_j + g x[j] + z[j]`,
-    /// `g' = (1 + g)R k1 g_0 + g`, `k2' = (1 + g)(R k2 + 4·2^-1022)`, each
-    /// computed in a few roundings and inflated, and `k1' = 1 + 16u`, which
-    /// covers the roundings of evaluating `(s m' + g'a)·k1' + k2'` (underflow
-    /// is covered by `k2'`'s inflation).
-    pub(super) fn step_scales(
-        &self,
-        out: &mut AffineForm,
-        g: f64,
-        x: [f64; 3],
-        z: [f64; 3],
-    ) -> bool {
+    /// With `g = γ_(d+3)` and `z[j] ≥ Σ_k (e_k + g|x̂_k|)` over the `d`
+    /// differing inputs, the element-wise step bound
+    /// `E' = E + g|ŷ'_o| + Σ_k |w_ok| z_k` is at most
+    /// `E + g(ρ_j s_o + [j = 2]|b_o|) + t_o z[j]`, where `t_o = max_k |w_ok|`
+    /// and `ρ_j ≥ |ŷ'_o| / s_o` over the rows with `s_o > 0` (read from
+    /// `self`'s values; a row with `s_o = 0` has `ŷ'_o = [j = 2]b_o` exactly).
+    /// With `E` as evaluated by [`Scaled::err`] (at most
+    /// `R·((s_o m_j + t_o q_j + [j = 2]g_0|b_o|)k1 + k2) + 4·2^-1022`,
+    /// `R = 1 + 8u ≥ (1 + u)^7`), that is again of the scaled shape:
+    /// `m' = R k1 m + g ρ`, `q' = R k1 q + z`, `g' = R k1 g_0 + g`,
+    /// `k2' = R k2 + 4·2^-1022`, each computed in a few roundings and
+    /// inflated, and `k1' = 1 + 16u`, which covers the roundings of
+    /// evaluating `((s m' + t q') + g'a)·k1' + k2'` (underflow is covered by
+    /// `k2'`'s inflation). Unlike a bound through `max |x|`, `ρ` follows the
+    /// values actually reached, so long chains of steps stay tight.
+    pub(super) fn step_scales(&self, out: &mut AffineForm, g: f64, z: [f64; 3]) -> bool {
         let Bounds::Scaled(sc) = &self.bounds else {
             return false;
         };
         if out.len != self.len || !matches!(out.bounds, Bounds::Scaled(_)) {
             return false;
         }
+        let n = self.len;
+        let s = &sc.s[..n];
+        let rho: [f64; 3] = std::array::from_fn(|j| {
+            let y = self.block(j);
+            let r = y.iter().zip(s).fold(
+                0.0f64,
+                |r, (y, s)| {
+                    if *s > 0.0 {
+                        r.max(y.abs() / s)
+                    } else {
+                        r
+                    }
+                },
+            );
+            inflate(r, 1)
+        });
         let r = 1.0 + 8.0 * U;
-        let c1 = (1.0 + g) * r * sc.k1;
-        let m: [f64; 3] = std::array::from_fn(|j| inflate(c1 * sc.m[j] + g * x[j] + z[j], 8));
-        let gb = inflate(c1 * sc.g + g, 8);
-        let k2 = inflate((1.0 + g) * (r * sc.k2 + 4.0 * f64::MIN_POSITIVE), 8);
+        let c1 = r * sc.k1;
+        let m: [f64; 3] = std::array::from_fn(|j| inflate(c1 * sc.m[j] + g * rho[j], 4));
+        let q: [f64; 3] = std::array::from_fn(|j| inflate(c1 * sc.q[j] + z[j], 4));
+        let gb = inflate(c1 * sc.g + g, 4);
+        let k2 = inflate(r * sc.k2 + 4.0 * f64::MIN_POSITIVE, 4);
         out.bounds = Bounds::Scaled(Scaled {
             s: Arc::clone(&sc.s),
+            t: Arc::clone(&sc.t),
             a: Arc::clone(&sc.a),
             m,
+            q,
             g: gb,
             k1: 1.0 + 16.0 * U,
             k2,
@@ -889,8 +910,10 @@ impl Network {
                 // numbers, see `Scaled::err`).
                 return Some(Scaled {
                     s: Arc::clone(&absd.abs_rowsum),
+                    t: Arc::clone(&absd.abs_rowmax),
                     a: Arc::clone(&absd.abs_bias),
                     m,
+                    q: [0.0; 3],
                     g,
                     k1,
                     k2,

@@ -231,6 +231,8 @@ pub(crate) struct AbsData {
     pub abs_rowsum: std::sync::Arc<[f64]>,
     /// Dense only: per output, `|b_o|`.
     pub abs_bias: std::sync::Arc<[f64]>,
+    /// Dense only: per output, `max_i |w_oi|` (exact).
+    pub abs_rowmax: std::sync::Arc<[f64]>,
 }
 
 /// Lazily built per-network caches.
@@ -389,6 +391,13 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
                         .map(|o| weight[o * inf..(o + 1) * inf].iter().map(|w| w.abs()).sum())
                         .collect(),
                     abs_bias: bias.iter().map(|b| b.abs()).collect(),
+                    abs_rowmax: (0..outf)
+                        .map(|o| {
+                            weight[o * inf..(o + 1) * inf]
+                                .iter()
+                                .fold(0.0f64, |m, w| m.max(w.abs()))
+                        })
+                        .collect(),
                     wt4,
                 }
             }

@@ -347,7 +347,6 @@ fn sibling_forms(
     for (p, &(i, _)) in order.iter().enumerate() {
         pos[i] = p;
     }
-    let magnitudes = pre.magnitude_bounds();
     let blocks: Vec<Vec<Arc<AffineForm>>> = order
         .par_chunks(SIBLING_BLOCK)
         .enumerate()
@@ -359,7 +358,6 @@ fn sibling_forms(
                     net.apply_dense_relu_step_f64(
                         nd,
                         pre,
-                        Some(magnitudes),
                         &made[pos[i] - start],
                         &group[i].1,
                         &group[j].1,
