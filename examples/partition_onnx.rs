@@ -3,7 +3,7 @@
 //! `cargo run --release --example partition_onnx -- MODEL VNNLIB0 VNNLIB1 VNNLIB2`
 //! (paths relative to `../shared/models`): the plane through the three box
 //! centres, or with `PAD=0.05` a random square of half-width 0.05 around the
-//! first centre.
+//! first centre. `REPEAT=n` adds n timed runs (median printed).
 use splinecam::{domain::Slice, io::vnnlib::read_input_box, net::onnx, partition::*};
 use std::sync::Arc;
 fn main() {
@@ -44,4 +44,24 @@ fn main() {
     };
     let p = Partition::compute(&net, &slice, &opts).unwrap();
     eprintln!("{} regions {:?}", p.num_regions(), p.stats());
+    // `REPEAT=n`: n more runs without progress output (for profiling), then
+    // their median time.
+    let repeat: usize = std::env::var("REPEAT")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0);
+    if repeat > 0 {
+        let quiet = Options::default();
+        let mut times: Vec<f64> = (0..repeat)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let q = Partition::compute(&net, &slice, &quiet).unwrap();
+                let s = t.elapsed().as_secs_f64();
+                assert_eq!(q.num_regions(), p.num_regions());
+                s
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        eprintln!("median {:.3e} s over {repeat} runs", times[repeat / 2]);
+    }
 }
