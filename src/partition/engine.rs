@@ -652,7 +652,7 @@ pub(super) fn compute(
         .into_par_iter()
         .enumerate()
         .skip(1)
-        .with_min_len(MIN_PAR_FACES)
+        .with_min_len(MIN_PAR_CHEAP)
         .map(|(i, st)| {
             let st = st.expect("every face has a state");
             Ok(Region {
@@ -1116,7 +1116,7 @@ impl Engine {
         let min_members = min_faces_per_task(self.net.len_of(output));
         let built: Vec<Vec<(FaceId, FaceState)>> = groups
             .into_par_iter()
-            .with_min_len(16)
+            .with_min_len(min_members)
             .map(|(parent, formed, group)| -> Result<_, NetError> {
                 // The next dense node's forms: made already for an uncut
                 // face, made here for a group of several siblings.
