@@ -1079,18 +1079,22 @@ impl Engine {
     }
 
     /// Gives every sub-face its parent's forms, its pattern and the node's
-    /// output (as the parent's input form `pre`, applied on demand).
-    /// `groups` pairs each parent's state and input form with its sub-faces.
+    /// output (as the parent's input form `pre`, applied on demand, or as
+    /// made already: see [`Formed`]). `groups` pairs each parent's state and
+    /// what was formed for it with its sub-faces; each group is consumed
+    /// (and its input form freed) as its sub-faces' states are built.
     ///
     /// When a ReLU layer feeds a dense node that nothing else reads, the
     /// dense node's output is made here for groups of several sub-faces:
     /// siblings share `pre` and two adjacent siblings differ in the states
-    /// of the few neurons whose line separates them, so all but one sibling
-    /// get their form from an adjacent one by a rank-one step per differing
-    /// neuron ([`Network::apply_dense_relu_step_f64`]) instead of a full
-    /// matrix product (the first layer of a network is one such group: the
-    /// whole arrangement). Sub-faces alone in their group keep the lazy
-    /// route (`Slot::Pending`, made while the next layer is being cut).
+    /// of the few neurons whose line separates them, so most siblings get
+    /// their form from an adjacent one by a rank-one step per differing
+    /// neuron ([`sibling_forms`]) instead of a full matrix product (the
+    /// first layer of a network is one such group: the whole arrangement).
+    /// A face no line crossed has that form already (`Formed::Next`, when
+    /// the dense node is no wider than the layer); the other sub-faces alone
+    /// in their group keep the lazy route (`Slot::Pending`, made while the
+    /// next layer is being cut).
     fn finish_layer(
         &mut self,
         idx: usize,
