@@ -299,3 +299,58 @@ fn merging_two_halves_of_a_strip() {
     // The centre vertex (1/2, 1/2) stays: three edges meet there.
     check(&m);
 }
+
+/// The batched signs of one line at many vertices equal the one-by-one
+/// signs (and leave the same zero-set records), on degenerate input: lines
+/// through existing vertices, a line parallel to a side, a duplicated line,
+/// a line with rounding in it, under both kernels.
+#[test]
+fn batched_vertex_signs_equal_single_ones() {
+    for kernel in [Kernel::Filtered, Kernel::Rational] {
+        let mut m = unit_square(kernel);
+        // A grid of cuts, so that vertices lie on several lines.
+        for (k, l) in [
+            line(1.0, 0.0, -0.5),
+            line(0.0, 1.0, -0.5),
+            line(1.0, -1.0, 0.0),
+            line(1.0, 1.0, -1.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = m.add_line(l);
+            let faces: Vec<FaceId> = m.faces().collect();
+            for f in faces {
+                m.cut_face(f, id, Label(k as u32)).unwrap();
+            }
+        }
+        check(&m);
+        let probes = [
+            line(1.0, 0.0, -0.5),        // the same line as a cut (zero on it)
+            line(1.0, -1.0, 0.0),        // through the centre and two corners
+            line(0.0, 1.0, -1.0),        // along the top side
+            line(1.0, 2.0, -1.5),        // through (1/2, 1/2) and (1, 1/4)
+            line(1.0 / 3.0, 1.0, -0.25), // rounding in it
+            line(0.0, 0.0, 1.0),         // no zero anywhere
+        ];
+        let verts: Vec<_> = m.vertices().collect();
+        for (k, l) in probes.into_iter().enumerate() {
+            let label = Label(10 + k as u32);
+            let mut one = m.clone();
+            let mut many = m.clone();
+            let id = one.add_line(l.clone());
+            assert_eq!(many.add_line(l), id);
+            let singles: Vec<Sign> = verts
+                .iter()
+                .map(|&v| one.side_of_vertex(v, id, label))
+                .collect();
+            let mut batched = Vec::new();
+            many.sides_of_vertices(&verts, id, label, |_, s| batched.push(s));
+            assert_eq!(singles, batched, "line {k}, {kernel:?}");
+            for &v in &verts {
+                assert_eq!(one.vertex_labels(v), many.vertex_labels(v));
+            }
+            assert_eq!(one.stats(), many.stats());
+        }
+    }
+}

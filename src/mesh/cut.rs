@@ -46,6 +46,41 @@ impl Mesh {
         self.finish_side(v, label, s, st)
     }
 
+    /// [`Mesh::side_of_vertex`] of one stored line at many vertices, in
+    /// order, each sign handed to `put`: the same signs (and records), with
+    /// the line's `f64` data read once and the point filter run in a tight
+    /// loop; a vertex the filter cannot decide (or finds on the line) goes
+    /// through [`Mesh::side_of_vertex`].
+    pub fn sides_of_vertices(
+        &mut self,
+        verts: &[VertexId],
+        line: LineId,
+        label: Label,
+        mut put: impl FnMut(VertexId, Sign),
+    ) {
+        let l = &self.lines[line.index()];
+        let (coef, err) = (l.approx(), l.err());
+        let filtered = self.kernel == Kernel::Filtered;
+        let mut decided = 0u64;
+        for &v in verts {
+            let vert = &self.verts[v.index()];
+            let fast = if filtered && vert.on.binary_search(&label).is_err() {
+                side_of_point(coef, err, vert.xy, vert.r).filter(|s| *s != Sign::Zero)
+            } else {
+                None
+            };
+            let s = match fast {
+                Some(s) => {
+                    decided += 1;
+                    s
+                }
+                None => self.side_of_vertex(v, line, label),
+            };
+            put(v, s);
+        }
+        self.stats.filtered += decided;
+    }
+
     /// [`Mesh::side_of_vertex`] for a line that is not stored in the mesh
     /// (to test whether a line meets a region before storing it).
     pub fn side_of_vertex_unstored(&mut self, v: VertexId, line: &Line, label: Label) -> Sign {

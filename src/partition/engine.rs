@@ -1007,10 +1007,7 @@ impl Engine {
                 let id = mesh.add_line(line);
                 // The line's sign at every vertex of the sub-faces, once.
                 vs.begin(mesh.num_vertices());
-                for &v in &gverts {
-                    let s = mesh.side_of_vertex(v, id, label);
-                    vs.set(v, s);
-                }
+                mesh.sides_of_vertices(&gverts, id, label, |v, s| vs.set(v, s));
                 let before = mesh.num_vertices();
                 let mut split = false;
                 for i in 0..group.len() {
