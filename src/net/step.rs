@@ -188,12 +188,16 @@ mod tests {
         json::from_str(&j.to_string()).unwrap()
     }
 
-    /// Exact value of the dense output for states `s` on the exact form
-    /// `pre` (values only; `pre` is exact here).
-    fn exact(w2: &[[f64; 4]; 2], b: [f64; 2], pre: &AffineForm, s: &[u32]) -> [[Rational; 3]; 2] {
+    /// Exact value of the dense output for states `s` on the exact input
+    /// `pre` (`[u, v, c]`, four elements each).
+    fn exact_on(
+        w2: &[[f64; 4]; 2],
+        b: [f64; 2],
+        pre: &[[Rational; 4]; 3],
+        s: &[u32],
+    ) -> [[Rational; 3]; 2] {
         std::array::from_fn(|o| {
             std::array::from_fn(|j| {
-                let x = [pre.u(), pre.v(), pre.c()][j];
                 let mut acc = if j == 2 {
                     Rational::from_f64(b[o]).unwrap()
                 } else {
@@ -201,13 +205,31 @@ mod tests {
                 };
                 for k in 0..4 {
                     if s[k] == 1 {
-                        acc += Rational::from_f64(w2[o][k]).unwrap()
-                            * Rational::from_f64(x[k]).unwrap();
+                        acc += Rational::from_f64(w2[o][k]).unwrap() * &pre[j][k];
                     }
                 }
                 acc
             })
         })
+    }
+
+    /// [`exact_on`] the values of `pre` (exact here: zero bounds).
+    fn exact(w2: &[[f64; 4]; 2], b: [f64; 2], pre: &AffineForm, s: &[u32]) -> [[Rational; 3]; 2] {
+        let x = [pre.u(), pre.v(), pre.c()];
+        let pre =
+            std::array::from_fn(|j| std::array::from_fn(|k| Rational::from_f64(x[j][k]).unwrap()));
+        exact_on(w2, b, &pre, s)
+    }
+
+    /// Step `step` of the tests' walk over states: flip state `step % 4`,
+    /// and every third step the next one too.
+    fn walk(s: &[u32], step: usize) -> Vec<u32> {
+        let mut t = s.to_vec();
+        t[step % 4] ^= 1;
+        if step % 3 == 0 {
+            t[(step + 1) % 4] ^= 1;
+        }
+        t
     }
 
     fn within(f: &AffineForm, ex: &[[Rational; 3]; 2]) {
@@ -252,11 +274,7 @@ mod tests {
         let mut f = network.apply_dense_relu_f64(2, &pre, Some(&s)).unwrap();
         within(&f, &exact(&w2, [0.1, -0.3], &pre, &s));
         for step in 0..40usize {
-            let mut t = s.clone();
-            t[step % 4] ^= 1;
-            if step % 3 == 0 {
-                t[(step + 1) % 4] ^= 1;
-            }
+            let t = walk(&s, step);
             f = network
                 .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
                 .expect("a step applies");
@@ -304,23 +322,7 @@ mod tests {
                 Rational::from_f64(vals[j][k]).unwrap() + e * t
             })
         });
-        let exact = |s: &[u32]| -> [[Rational; 3]; 2] {
-            std::array::from_fn(|o| {
-                std::array::from_fn(|j| {
-                    let mut acc = if j == 2 {
-                        Rational::from_f64(b2[o]).unwrap()
-                    } else {
-                        Rational::new()
-                    };
-                    for k in 0..4 {
-                        if s[k] == 1 {
-                            acc += Rational::from_f64(w2[o][k]).unwrap() * &ex_pre[j][k];
-                        }
-                    }
-                    acc
-                })
-            })
-        };
+        let exact = |s: &[u32]| exact_on(&w2, b2, &ex_pre, s);
         let mut last = Vec::new();
         for scaled in [true, false] {
             let mut s = vec![1u32, 0, 1, 1];
@@ -333,11 +335,7 @@ mod tests {
             };
             within(&f, &exact(&s));
             for step in 0..40usize {
-                let mut t = s.clone();
-                t[step % 4] ^= 1;
-                if step % 3 == 0 {
-                    t[(step + 1) % 4] ^= 1;
-                }
+                let t = walk(&s, step);
                 f = network
                     .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
                     .expect("a step applies");
