@@ -1,8 +1,8 @@
 //! The random MLPs of the partition benchmark, `2 - width x depth - 1` with
 //! PyTorch's default `nn.Linear` initialisation drawn as `f32` from a fixed
-//! ChaCha8 seed. Shared by `benches/partition.rs` and
-//! `examples/mlp_profile.rs` (each includes this file with `#[path]`), so
-//! that both build the very same weights.
+//! ChaCha8 seed. Shared by `benches/partition.rs`, `examples/mlp_profile.rs`
+//! and `tests/regioncam_diff.rs` (each includes this file with `#[path]`),
+//! so that all build the very same weights.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -11,20 +11,23 @@ use splinecam::net::{json, Network};
 /// The splinecam network of the benchmark row `2-{width}x{depth}-1`
 /// (seed `1000 · width + depth`).
 pub fn network(width: usize, depth: usize) -> Network {
-    to_splinecam(&mlp(width, depth, 1000 * width as u64 + depth as u64))
+    to_splinecam(&mlp(
+        &vec![width; depth],
+        1000 * width as u64 + depth as u64,
+    ))
 }
 
 /// One dense layer in PyTorch layout: `weight[out][in]`.
-struct Dense {
-    weight: Vec<Vec<f32>>,
-    bias: Vec<f32>,
+pub struct Dense {
+    pub weight: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
 }
 
-/// The MLP `2 - width x depth - 1` with PyTorch's default initialisation.
-fn mlp(width: usize, depth: usize, seed: u64) -> Vec<Dense> {
+/// The MLP `2 - hidden[0] - … - 1` with PyTorch's default initialisation.
+pub fn mlp(hidden: &[usize], seed: u64) -> Vec<Dense> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut dims = vec![2];
-    dims.extend(std::iter::repeat_n(width, depth));
+    dims.extend_from_slice(hidden);
     dims.push(1);
     dims.windows(2)
         .map(|d| {
@@ -42,7 +45,7 @@ fn mlp(width: usize, depth: usize, seed: u64) -> Vec<Dense> {
 
 /// The splinecam network (native JSON; every `f32` converted exactly to `f64`,
 /// which serde_json writes and reads back without rounding).
-fn to_splinecam(layers: &[Dense]) -> Network {
+pub fn to_splinecam(layers: &[Dense]) -> Network {
     let mut ops = Vec::new();
     for (i, l) in layers.iter().enumerate() {
         let weight: Vec<Vec<f64>> = l
