@@ -7,7 +7,7 @@ use crate::exact::predicates::{det2_sign, orient2d_points};
 use crate::exact::{Kernel, Line, Sign};
 
 use super::handles::{FaceId, HalfEdgeId, LineId, VertexId};
-use super::store::{Edge, HalfEdge, Mesh, Vertex};
+use super::store::{Edge, HalfEdge, Labels, Mesh, Vertex};
 use super::MeshError;
 
 impl Mesh {
@@ -95,7 +95,7 @@ impl Mesh {
                 } else {
                     f64::INFINITY
                 },
-                on: Vec::new(),
+                on: Labels::new(),
                 dead: false,
             });
         }
@@ -119,7 +119,7 @@ impl Mesh {
             });
             m.edges.push(Edge {
                 line: LineId::from_index(i),
-                labels: Vec::new(),
+                labels: Labels::new(),
             });
         }
         m

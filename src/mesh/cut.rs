@@ -1,11 +1,13 @@
 //! Cutting a convex face by a line, exactly.
 
+use smallvec::{smallvec, SmallVec};
+
 use crate::exact::predicates::{crossing_with_radius, det2_sign, side_of_crossing, side_of_point};
 use crate::exact::Kernel;
 use crate::exact::{Line, Sign};
 
 use super::handles::{FaceId, HalfEdgeId, Label, LineId, VertexId};
-use super::store::{Mesh, Vertex};
+use super::store::{Labels, Mesh, Vertex};
 use super::validate::InvariantViolation;
 use super::MeshError;
 
@@ -146,9 +148,10 @@ impl Mesh {
         line: LineId,
         label: Label,
     ) -> Result<CutOutcome, MeshError> {
-        let cycle: Vec<HalfEdgeId> = self.face_half_edges(face).collect();
+        // On the stack for the usual small faces.
+        let cycle: SmallVec<[HalfEdgeId; 16]> = self.face_half_edges(face).collect();
         let n = cycle.len();
-        let mut signs: Vec<Sign> = Vec::with_capacity(n);
+        let mut signs: SmallVec<[Sign; 16]> = SmallVec::with_capacity(n);
         for &h in &cycle {
             let v = self.origin(h);
             signs.push(self.side_of_vertex(v, line, label));
@@ -174,7 +177,7 @@ impl Mesh {
         }
 
         // Split the sides whose ends have strictly opposite signs.
-        let mut ring: Vec<(HalfEdgeId, Sign)> = Vec::with_capacity(n + 2);
+        let mut ring: SmallVec<[(HalfEdgeId, Sign); 18]> = SmallVec::with_capacity(n + 2);
         for i in 0..n {
             let h = cycle[i];
             ring.push((h, signs[i]));
@@ -187,7 +190,7 @@ impl Mesh {
         }
         // Exactly two zero vertices, separating one positive run from one
         // negative run, on a convex face.
-        let zeros: Vec<usize> = (0..ring.len())
+        let zeros: SmallVec<[usize; 2]> = (0..ring.len())
             .filter(|&i| ring[i].1 == Sign::Zero)
             .collect();
         if zeros.len() != 2 {
@@ -205,7 +208,7 @@ impl Mesh {
         } else {
             (ring[j].0, ring[i].0)
         };
-        let (negative, edge) = self.split_face(ha, hb, line, vec![label]);
+        let (negative, edge) = self.split_face(ha, hb, line, smallvec![label]);
         Ok(CutOutcome::Split {
             positive: face,
             negative,
@@ -241,7 +244,7 @@ impl Mesh {
         let (xy, r) = crossing_with_radius(&self.lines[el.index()], &self.lines[line.index()]);
         // The vertex lies on the edge, hence in the zero set of every label
         // of the edge, and on the cutting line.
-        let mut on = self.edge_labels(h).to_vec();
+        let mut on = Labels::from_slice(self.edge_labels(h));
         if let Err(p) = on.binary_search(&label) {
             on.insert(p, label);
         }

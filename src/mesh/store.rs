@@ -6,6 +6,10 @@ use crate::exact::{Kernel, Line, PredicateStats, Sign};
 
 use super::handles::{FaceId, HalfEdgeId, Label, LineId, VertexId};
 
+/// A sorted set of labels, inline up to four (a vertex is usually on two
+/// zero sets, an edge on one): no heap allocation per vertex or edge.
+pub(super) type Labels = smallvec::SmallVec<[Label; 4]>;
+
 /// A vertex: the crossing of two stored lines, with the labels whose zero set
 /// contains it by construction.
 #[derive(Clone, Debug)]
@@ -21,7 +25,7 @@ pub(super) struct Vertex {
     /// [`crate::exact::predicates::side_of_point`].
     pub r: f64,
     /// Sorted labels whose zero set contains this vertex.
-    pub on: Vec<Label>,
+    pub on: Labels,
     /// Removed by a merge, until the next [`Mesh::compact`].
     pub dead: bool,
 }
@@ -41,7 +45,7 @@ pub(super) struct Edge {
     /// The line the edge lies on.
     pub line: LineId,
     /// Sorted labels whose zero set contains the edge.
-    pub labels: Vec<Label>,
+    pub labels: Labels,
 }
 
 /// The planar subdivision of a convex polygon into convex faces.
@@ -296,7 +300,7 @@ impl Mesh {
         ha: HalfEdgeId,
         hb: HalfEdgeId,
         line: LineId,
-        labels: Vec<Label>,
+        labels: Labels,
     ) -> (FaceId, HalfEdgeId) {
         let face = self.hes[ha.index()].face;
         let new_face = FaceId::from_index(self.faces.len());
