@@ -651,8 +651,13 @@ fn fit(pts: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
     Some((my - b * mx, b, r2))
 }
 
-/// Timed runs per measurement (the median is reported).
+/// Timed runs per measurement, at least (the median is reported).
 const RUNS: usize = 5;
+/// At most this many timed runs: fast cases get about [`ROUND_TARGET_S`]
+/// of runs, so that their medians are not left to a few noisy samples.
+const MAX_RUNS: usize = 41;
+/// Seconds of timed runs a fast case gets (all tools together).
+const ROUND_TARGET_S: f64 = 1.0;
 /// Default per-case budget in seconds (env `SPLINECAM_BENCH_BUDGET_S`).
 const CASE_BUDGET_S: f64 = 120.0;
 /// Default region limit of the guarded run (env `SPLINECAM_BENCH_MAX_REGIONS`).
@@ -1190,6 +1195,13 @@ fn main() {
         }
         let ps = p.stats().predicates;
         let total = ps.total().max(1) as f64;
+        // Fast cases: more runs (about ROUND_TARGET_S in all).
+        let per_round = 2.5 * t_probe + t_rc_probe;
+        let runs = if quick {
+            runs
+        } else {
+            runs.max(((ROUND_TARGET_S / per_round) as usize).min(MAX_RUNS))
+        };
 
         let mut t1 = Vec::new();
         let mut t2 = Vec::new();
@@ -1381,7 +1393,7 @@ fn main() {
     ));
     summary.push(String::new());
     summary.push(format!(
-        "Times: median of {runs} runs (floor: of {floor_runs}), in this process. Heap: one 2-thread probe run with counting on. Load average {load_start} at the start, {} at the end; {:.0} s in all. Machine: {}.",
+        "Times: median of {runs} to {MAX_RUNS} runs (about {ROUND_TARGET_S} s of runs for a fast case; floor: of {floor_runs}), in this process. Heap: one 2-thread probe run with counting on. Load average {load_start} at the start, {} at the end; {:.0} s in all. Machine: {}.",
         loadavg(),
         started.elapsed().as_secs_f64(),
         machine()
