@@ -171,6 +171,50 @@ fn duplicated_lines_cut_once_and_label_twice() {
     check(&m);
 }
 
+/// Many zero sets through one vertex and along one edge: the label sets
+/// (inline up to four, then on the heap) stay sorted and complete.
+#[test]
+fn many_labels_on_one_vertex_and_one_edge() {
+    for kernel in [Kernel::Filtered, Kernel::Rational] {
+        let mut m = unit_square(kernel);
+        // Six lines through the centre (1/2, 1/2), labels 0..6.
+        let through = [
+            line(1.0, 0.0, -0.5),
+            line(0.0, 1.0, -0.5),
+            line(1.0, -1.0, 0.0),
+            line(1.0, 1.0, -1.0),
+            line(2.0, -1.0, -0.5),
+            line(1.0, -2.0, 0.5),
+        ];
+        for (k, l) in through.into_iter().enumerate() {
+            let id = m.add_line(l);
+            m.insert_line(id, Label(k as u32)).unwrap();
+        }
+        // The first line five more times (labels 10..15), scaled.
+        for k in 10..15u32 {
+            let s = f64::from(k);
+            let id = m.add_line(line(s, 0.0, -0.5 * s));
+            assert_eq!(m.insert_line(id, Label(k)).unwrap(), 0);
+        }
+        assert_eq!(m.num_faces(), 12);
+        let centre: Vec<_> = m
+            .vertices()
+            .filter(|&v| m.vertex_xy(v) == [0.5, 0.5])
+            .collect();
+        assert_eq!(centre.len(), 1);
+        let want: Vec<Label> = (0..6).chain(10..15).map(Label).collect();
+        assert_eq!(m.vertex_labels(centre[0]), want.as_slice());
+        // The two halves of the line u = 1/2 carry its six labels.
+        let on_first: Vec<Label> = [0].into_iter().chain(10..15).map(Label).collect();
+        let along = m
+            .edges()
+            .filter(|&h| m.edge_labels(h) == on_first.as_slice())
+            .count();
+        assert_eq!(along, 2);
+        check(&m);
+    }
+}
+
 #[test]
 fn shared_edge_is_split_once_and_neighbour_sees_the_vertex() {
     let mut m = unit_square(Kernel::Filtered);
