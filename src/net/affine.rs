@@ -411,13 +411,15 @@ impl AffineForm {
     /// Sets the bounds of `out` (a step from `self`, see `net::step`) as
     /// scales, if `self`'s bounds are scales; `false` (nothing done) if not.
     ///
-    /// With `g = γ_(d+3)` and `z[j] ≥ Σ_k (e_k + g|x̂_k|)` over the `d`
-    /// differing inputs, the element-wise step bound
-    /// `E' = E + g|ŷ'_o| + Σ_k |w_ok| z_k` is at most
-    /// `E + g(ρ_j s_o + [j = 2]|b_o|) + t_o z[j]`, where `t_o = max_k |w_ok|`
-    /// and `ρ_j ≥ |ŷ'_o| / s_o` over the rows with `s_o > 0` (read from
-    /// `self`'s values; a row with `s_o = 0` has `ŷ'_o = [j = 2]b_o` exactly).
-    /// With `E` as evaluated by [`Scaled::err`] (at most
+    /// In `net::step`'s notation (`ŷ'` and `E'` are `self`'s values and
+    /// bound, those of the neighbour stepped from), with `g = γ_(d+3)` and
+    /// `z[j] ≥ Σ_k (e_k + g|x̂_k|)` over the `d` differing inputs, the
+    /// element-wise bound of the new form, `E' + g|ŷ'_o| + Σ_k |w_ok| z_k`,
+    /// is at most `E' + g(ρ_j s_o + [j = 2]|b_o|) + t_o z[j]`, where
+    /// `t_o = max_k |w_ok|` and `ρ_j ≥ |ŷ'_o| / s_o` over the rows with
+    /// `s_o > 0` (read from `self`'s values; a row with `s_o = 0` has
+    /// `ŷ'_o = [j = 2]b_o` exactly). With `E'` as evaluated by
+    /// [`Scaled::err`] (at most
     /// `R·((s_o m_j + t_o q_j + [j = 2]g_0|b_o|)k1 + k2) + 4·2^-1022`,
     /// `R = 1 + 8u ≥ (1 + u)^7`), that is again of the scaled shape:
     /// `m' = R k1 m + g ρ`, `q' = R k1 q + z`, `g' = R k1 g_0 + g`,
