@@ -24,6 +24,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use rug::Rational;
+use smallvec::SmallVec;
 
 use crate::domain::Slice;
 use crate::exact::predicates::{classify_lines_at_points, side_of_point, LineClass};
@@ -316,11 +317,22 @@ fn sibling_forms(
 ) -> Result<Vec<Arc<AffineForm>>, NetError> {
     let full = |states: &[u32]| dense_after_relu(net, (act, nd), pre, states).map(Arc::new);
     let m = group.len();
-    let index: HashMap<FaceId, usize> = group
+    // Member position by face id (a group is its parent face followed by
+    // the faces its cuts created, so it is sorted already; sorted if not).
+    let mut index: Vec<(FaceId, usize)> = group
         .iter()
         .enumerate()
         .map(|(i, (f, _))| (*f, i))
         .collect();
+    if !index.is_sorted() {
+        index.sort_unstable();
+    }
+    let member = |f: FaceId| {
+        index
+            .binary_search_by_key(&f, |&(g, _)| g)
+            .ok()
+            .map(|p| index[p].1)
+    };
     // Depth-first order of (sub-face, parent); a parent comes before its
     // children, roots (one per connected part) have none.
     let mut seen = vec![false; m];
@@ -335,7 +347,7 @@ fn sibling_forms(
             seen[i] = true;
             order.push((i, parent));
             for h in mesh.face_half_edges(group[i].0) {
-                if let Some(&j) = index.get(&mesh.face(h.twin())) {
+                if let Some(j) = member(mesh.face(h.twin())) {
                     if !seen[j] {
                         stack.push((j, Some(i)));
                     }
@@ -347,30 +359,36 @@ fn sibling_forms(
     for (p, &(i, _)) in order.iter().enumerate() {
         pos[i] = p;
     }
-    let blocks: Vec<Vec<Arc<AffineForm>>> = order
-        .par_chunks(SIBLING_BLOCK)
-        .enumerate()
-        .map(|(b, block)| {
-            let start = b * SIBLING_BLOCK;
-            let mut made: Vec<Arc<AffineForm>> = Vec::with_capacity(block.len());
-            for &(j, parent) in block {
-                let stepped = parent.filter(|&i| pos[i] >= start).and_then(|i| {
-                    net.apply_dense_relu_step_f64(
-                        nd,
-                        pre,
-                        &made[pos[i] - start],
-                        &group[i].1,
-                        &group[j].1,
-                    )
-                });
-                made.push(match stepped {
-                    Some(f) => Arc::new(f),
-                    None => full(&group[j].1)?,
-                });
-            }
-            Ok(made)
-        })
-        .collect::<Result<_, NetError>>()?;
+    let make_block = |(b, block): (usize, &[(usize, Option<usize>)])| {
+        let start = b * SIBLING_BLOCK;
+        let mut made: Vec<Arc<AffineForm>> = Vec::with_capacity(block.len());
+        for &(j, parent) in block {
+            let stepped = parent.filter(|&i| pos[i] >= start).and_then(|i| {
+                net.apply_dense_relu_step_f64(
+                    nd,
+                    pre,
+                    &made[pos[i] - start],
+                    &group[i].1,
+                    &group[j].1,
+                )
+            });
+            made.push(match stepped {
+                Some(f) => Arc::new(f),
+                None => full(&group[j].1)?,
+            });
+        }
+        Ok(made)
+    };
+    // One block: no parallel hand-over.
+    let blocks: Vec<Vec<Arc<AffineForm>>> = if m <= SIBLING_BLOCK {
+        vec![make_block((0, &order[..]))?]
+    } else {
+        order
+            .par_chunks(SIBLING_BLOCK)
+            .enumerate()
+            .map(make_block)
+            .collect::<Result<_, NetError>>()?
+    };
     let mut forms: Vec<Option<Arc<AffineForm>>> = vec![None; m];
     for (&(j, _), f) in order.iter().zip(blocks.into_iter().flatten()) {
         forms[j] = Some(f);
@@ -379,6 +397,38 @@ fn sibling_forms(
         .into_iter()
         .map(|f| f.expect("every sibling is in the order"))
         .collect())
+}
+
+/// The new states of one group's members (inline for a group of one, the
+/// common case: a face no line crossed).
+type Members = SmallVec<[(FaceId, FaceState); 1]>;
+
+/// The sub-faces' states of one group, in order, with the slots `slots`
+/// (one per member, in order): each member but the last from a copy of the
+/// parent's vectors (`build`), the last one from the parent itself
+/// (`build_last`).
+fn serial_members<B, L>(
+    parent: FaceState,
+    group: Group,
+    slots: impl Iterator<Item = (TensorId, Slot)>,
+    build: B,
+    build_last: L,
+) -> Members
+where
+    B: Fn(&FaceState, (TensorId, Slot), (FaceId, Vec<u32>)) -> (FaceId, FaceState),
+    L: Fn(FaceState, (TensorId, Slot), (FaceId, Vec<u32>)) -> (FaceId, FaceState),
+{
+    let (n, last) = (group.len(), group.len().saturating_sub(1));
+    let mut out = Members::with_capacity(n);
+    let mut members = group.into_iter().zip(slots);
+    for (m, slot) in members.by_ref().take(last) {
+        out.push(build(&parent, slot, m));
+    }
+    if let Some((m, slot)) = members.next() {
+        out.push(build_last(parent, slot, m));
+    }
+    debug_assert_eq!(out.len(), n, "a slot for every member");
+    out
 }
 
 /// The line of element `k` of a form.
@@ -585,7 +635,8 @@ pub(super) fn compute(
         .collect();
     let input = Arc::new(slice.input_form_f64());
     let first = FaceState {
-        pattern: Vec::new(),
+        // Room for every layer's states (sub-faces inherit the vector).
+        pattern: Vec::with_capacity(net.layer_nodes().len()),
         forms: vec![(TensorId(0), Slot::Ready(input))],
     };
     let mut states = vec![None; 2];
@@ -1104,8 +1155,10 @@ impl Engine {
         // Each group is consumed as its sub-faces' states are built: its
         // input form and the members' state vectors are freed group by group
         // rather than all held until every new state exists.
+        // Room for every layer's states, so that no pattern grows later.
+        let layers = self.net.layer_nodes().len();
         let build = |parent: &FaceState, slot: (TensorId, Slot), (f, init): (FaceId, Vec<u32>)| {
-            let mut pattern = Vec::with_capacity(parent.pattern.len() + 1);
+            let mut pattern = Vec::with_capacity(layers.max(parent.pattern.len() + 1));
             pattern.extend(parent.pattern.iter().cloned());
             pattern.push(Arc::<[u32]>::from(init));
             let live = parent.forms.iter().filter(|(t, _)| net.last_use(*t) > idx);
@@ -1114,22 +1167,32 @@ impl Engine {
             forms.push(slot);
             (f, FaceState { pattern, forms })
         };
+        // The same for a group's last member, which takes the parent's
+        // vectors over instead of copying them (no reference counts touched:
+        // a face no line crossed is a group of one).
+        let build_last =
+            |parent: FaceState, slot: (TensorId, Slot), (f, init): (FaceId, Vec<u32>)| {
+                let FaceState {
+                    mut pattern,
+                    mut forms,
+                } = parent;
+                pattern.push(Arc::<[u32]>::from(init));
+                forms.retain(|(t, _)| net.last_use(*t) > idx);
+                forms.push(slot);
+                (f, FaceState { pattern, forms })
+            };
         let min_members = min_faces_per_task(self.net.len_of(output));
-        let built: Vec<Vec<(FaceId, FaceState)>> = groups
+        let built: Vec<Members> = groups
             .into_par_iter()
             .with_min_len(min_members)
-            .map(|(parent, formed, group)| -> Result<_, NetError> {
+            .map(|(parent, formed, group)| -> Result<Members, NetError> {
                 // The next dense node's forms: made already for an uncut
                 // face, made here for a group of several siblings.
                 let (pre, dense) = match formed {
                     Formed::Next(d) => (None, Some(vec![d])),
                     Formed::Outputs(own) => {
-                        let slot = |i: usize| (output, Slot::Ready(Arc::clone(&own[i])));
-                        return Ok(group
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, m)| build(&parent, slot(i), m))
-                            .collect());
+                        let slots = own.into_iter().map(|a| (output, Slot::Ready(a)));
+                        return Ok(serial_members(parent, group, slots, build, build_last));
                     }
                     Formed::Pre(pre) => {
                         let dense = match stepped {
@@ -1141,29 +1204,41 @@ impl Engine {
                         (Some(pre), dense)
                     }
                 };
-                let slot = |i: usize| match (&dense, stepped) {
-                    (Some(d), Some((_, t))) => (t, Slot::Ready(Arc::clone(&d[i]))),
-                    _ => (
+                if let (Some(d), Some((_, t))) = (dense, stepped) {
+                    // The next dense node's forms, one per member, moved in.
+                    if group.len() > min_members {
+                        return Ok(group
+                            .into_par_iter()
+                            .zip(d)
+                            .with_min_len(min_members)
+                            .map(|(m, d)| build(&parent, (t, Slot::Ready(d)), m))
+                            .collect::<Vec<_>>()
+                            .into());
+                    }
+                    let slots = d.into_iter().map(|d| (t, Slot::Ready(d)));
+                    return Ok(serial_members(parent, group, slots, build, build_last));
+                }
+                // The ReLU's output, kept as its input form (applied on demand).
+                let pre = pre.expect("the layer's input form");
+                let slot = || {
+                    (
                         output,
                         Slot::Activated {
                             node: idx,
-                            pre: Arc::clone(pre.as_ref().expect("the layer's input form")),
+                            pre: Arc::clone(&pre),
                         },
-                    ),
+                    )
                 };
                 Ok(if group.len() > min_members {
                     group
                         .into_par_iter()
-                        .enumerate()
                         .with_min_len(min_members)
-                        .map(|(i, m)| build(&parent, slot(i), m))
-                        .collect()
+                        .map(|m| build(&parent, slot(), m))
+                        .collect::<Vec<_>>()
+                        .into()
                 } else {
-                    group
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, m)| build(&parent, slot(i), m))
-                        .collect()
+                    let slots = std::iter::repeat_with(slot);
+                    serial_members(parent, group, slots, build, build_last)
                 })
             })
             .collect::<Result<_, NetError>>()?;
