@@ -37,6 +37,7 @@
 //! ```
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -130,19 +131,38 @@ impl From<MeshError> for SliceError {
 /// assert_eq!(s.area_exact(), 8);
 /// assert_eq!(s.point_f64(0.5, -1.5), vec![0.5, -1.5]);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Slice {
     input_shape: Vec<usize>,
     input_len: usize,
-    origin: Vec<Rational>,
-    e1: Vec<Rational>,
-    e2: Vec<Rational>,
+    // The per-input vectors are shared between clones (a partition keeps a
+    // clone of its slice; a slice of an image net has thousands of inputs).
+    origin: Arc<[Rational]>,
+    e1: Arc<[Rational]>,
+    e2: Arc<[Rational]>,
     polygon: Vec<(Rational, Rational)>,
     anchors: Vec<(Rational, Rational)>,
     // f64 roundings of origin, e1, e2, for point_f64.
-    origin_f64: Vec<f64>,
-    e1_f64: Vec<f64>,
-    e2_f64: Vec<f64>,
+    origin_f64: Arc<[f64]>,
+    e1_f64: Arc<[f64]>,
+    e2_f64: Arc<[f64]>,
+    // The input forms `o + u·e1 + v·e2`, made once (every partition of the
+    // slice starts from them).
+    input_f64: Arc<AffineForm>,
+    input_exact: Arc<ExactAffineForm>,
+}
+
+/// Slices are equal when they are the same plane, polygon and anchors of
+/// the same input shape (the rest is made from those).
+impl PartialEq for Slice {
+    fn eq(&self, other: &Slice) -> bool {
+        self.input_shape == other.input_shape
+            && self.origin == other.origin
+            && self.e1 == other.e1
+            && self.e2 == other.e2
+            && self.polygon == other.polygon
+            && self.anchors == other.anchors
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -374,18 +394,24 @@ impl Slice {
         anchors: Vec<(Rational, Rational)>,
     ) -> Result<Slice, SliceError> {
         let polygon = checked_polygon(polygon)?;
-        let to_f64 = |v: &[Rational]| v.iter().map(Rational::to_f64).collect::<Vec<f64>>();
+        let to_f64 = |v: &[Rational]| v.iter().map(Rational::to_f64).collect::<Arc<[f64]>>();
+        let input_f64 = AffineForm::input_rational(&origin, &e1, &e2)
+            .expect("origin, e1 and e2 have the input length by construction");
+        let input_exact = ExactAffineForm::input_rational(&origin, &e1, &e2)
+            .expect("origin, e1 and e2 have the input length by construction");
         Ok(Slice {
             input_shape: input_shape.to_vec(),
             input_len: origin.len(),
             origin_f64: to_f64(&origin),
             e1_f64: to_f64(&e1),
             e2_f64: to_f64(&e2),
-            origin,
-            e1,
-            e2,
+            origin: origin.into(),
+            e1: e1.into(),
+            e2: e2.into(),
             polygon,
             anchors,
+            input_f64: Arc::new(input_f64),
+            input_exact: Arc::new(input_exact),
         })
     }
 
@@ -818,9 +844,9 @@ impl Slice {
         }
         Slice::assemble(
             &self.input_shape,
-            self.origin.clone(),
-            self.e1.clone(),
-            self.e2.clone(),
+            self.origin.to_vec(),
+            self.e1.to_vec(),
+            self.e2.to_vec(),
             corners,
             self.anchors.clone(),
         )
@@ -896,8 +922,8 @@ impl Slice {
     pub fn point_exact(&self, u: &Rational, v: &Rational) -> Vec<Rational> {
         self.origin
             .iter()
-            .zip(&self.e1)
-            .zip(&self.e2)
+            .zip(self.e1.iter())
+            .zip(self.e2.iter())
             .map(|((o, a), b)| Rational::from(a * u) + Rational::from(b * v) + o)
             .collect()
     }
@@ -907,8 +933,8 @@ impl Slice {
     pub fn point_f64(&self, u: f64, v: f64) -> Vec<f64> {
         self.origin_f64
             .iter()
-            .zip(&self.e1_f64)
-            .zip(&self.e2_f64)
+            .zip(self.e1_f64.iter())
+            .zip(self.e2_f64.iter())
             .map(|((o, a), b)| o + a * u + b * v)
             .collect()
     }
@@ -960,8 +986,7 @@ impl Slice {
     pub fn input_form_f64(&self) -> AffineForm {
         // Exactly representable entries get a zero error bound
         // (`approx_with_error`), so slices of exact floats give exact forms.
-        AffineForm::input_rational(&self.origin, &self.e1, &self.e2)
-            .expect("origin, e1 and e2 have the input length by construction")
+        (*self.input_f64).clone()
     }
 
     /// The exact input affine form of the slice.
@@ -974,8 +999,13 @@ impl Slice {
     /// assert_eq!(f.eval(&Rational::from(3), &Rational::from(4)), vec![3, 4]);
     /// ```
     pub fn input_form_exact(&self) -> ExactAffineForm {
-        ExactAffineForm::input_rational(&self.origin, &self.e1, &self.e2)
-            .expect("origin, e1 and e2 have the input length by construction")
+        (*self.input_exact).clone()
+    }
+
+    /// [`Slice::input_form_f64`] and [`Slice::input_form_exact`], shared
+    /// (made once, when the slice was).
+    pub(crate) fn input_forms(&self) -> (Arc<AffineForm>, Arc<ExactAffineForm>) {
+        (Arc::clone(&self.input_f64), Arc::clone(&self.input_exact))
     }
 
     /// The initial mesh: one face, the polygon `P`.
@@ -988,5 +1018,66 @@ impl Slice {
     /// ```
     pub fn mesh(&self, kernel: Kernel) -> Result<Mesh, SliceError> {
         Ok(Mesh::from_convex_polygon_exact(&self.polygon, kernel)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rug::Rational;
+
+    use super::Slice;
+    use crate::net::{AffineForm, ExactAffineForm};
+
+    /// The forms made once with the slice are the ones its vectors define
+    /// (non-dyadic entries, so the f64 form has bounds), clones share them,
+    /// and a clone or a slice with the same polygon compares equal.
+    #[test]
+    fn input_forms_are_made_once_and_shared() {
+        let s = Slice::through_points(
+            &[3],
+            &[0.1, 0.2, 0.3],
+            &[0.7, -0.2, 0.3],
+            &[0.1, 0.9, -0.4],
+            0.5,
+        )
+        .unwrap();
+        let (f, e) = s.input_forms();
+        let want_f = AffineForm::input_rational(s.origin(), s.e1(), s.e2()).unwrap();
+        let want_e = ExactAffineForm::input_rational(s.origin(), s.e1(), s.e2()).unwrap();
+        assert_eq!(*e, want_e);
+        for (a, b) in [
+            (f.u(), want_f.u()),
+            (f.v(), want_f.v()),
+            (f.c(), want_f.c()),
+        ] {
+            assert_eq!(a, b);
+        }
+        for (a, b) in [
+            (f.err_u(), want_f.err_u()),
+            (f.err_v(), want_f.err_v()),
+            (f.err_c(), want_f.err_c()),
+        ] {
+            assert_eq!(a, b);
+        }
+        assert!(
+            [f.err_u(), f.err_v(), f.err_c()].concat().iter().any(|&x| x > 0.0),
+            "some entry of the plane is not a float: {f:?}"
+        );
+        // The exact form at (u, v) is the slice's exact point.
+        let (u, v) = (Rational::from((1, 3)), Rational::from(-2));
+        assert_eq!(e.eval(&u, &v), s.point_exact(&u, &v));
+        let c = s.clone();
+        assert!(Arc::ptr_eq(&c.input_forms().0, &f) && Arc::ptr_eq(&c.input_forms().1, &e));
+        assert_eq!(c, s);
+        let corners = s.polygon_f64();
+        let same = s.with_polygon(&corners).unwrap();
+        assert_eq!(same.polygon() == s.polygon(), same == s);
+        let other = s
+            .with_polygon(&[[0.0, 0.0], [0.1, 0.0], [0.0, 0.1]])
+            .unwrap();
+        assert_ne!(other, s);
+        assert_eq!(other.input_forms().1, e, "same plane, same forms");
     }
 }

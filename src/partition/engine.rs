@@ -633,7 +633,7 @@ pub(super) fn compute(
             }
         })
         .collect();
-    let input = Arc::new(slice.input_form_f64());
+    let (input, input_exact) = slice.input_forms();
     let first = FaceState {
         // Room for every layer's states (sub-faces inherit the vector).
         pattern: Vec::with_capacity(net.layer_nodes().len()),
@@ -646,7 +646,7 @@ pub(super) fn compute(
         mesh,
         states,
         labels: LabelTable::new(&layer_units),
-        input_exact: Arc::new(slice.input_form_exact()),
+        input_exact,
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
     };
