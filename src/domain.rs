@@ -1062,7 +1062,10 @@ mod tests {
             assert_eq!(a, b);
         }
         assert!(
-            [f.err_u(), f.err_v(), f.err_c()].concat().iter().any(|&x| x > 0.0),
+            [f.err_u(), f.err_v(), f.err_c()]
+                .concat()
+                .iter()
+                .any(|&x| x > 0.0),
             "some entry of the plane is not a float: {f:?}"
         );
         // The exact form at (u, v) is the slice's exact point.

@@ -1182,9 +1182,18 @@ impl Engine {
                 (f, FaceState { pattern, forms })
             };
         let min_members = min_faces_per_task(self.net.len_of(output));
+        // Groups per task: `min_members`, except that a layer of fewer,
+        // larger groups (a few faces cut by many lines, as in an image net's
+        // second layer) shares them out one by one.
+        let members: usize = groups.iter().map(|(_, _, g)| g.len()).sum();
+        let min_groups = if groups.len() <= min_members && members > 4 * min_members {
+            1
+        } else {
+            min_members
+        };
         let built: Vec<Members> = groups
             .into_par_iter()
-            .with_min_len(min_members)
+            .with_min_len(min_groups)
             .map(|(parent, formed, group)| -> Result<Members, NetError> {
                 // The next dense node's forms: made already for an uncut
                 // face, made here for a group of several siblings.
