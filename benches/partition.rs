@@ -588,6 +588,23 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+/// The lower quartile, median and upper quartile of `v` (linear
+/// interpolation between order statistics; `v` not empty).
+fn quartiles(v: &[f64]) -> [f64; 3] {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| {
+        let x = q * (v.len() - 1) as f64;
+        let (i, f) = (x.floor() as usize, x - x.floor());
+        if i + 1 < v.len() {
+            v[i] + f * (v[i + 1] - v[i])
+        } else {
+            v[i]
+        }
+    };
+    [at(0.25), at(0.5), at(0.75)]
+}
+
 fn time<T>(f: impl FnOnce() -> T) -> (f64, T) {
     let t = Instant::now();
     let r = black_box(f());
@@ -657,7 +674,7 @@ const RUNS: usize = 5;
 /// of runs, so that their medians are not left to a few noisy samples.
 const MAX_RUNS: usize = 41;
 /// Seconds of timed runs a fast case gets (all tools together).
-const ROUND_TARGET_S: f64 = 1.0;
+const ROUND_TARGET_S: f64 = 2.0;
 /// Default per-case budget in seconds (env `SPLINECAM_BENCH_BUDGET_S`).
 const CASE_BUDGET_S: f64 = 120.0;
 /// Default region limit of the guarded run (env `SPLINECAM_BENCH_MAX_REGIONS`).
@@ -1296,11 +1313,25 @@ fn main() {
             ),
         };
 
+        // regioncam against ours, run by run: each round's regioncam run
+        // and 2-thread run are adjacent in time, so the median of their
+        // ratios is steadier under other processes' load than the ratio of
+        // the two medians (both are printed).
+        let paired: Vec<f64> = trc.iter().zip(&t2).map(|(r, o)| r / o).collect();
         let (m1, m2) = (median(t1), median(t2));
         let mrc = (!trc.is_empty()).then(|| median(trc));
         let rc_text = match (rc_faces, mrc, &rc_probe) {
             (Some(f), Some(t), Some((_, rc_peak, _))) => {
-                format!("{f} | {} | {} | {:.2}", fmt_s(t), mb(*rc_peak), t / m2)
+                let q = quartiles(&paired);
+                notes.push(format!(
+                    "{name}: regioncam s / ours (2 thr): median of {} paired runs {:.2} (quartiles {:.2}-{:.2}); ratio of the medians {:.2}",
+                    paired.len(),
+                    q[1],
+                    q[0],
+                    q[2],
+                    t / m2
+                ));
+                format!("{f} | {} | {} | {:.2}", fmt_s(t), mb(*rc_peak), q[1])
             }
             _ => "n/a | n/a | n/a | n/a".into(),
         };
