@@ -41,6 +41,7 @@ use crate::exact::number::approx_with_error;
 use super::error::NetError;
 use super::forward::{
     activation_exact, activation_f64_into, linear_exact, linear_f64, ExactTensor, F64Mode, Pattern,
+    RowScales,
 };
 use super::ir::{Network, Op, OpClass};
 
@@ -180,12 +181,9 @@ enum Bounds {
 /// as without the `t` term: `x + 0 = x`).
 #[derive(Clone, Debug)]
 struct Scaled {
-    /// Absolute row sums of the dense layer.
-    s: Arc<[f64]>,
-    /// Largest absolute weight of each row of the dense layer.
-    t: Arc<[f64]>,
-    /// Absolute biases of the dense layer.
-    a: Arc<[f64]>,
+    /// The dense layer's absolute row sums `s`, largest absolute weights
+    /// `t` and absolute biases `a` (shared by all its output forms).
+    rows: Arc<RowScales>,
     m: [f64; 3],
     q: [f64; 3],
     g: f64,
@@ -197,9 +195,10 @@ impl Scaled {
     /// Bound `j` of element `o` (the fused kernel's arithmetic, bit for bit).
     #[inline]
     fn err(&self, j: usize, o: usize) -> f64 {
-        let x = self.s[o] * self.m[j] + self.t[o] * self.q[j];
+        let r = &*self.rows;
+        let x = r.s[o] * self.m[j] + r.t[o] * self.q[j];
         if j == 2 {
-            (x + self.g * self.a[o]) * self.k1 + self.k2
+            (x + self.g * r.a[o]) * self.k1 + self.k2
         } else {
             x * self.k1 + self.k2
         }
@@ -208,15 +207,15 @@ impl Scaled {
     /// All `n` bounds `j` appended to `out` (a loop without branches).
     fn extend(&self, j: usize, n: usize, out: &mut Vec<f64>) {
         let (s, t, m, q, k1, k2) = (
-            &self.s[..n],
-            &self.t[..n],
+            &self.rows.s[..n],
+            &self.rows.t[..n],
             self.m[j],
             self.q[j],
             self.k1,
             self.k2,
         );
         if j == 2 {
-            let (a, g) = (&self.a[..n], self.g);
+            let (a, g) = (&self.rows.a[..n], self.g);
             out.extend(
                 s.iter()
                     .zip(t)
@@ -436,20 +435,28 @@ impl AffineForm {
             return false;
         }
         let n = self.len;
-        let s = &sc.s[..n];
+        let inv = &sc.rows.inv_s[..n];
+        // `|ŷ'_o| / s_o` as `|ŷ'_o|·fl(1/s_o)`: two roundings, each a factor
+        // of at most `1 + u` (an underflow loses less than `2^-1074`), both
+        // covered by `inflate(·, 1)`'s `1 + 12u` and its additive term. Rows
+        // with `s_o = 0` have `inv = 0` and add nothing (finite values:
+        // `step` checks them). Branch-free, in four lanes.
         let rho: [f64; 3] = std::array::from_fn(|j| {
-            let y = self.block(j);
-            let r = y.iter().zip(s).fold(
-                0.0f64,
-                |r, (y, s)| {
-                    if *s > 0.0 {
-                        r.max(y.abs() / s)
-                    } else {
-                        r
-                    }
-                },
-            );
-            inflate(r, 1)
+            let y = &self.block(j)[..n];
+            let mut acc = [0.0f64; 4];
+            let (yc, ic) = (y.chunks_exact(4), inv.chunks_exact(4));
+            let (yr, ir) = (yc.remainder(), ic.remainder());
+            for (y4, i4) in yc.zip(ic) {
+                for l in 0..4 {
+                    let x = y4[l].abs() * i4[l];
+                    acc[l] = if x > acc[l] { x } else { acc[l] };
+                }
+            }
+            for (y, i) in yr.iter().zip(ir) {
+                let x = y.abs() * i;
+                acc[0] = if x > acc[0] { x } else { acc[0] };
+            }
+            inflate(acc[0].max(acc[1]).max(acc[2].max(acc[3])), 1)
         });
         let r = 1.0 + 8.0 * U;
         let c1 = r * sc.k1;
@@ -458,9 +465,7 @@ impl AffineForm {
         let gb = inflate(c1 * sc.g + g, 4);
         let k2 = inflate(r * sc.k2 + 4.0 * f64::MIN_POSITIVE, 4);
         out.bounds = Bounds::Scaled(Scaled {
-            s: Arc::clone(&sc.s),
-            t: Arc::clone(&sc.t),
-            a: Arc::clone(&sc.a),
+            rows: Arc::clone(&sc.rows),
             m,
             q,
             g: gb,
@@ -854,7 +859,7 @@ impl Network {
         }
         let [xu, xv, xc] = x.values();
         let absd = &self.abs_data()[idx];
-        let (wt4, rowsum) = (&absd.wt4, &absd.abs_rowsum);
+        let (wt4, rowsum) = (&absd.wt4, &absd.rows.s);
         let (bias, rowsum) = (&bias[..outf], &rowsum[..outf]);
         let n = absd.fan_in + 3;
         let g = gamma(n);
@@ -911,9 +916,7 @@ impl Network {
                 // One row: the bounds are kept as their scales (the same
                 // numbers, see `Scaled::err`).
                 return Some(Scaled {
-                    s: Arc::clone(&absd.abs_rowsum),
-                    t: Arc::clone(&absd.abs_rowmax),
-                    a: Arc::clone(&absd.abs_bias),
+                    rows: Arc::clone(&absd.rows),
                     m,
                     q: [0.0; 3],
                     g,
@@ -1197,7 +1200,7 @@ mod tests {
                     .zip(errs)
                     .map(|(v, e)| e + g * v.abs())
                     .fold(0.0, f64::max);
-                for (s, b) in absd.abs_rowsum.iter().zip(bias) {
+                for (s, b) in absd.rows.s.iter().zip(bias) {
                     let zb = if j == 2 { s * z + g * b.abs() } else { s * z };
                     bounds.push(super::inflate(zb, n + 1).to_bits());
                 }

@@ -226,13 +226,44 @@ pub(crate) struct AbsData {
     /// weight from input `i` to output `o` (a column per input, for
     /// rank-one steps, `net::step`).
     pub wt: Vec<f64>,
-    /// Dense only: per output, `Σ_i |w_oi|` summed in `f64` (in input order;
-    /// relative error at most `γ_(fan_in)`).
-    pub abs_rowsum: std::sync::Arc<[f64]>,
-    /// Dense only: per output, `|b_o|`.
-    pub abs_bias: std::sync::Arc<[f64]>,
-    /// Dense only: per output, `max_i |w_oi|` (exact).
-    pub abs_rowmax: std::sync::Arc<[f64]>,
+    /// Dense only: the per-output scales that forms with scaled bounds
+    /// share (one reference count per form).
+    pub rows: std::sync::Arc<RowScales>,
+}
+
+/// Per-output data of a dense layer that the scaled bounds of its output
+/// forms read (see `AffineForm`'s scaled bounds).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RowScales {
+    /// `Σ_i |w_oi|` summed in `f64` (in input order; relative error at most
+    /// `γ_(fan_in)`).
+    pub s: Box<[f64]>,
+    /// `max_i |w_oi|` (exact).
+    pub t: Box<[f64]>,
+    /// `|b_o|`.
+    pub a: Box<[f64]>,
+    /// `1/s_o` rounded to nearest, `0` where `s_o = 0` (a ratio `|y|/s_o` is
+    /// read as `|y|·inv_s[o]`: two roundings instead of a division).
+    pub inv_s: Box<[f64]>,
+}
+
+/// The [`RowScales`] of a dense layer (`weight` row-major, `outf × inf`).
+fn row_scales(weight: &[f64], bias: &[f64], inf: usize, outf: usize) -> RowScales {
+    let row = |o: usize| &weight[o * inf..(o + 1) * inf];
+    let s: Box<[f64]> = (0..outf)
+        .map(|o| row(o).iter().map(|w| w.abs()).sum())
+        .collect();
+    RowScales {
+        t: (0..outf)
+            .map(|o| row(o).iter().fold(0.0f64, |m, w| m.max(w.abs())))
+            .collect(),
+        a: bias.iter().map(|b| b.abs()).collect(),
+        inv_s: s
+            .iter()
+            .map(|&x| if x > 0.0 { 1.0 / x } else { 0.0 })
+            .collect(),
+        s,
+    }
 }
 
 /// Lazily built per-network caches.
@@ -387,17 +418,7 @@ fn build_abs(net: &Network) -> Vec<AbsData> {
                     w: abs(weight),
                     fan_in: inf,
                     wt,
-                    abs_rowsum: (0..outf)
-                        .map(|o| weight[o * inf..(o + 1) * inf].iter().map(|w| w.abs()).sum())
-                        .collect(),
-                    abs_bias: bias.iter().map(|b| b.abs()).collect(),
-                    abs_rowmax: (0..outf)
-                        .map(|o| {
-                            weight[o * inf..(o + 1) * inf]
-                                .iter()
-                                .fold(0.0f64, |m, w| m.max(w.abs()))
-                        })
-                        .collect(),
+                    rows: std::sync::Arc::new(row_scales(weight, bias, inf, outf)),
                     wt4,
                 }
             }

@@ -355,6 +355,44 @@ mod tests {
         }
     }
 
+    /// Scaled steps through rows whose `|ŷ'|/s` is read with the
+    /// reciprocal row sum: a row of zero weights (`s = 0`, reciprocal 0,
+    /// the value is the bias alone) and rows of tiny weights (`1/s` near
+    /// `1e299`, products that round), against rational sums along the walk.
+    #[test]
+    fn scaled_steps_with_zero_and_tiny_rows() {
+        let w1 = [[0.3, -1.1, 0.7]; 4];
+        let tiny = [[0.0; 4], [1e-300, -3e-300, 0.0, 7e-301]];
+        let small = [[1.0 / 3.0, -1e-300, 0.25, 0.0], [0.0; 4]];
+        for w2 in [tiny, small] {
+            let b2 = [0.1, -0.3];
+            let network = net(&w1, &w2);
+            let pre = AffineForm::from_parts(
+                [
+                    &[1.0 / 3.0, -0.7, 2.0 / 7.0, 1e-3],
+                    &[0.1, 1.0 / 9.0, -3.5, 0.0],
+                    &[-0.2, 0.3, 1.0 / 11.0, 4.0],
+                ],
+                [&[0.0; 4]; 3],
+            )
+            .unwrap();
+            let mut s = vec![1u32, 0, 1, 1];
+            let mut f = network.apply_dense_relu_f64(2, &pre, Some(&s)).unwrap();
+            assert!(f.has_scaled_bounds());
+            within(&f, &exact(&w2, b2, &pre, &s));
+            for step in 0..40usize {
+                let t = walk(&s, step);
+                f = network
+                    .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
+                    .expect("a step applies");
+                assert!(f.has_scaled_bounds());
+                assert!(f.errors().iter().all(|e| e.iter().all(|x| x.is_finite())));
+                within(&f, &exact(&w2, b2, &pre, &t));
+                s = t;
+            }
+        }
+    }
+
     #[test]
     fn degenerate_steps() {
         let w1 = [[1.0, 0.0, 0.0]; 4];
