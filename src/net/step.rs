@@ -70,7 +70,8 @@ impl Network {
         if from_states.len() != inf {
             return None;
         }
-        let mut diff: Vec<(usize, f64)> = Vec::new();
+        // Inline for the usual one or two differing states (no allocation).
+        let mut diff: smallvec::SmallVec<[(usize, f64); 8]> = smallvec::SmallVec::new();
         for (k, (&s, &t)) in states.iter().zip(from_states).enumerate() {
             if s > 1 || t > 1 {
                 return None;

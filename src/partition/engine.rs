@@ -595,7 +595,10 @@ type FacePre = (Formed, Vec<u32>, Vec<u32>, u64);
 /// made at once so the input form can be freed.
 enum Formed {
     Pre(Arc<AffineForm>),
-    Next(Arc<AffineForm>),
+    /// The next dense node's form on a face no line crosses, with the
+    /// face's states for this layer (made shared at once: the face is its
+    /// group's only member, and its states are final).
+    Next(Arc<AffineForm>, Arc<[u32]>),
     /// The node's own output on each member of the group, made at once
     /// where they are smaller than the input form (a max-pool layer reads a
     /// wide input and keeps a narrow output).
@@ -961,9 +964,8 @@ impl Engine {
             let pattern = &states[f.index()].as_ref().expect("state").pattern;
             let form = slot.form(net, pattern)?;
             drop(slot);
-            let mut init = vec![0u32; n];
             if !filtered {
-                return Ok((Formed::Pre(form), init, (0..n as u32).collect(), 0));
+                return Ok((Formed::Pre(form), vec![0; n], (0..n as u32).collect(), 0));
             }
             class.clear();
             class.resize(n, LineClass::Unknown);
@@ -973,21 +975,33 @@ impl Engine {
                 &corners[starts[i]..starts[i + 1]],
                 class,
             );
-            let mut todo = Vec::new();
-            for (k, cl) in class.iter().enumerate() {
-                match cl {
-                    LineClass::Positive => init[k] = state_of(kind, Sign::Positive),
-                    LineClass::Negative => init[k] = state_of(kind, Sign::Negative),
-                    LineClass::Unknown => todo.push(k as u32),
-                }
-            }
+            let state = |cl: &LineClass| match cl {
+                LineClass::Positive => state_of(kind, Sign::Positive),
+                LineClass::Negative => state_of(kind, Sign::Negative),
+                LineClass::Unknown => 0,
+            };
+            let todo: Vec<u32> = (0..n as u32)
+                .filter(|&k| class[k as usize] == LineClass::Unknown)
+                .collect();
             if let (true, Some(nd)) = (todo.is_empty(), eager) {
-                // No line crosses the face: its next form now, its input
-                // form freed.
+                // No line crosses the face: its states are final (written
+                // straight into the shared slice), its next form made now
+                // and its input form freed.
+                let init: Arc<[u32]> = class.iter().map(state).collect();
                 let next = dense_after_relu(net, (idx, nd), &form, &init)?;
-                return Ok((Formed::Next(Arc::new(next)), init, todo, decided));
+                return Ok((
+                    Formed::Next(Arc::new(next), init),
+                    Vec::new(),
+                    todo,
+                    decided,
+                ));
             }
-            Ok((Formed::Pre(form), init, todo, decided))
+            Ok((
+                Formed::Pre(form),
+                class.iter().map(state).collect(),
+                todo,
+                decided,
+            ))
         };
         let mut groups: Vec<(FaceId, Formed, Group)> = Vec::with_capacity(faces.len());
         let mut outline: Vec<VertexId> = Vec::new();
@@ -1170,16 +1184,20 @@ impl Engine {
         // The same for a group's last member, which takes the parent's
         // vectors over instead of copying them (no reference counts touched:
         // a face no line crossed is a group of one).
-        let build_last =
-            |parent: FaceState, slot: (TensorId, Slot), (f, init): (FaceId, Vec<u32>)| {
+        let take_over =
+            |parent: FaceState, slot: (TensorId, Slot), (f, init): (FaceId, Arc<[u32]>)| {
                 let FaceState {
                     mut pattern,
                     mut forms,
                 } = parent;
-                pattern.push(Arc::<[u32]>::from(init));
+                pattern.push(init);
                 forms.retain(|(t, _)| net.last_use(*t) > idx);
                 forms.push(slot);
                 (f, FaceState { pattern, forms })
+            };
+        let build_last =
+            |parent: FaceState, slot: (TensorId, Slot), (f, init): (FaceId, Vec<u32>)| {
+                take_over(parent, slot, (f, Arc::from(init)))
             };
         let min_members = min_faces_per_task(self.net.len_of(output));
         // Groups per task: `min_members`, except that a layer of fewer,
@@ -1198,7 +1216,15 @@ impl Engine {
                 // The next dense node's forms: made already for an uncut
                 // face, made here for a group of several siblings.
                 let (pre, dense) = match formed {
-                    Formed::Next(d) => (None, Some(vec![d])),
+                    Formed::Next(d, states) => match (stepped, &group[..]) {
+                        (Some((_, t)), &[(f, _)]) => {
+                            let slot = (t, Slot::Ready(d));
+                            return Ok(Members::from_buf([take_over(parent, slot, (f, states))]));
+                        }
+                        _ => unreachable!(
+                            "made for a face no line crosses, with the next dense node"
+                        ),
+                    },
                     Formed::Outputs(own) => {
                         let slots = own.into_iter().map(|a| (output, Slot::Ready(a)));
                         return Ok(serial_members(parent, group, slots, build, build_last));
