@@ -394,6 +394,56 @@ mod tests {
         }
     }
 
+    /// Steps whose every sum rounds the same way at a large value: input 0
+    /// is `2^53` (spacing 2 above it), the others `0.9` each, turned on one
+    /// by one, so each step's sum rounds down by 0.9 and the error grows
+    /// linearly. Only the `ρ` term of the scaled bounds (`γ·|ŷ'|` per step)
+    /// covers that growth; every bound must hold against the rational sum.
+    #[test]
+    fn scaled_steps_cover_rounding_that_accumulates() {
+        let (w1, b1, w2) = ([[0.5, 0.0, 0.0]; 8], [0.0; 8], [[1.0; 8]]);
+        let j = serde_json::json!({
+            "format": "splinecam-model", "version": 1, "input_shape": [3],
+            "ops": [
+                {"op": "dense", "weight": w1, "bias": b1},
+                {"op": "relu"},
+                {"op": "dense", "weight": w2, "bias": [0.0]},
+            ]
+        });
+        let network: crate::net::Network = json::from_str(&j.to_string()).unwrap();
+        let big = 9_007_199_254_740_992.0; // 2^53
+        let mut c = [0.9; 8];
+        c[0] = big;
+        let pre = AffineForm::from_parts([&[0.0; 8], &[0.0; 8], &c], [&[0.0; 8]; 3]).unwrap();
+        let mut s = vec![0u32; 8];
+        let mut f = network.apply_dense_relu_f64(2, &pre, Some(&s)).unwrap();
+        assert!(f.has_scaled_bounds());
+        let mut worst = 0.0f64;
+        for k in 0..8 {
+            let mut t = s.clone();
+            t[k] = 1;
+            f = network
+                .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
+                .expect("a step applies");
+            assert!(f.has_scaled_bounds());
+            let exact: Rational = (0..8)
+                .filter(|&i| t[i] == 1)
+                .map(|i| Rational::from_f64(c[i]).unwrap())
+                .sum();
+            let dev = Rational::from_f64(f.c()[0]).unwrap() - &exact;
+            worst = worst.max(dev.to_f64().abs());
+            assert!(
+                dev.abs() <= Rational::from_f64(f.err_c()[0]).unwrap(),
+                "step {k}: {} off the exact sum, bound {}",
+                f.c()[0],
+                f.err_c()[0]
+            );
+            s = t;
+        }
+        // The case does what it says: the rounding piled up.
+        assert!(worst >= 6.0, "largest error {worst}");
+    }
+
     #[test]
     fn degenerate_steps() {
         let w1 = [[1.0, 0.0, 0.0]; 4];
