@@ -730,7 +730,6 @@ pub(super) fn compute(
         labels: e.labels,
         net,
         slice: slice.clone(),
-        input_exact: e.input_exact,
         boundary: options.boundary,
         stats,
     })

@@ -38,7 +38,7 @@ use rug::Rational;
 use crate::domain::Slice;
 use crate::exact::{Kernel, PredicateStats};
 use crate::mesh::{FaceId, HalfEdgeId, Mesh, MeshError};
-use crate::net::{AffineForm, ExactAffineForm, NetError, Network, Pattern};
+use crate::net::{AffineForm, NetError, Network, Pattern};
 
 pub use check::PartitionViolation;
 pub use labels::LabelKind;
@@ -166,7 +166,6 @@ pub struct Partition {
     pub(crate) labels: labels::LabelTable,
     pub(crate) net: Arc<Network>,
     pub(crate) slice: Slice,
-    pub(crate) input_exact: Arc<ExactAffineForm>,
     pub(crate) boundary: Boundary,
     pub(crate) stats: Stats,
 }
@@ -231,7 +230,7 @@ impl Partition {
         let pattern = &self.regions[f.index()].pattern;
         let out = self
             .net
-            .propagate_exact((*self.input_exact).clone(), pattern, |_, _| {})?;
+            .propagate_exact(self.slice.input_form_exact(), pattern, |_, _| {})?;
         Ok((0..out.len()).map(|k| out.coeffs(k)).collect())
     }
 
