@@ -250,6 +250,39 @@ mod tests {
         t
     }
 
+    /// Pre-activation values with rounding in them (thirds, sevenths).
+    const VALS: [[f64; 4]; 3] = [
+        [1.0 / 3.0, -0.7, 2.0 / 7.0, 1e-3],
+        [0.1, 1.0 / 9.0, -3.5, 0.0],
+        [-0.2, 0.3, 1.0 / 11.0, 4.0],
+    ];
+
+    /// The root at states `[1, 0, 1, 1]` on the exact input [`VALS`] and
+    /// forty steps of [`walk`] from it (one or two states flipped per
+    /// step): each form within its bounds of the rational sum, and handed
+    /// to `check`.
+    fn chain(
+        network: &crate::net::Network,
+        w2: &[[f64; 4]; 2],
+        b2: [f64; 2],
+        mut check: impl FnMut(&AffineForm),
+    ) {
+        let pre = AffineForm::from_parts(VALS.each_ref().map(|a| &a[..]), [&[0.0; 4]; 3]).unwrap();
+        let mut s = vec![1u32, 0, 1, 1];
+        let mut f = network.apply_dense_relu_f64(2, &pre, Some(&s)).unwrap();
+        within(&f, &exact(w2, b2, &pre, &s));
+        check(&f);
+        for step in 0..40usize {
+            let t = walk(&s, step);
+            f = network
+                .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
+                .expect("a step applies");
+            within(&f, &exact(w2, b2, &pre, &t));
+            check(&f);
+            s = t;
+        }
+    }
+
     fn within(f: &AffineForm, ex: &[[Rational; 3]; 2]) {
         for (o, row) in ex.iter().enumerate() {
             for (j, (x, e)) in [(f.u(), f.err_u()), (f.v(), f.err_v()), (f.c(), f.err_c())]
@@ -276,29 +309,7 @@ mod tests {
             [0.05, 1.7, -0.2],
         ];
         let w2 = [[0.1, -0.7, 1.3, 0.9], [-2.5, 0.6, 0.35, -1.0 / 7.0]];
-        let network = net(&w1, &w2);
-        // A pre-activation form with rounding in it (thirds and sevenths).
-        let pre = AffineForm::from_parts(
-            [
-                &[1.0 / 3.0, -0.7, 2.0 / 7.0, 1e-3],
-                &[0.1, 1.0 / 9.0, -3.5, 0.0],
-                &[-0.2, 0.3, 1.0 / 11.0, 4.0],
-            ],
-            [&[0.0; 4]; 3],
-        )
-        .unwrap();
-        // A walk that flips one or two states per step, 40 steps.
-        let mut s = vec![1u32, 0, 1, 1];
-        let mut f = network.apply_dense_relu_f64(2, &pre, Some(&s)).unwrap();
-        within(&f, &exact(&w2, [0.1, -0.3], &pre, &s));
-        for step in 0..40usize {
-            let t = walk(&s, step);
-            f = network
-                .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
-                .expect("a step applies");
-            within(&f, &exact(&w2, [0.1, -0.3], &pre, &t));
-            s = t;
-        }
+        chain(&net(&w1, &w2), &w2, [0.1, -0.3], |_| {});
     }
 
     /// Steps with an inexact input form (bounds on `pre`), from a root whose
@@ -312,11 +323,7 @@ mod tests {
         let w2 = [[0.1, -0.7, 1.3, 0.9], [-2.5, 0.6, 0.35, -1.0 / 7.0]];
         let b2 = [0.1, -0.3];
         let network = net(&w1, &w2);
-        let vals: [[f64; 4]; 3] = [
-            [1.0 / 3.0, -0.7, 2.0 / 7.0, 1e-3],
-            [0.1, 1.0 / 9.0, -3.5, 0.0],
-            [-0.2, 0.3, 1.0 / 11.0, 4.0],
-        ];
+        let vals = VALS;
         let errs: [[f64; 4]; 3] = [
             [1e-16, 3e-17, 0.0, 2e-19],
             [0.0, 5e-17, 4e-16, 0.0],
@@ -383,31 +390,10 @@ mod tests {
         let tiny = [[0.0; 4], [1e-300, -3e-300, 0.0, 7e-301]];
         let small = [[1.0 / 3.0, -1e-300, 0.25, 0.0], [0.0; 4]];
         for w2 in [tiny, small] {
-            let b2 = [0.1, -0.3];
-            let network = net(&w1, &w2);
-            let pre = AffineForm::from_parts(
-                [
-                    &[1.0 / 3.0, -0.7, 2.0 / 7.0, 1e-3],
-                    &[0.1, 1.0 / 9.0, -3.5, 0.0],
-                    &[-0.2, 0.3, 1.0 / 11.0, 4.0],
-                ],
-                [&[0.0; 4]; 3],
-            )
-            .unwrap();
-            let mut s = vec![1u32, 0, 1, 1];
-            let mut f = network.apply_dense_relu_f64(2, &pre, Some(&s)).unwrap();
-            assert!(f.has_scaled_bounds());
-            within(&f, &exact(&w2, b2, &pre, &s));
-            for step in 0..40usize {
-                let t = walk(&s, step);
-                f = network
-                    .apply_dense_relu_step_f64(2, &pre, &f, &s, &t)
-                    .expect("a step applies");
+            chain(&net(&w1, &w2), &w2, [0.1, -0.3], |f| {
                 assert!(f.has_scaled_bounds());
                 assert!(f.errors().iter().all(|e| e.iter().all(|x| x.is_finite())));
-                within(&f, &exact(&w2, b2, &pre, &t));
-                s = t;
-            }
+            });
         }
     }
 
