@@ -153,19 +153,17 @@ impl LazyExact {
     }
 }
 
-/// The lazy exact form of `tensor` on face `f`.
+/// The lazy exact form of `tensor` on a face with the given pattern.
 fn lazy_exact(
     net: &Arc<Network>,
     input: &Arc<ExactAffineForm>,
-    states: &[Option<FaceState>],
-    f: FaceId,
+    pattern: &[Arc<[u32]>],
     tensor: TensorId,
 ) -> Arc<LazyExact> {
-    let st = states[f.index()].as_ref().expect("state");
     Arc::new(LazyExact {
         net: Arc::clone(net),
         input: Arc::clone(input),
-        pattern: st.pattern.clone(),
+        pattern: pattern.to_vec(),
         tensor,
         cell: OnceLock::new(),
     })
@@ -296,13 +294,17 @@ fn dense_after_relu(
 /// form is stepped from which does not depend on the thread count.
 const SIBLING_BLOCK: usize = 64;
 
+/// Sub-faces per batch of an activation layer's step 3 handed to the pool
+/// while the layer is still being cut (see [`Engine::activation`]).
+const FINISH_BATCH: usize = 64;
+
 /// The output of dense node `nd` (reading the output of ReLU node `act`) on
 /// every sub-face of one group (siblings sharing the ReLU's input form
 /// `pre`, with their states).
 ///
 /// The sub-faces are put in the order of a depth-first walk over their
-/// shared edges (each one after the sibling it was reached from, its
-/// parent) and cut into blocks of [`SIBLING_BLOCK`], made in parallel. In a
+/// shared edges ([`sibling_order`]: each one after the sibling it was
+/// reached from, its parent) and cut into blocks of [`SIBLING_BLOCK`], made in parallel. In a
 /// block, a sub-face whose parent is in the same block gets its form from
 /// the parent's by rank-one steps for the neurons whose states differ
 /// ([`Network::apply_dense_relu_step_f64`]); the others (a block's first,
@@ -310,51 +312,14 @@ const SIBLING_BLOCK: usize = 64;
 /// not apply get a full product.
 fn sibling_forms(
     net: &Network,
-    mesh: &Mesh,
+    order: &[(usize, Option<usize>)],
     (act, nd): (usize, usize),
     pre: &AffineForm,
     group: &Group,
 ) -> Result<Vec<Arc<AffineForm>>, NetError> {
     let full = |states: &[u32]| dense_after_relu(net, (act, nd), pre, states).map(Arc::new);
     let m = group.len();
-    // Member position by face id (a group is its parent face followed by
-    // the faces its cuts created, so it is sorted already; sorted if not).
-    let mut index: Vec<(FaceId, usize)> = group
-        .iter()
-        .enumerate()
-        .map(|(i, (f, _))| (*f, i))
-        .collect();
-    if !index.is_sorted() {
-        index.sort_unstable();
-    }
-    let member = |f: FaceId| {
-        index
-            .binary_search_by_key(&f, |&(g, _)| g)
-            .ok()
-            .map(|p| index[p].1)
-    };
-    // Depth-first order of (sub-face, parent); a parent comes before its
-    // children, roots (one per connected part) have none.
-    let mut seen = vec![false; m];
-    let mut order: Vec<(usize, Option<usize>)> = Vec::with_capacity(m);
-    let mut stack: Vec<(usize, Option<usize>)> = Vec::new();
-    for root in 0..m {
-        stack.push((root, None));
-        while let Some((i, parent)) = stack.pop() {
-            if seen[i] {
-                continue;
-            }
-            seen[i] = true;
-            order.push((i, parent));
-            for h in mesh.face_half_edges(group[i].0) {
-                if let Some(j) = member(mesh.face(h.twin())) {
-                    if !seen[j] {
-                        stack.push((j, Some(i)));
-                    }
-                }
-            }
-        }
-    }
+    debug_assert_eq!(order.len(), m, "every sibling is in the order");
     let mut pos = vec![0usize; m];
     for (p, &(i, _)) in order.iter().enumerate() {
         pos[i] = p;
@@ -381,7 +346,7 @@ fn sibling_forms(
     };
     // One block: no parallel hand-over.
     let blocks: Vec<Vec<Arc<AffineForm>>> = if m <= SIBLING_BLOCK {
-        vec![make_block((0, &order[..]))?]
+        vec![make_block((0, order))?]
     } else {
         order
             .par_chunks(SIBLING_BLOCK)
@@ -397,6 +362,52 @@ fn sibling_forms(
         .into_iter()
         .map(|f| f.expect("every sibling is in the order"))
         .collect())
+}
+
+/// The order in which [`sibling_forms`] makes a group's forms: a
+/// depth-first walk over the sub-faces' shared edges, as `(member, the
+/// member it was reached from)`; a parent comes before its children, roots
+/// (one per connected part) have none. Read off the mesh as soon as the
+/// group is cut (later cuts of other faces split only its outline).
+fn sibling_order(mesh: &Mesh, group: &Group) -> Vec<(usize, Option<usize>)> {
+    let m = group.len();
+    // Member position by face id (a group is its parent face followed by
+    // the faces its cuts created, so it is sorted already; sorted if not).
+    let mut index: Vec<(FaceId, usize)> = group
+        .iter()
+        .enumerate()
+        .map(|(i, (f, _))| (*f, i))
+        .collect();
+    if !index.is_sorted() {
+        index.sort_unstable();
+    }
+    let member = |f: FaceId| {
+        index
+            .binary_search_by_key(&f, |&(g, _)| g)
+            .ok()
+            .map(|p| index[p].1)
+    };
+    let mut seen = vec![false; m];
+    let mut order: Vec<(usize, Option<usize>)> = Vec::with_capacity(m);
+    let mut stack: Vec<(usize, Option<usize>)> = Vec::new();
+    for root in 0..m {
+        stack.push((root, None));
+        while let Some((i, parent)) = stack.pop() {
+            if seen[i] {
+                continue;
+            }
+            seen[i] = true;
+            order.push((i, parent));
+            for h in mesh.face_half_edges(group[i].0) {
+                if let Some(j) = member(mesh.face(h.twin())) {
+                    if !seen[j] {
+                        stack.push((j, Some(i)));
+                    }
+                }
+            }
+        }
+    }
+    order
 }
 
 /// The new states of one group's members (inline for a group of one, the
@@ -735,13 +746,196 @@ pub(super) fn compute(
     })
 }
 
+/// Builds the sub-faces' states of one group at the end of a layer: each
+/// sub-face gets its parent's forms, its pattern and the node's output (as
+/// the parent's input form `pre`, applied on demand, or as made already:
+/// see [`Formed`]). The group is consumed (and its input form freed) as its
+/// sub-faces' states are built.
+///
+/// When a ReLU layer feeds a dense node that nothing else reads, the dense
+/// node's output is made here for groups of several sub-faces: siblings
+/// share `pre` and two adjacent siblings differ in the states of the few
+/// neurons whose line separates them, so most siblings get their form from
+/// an adjacent one by a rank-one step per differing neuron
+/// ([`sibling_forms`]) instead of a full matrix product (the first layer of
+/// a network is one such group: the whole arrangement). A face no line
+/// crossed has that form already (`Formed::Next`, when the dense node is no
+/// wider than the layer); the other sub-faces alone in their group keep the
+/// lazy route (`Slot::Pending`, made while the next layer is being cut).
+struct Finisher<'a> {
+    net: &'a Network,
+    /// The layer's node.
+    idx: usize,
+    /// Its output tensor.
+    output: TensorId,
+    /// The dense node made here (see [`Engine::next_dense`]).
+    stepped: Option<(usize, TensorId)>,
+    /// Layers of the network (room in every pattern).
+    layers: usize,
+    /// Members per parallel task.
+    min_members: usize,
+}
+
+impl<'a> Finisher<'a> {
+    fn new(net: &'a Network, idx: usize, stepped: Option<(usize, TensorId)>) -> Self {
+        let output = net.nodes()[idx].output;
+        Finisher {
+            net,
+            idx,
+            output,
+            stepped,
+            layers: net.layer_nodes().len(),
+            min_members: min_faces_per_task(net.len_of(output)),
+        }
+    }
+
+    /// Whether [`Finisher::group`] needs the group's [`sibling_order`].
+    fn needs_order(&self, formed: &Formed, group: &Group) -> bool {
+        matches!(formed, Formed::Pre(_)) && self.stepped.is_some() && group.len() > 1
+    }
+
+    /// A member's state from a copy of the parent's vectors.
+    fn build(
+        &self,
+        parent: &FaceState,
+        slot: (TensorId, Slot),
+        (f, init): (FaceId, Vec<u32>),
+    ) -> (FaceId, FaceState) {
+        let mut pattern = Vec::with_capacity(self.layers.max(parent.pattern.len() + 1));
+        pattern.extend(parent.pattern.iter().cloned());
+        pattern.push(Arc::<[u32]>::from(init));
+        let live = parent
+            .forms
+            .iter()
+            .filter(|(t, _)| self.net.last_use(*t) > self.idx);
+        let mut forms = Vec::with_capacity(live.clone().count() + 1);
+        forms.extend(live.cloned());
+        forms.push(slot);
+        (f, FaceState { pattern, forms })
+    }
+
+    /// The same for a group's last member, which takes the parent's vectors
+    /// over instead of copying them (no reference counts touched: a face no
+    /// line crossed is a group of one).
+    fn take_over(
+        &self,
+        parent: FaceState,
+        slot: (TensorId, Slot),
+        (f, init): (FaceId, Arc<[u32]>),
+    ) -> (FaceId, FaceState) {
+        let FaceState {
+            mut pattern,
+            mut forms,
+        } = parent;
+        pattern.push(init);
+        forms.retain(|(t, _)| self.net.last_use(*t) > self.idx);
+        forms.push(slot);
+        (f, FaceState { pattern, forms })
+    }
+
+    /// The members' states, in order, with their slots.
+    fn serial(
+        &self,
+        parent: FaceState,
+        group: Group,
+        slots: impl Iterator<Item = (TensorId, Slot)>,
+    ) -> Members {
+        serial_members(
+            parent,
+            group,
+            slots,
+            |p, slot, m| self.build(p, slot, m),
+            |p, slot, (f, init)| self.take_over(p, slot, (f, Arc::from(init))),
+        )
+    }
+
+    /// The states of one group's members (`order` is its
+    /// [`sibling_order`] where [`Finisher::needs_order`]).
+    fn group(
+        &self,
+        parent: FaceState,
+        formed: Formed,
+        group: Group,
+        order: Option<&[(usize, Option<usize>)]>,
+    ) -> Result<Members, NetError> {
+        let min_members = self.min_members;
+        // The next dense node's forms: made already for an uncut face, made
+        // here for a group of several siblings.
+        let (pre, dense) = match formed {
+            Formed::Next(d, states) => match (self.stepped, &group[..]) {
+                (Some((_, t)), &[(f, _)]) => {
+                    let slot = (t, Slot::Ready(d));
+                    return Ok(Members::from_buf([self.take_over(
+                        parent,
+                        slot,
+                        (f, states),
+                    )]));
+                }
+                _ => unreachable!("made for a face no line crosses, with the next dense node"),
+            },
+            Formed::Outputs(own) => {
+                let slots = own.into_iter().map(|a| (self.output, Slot::Ready(a)));
+                return Ok(self.serial(parent, group, slots));
+            }
+            Formed::Pre(pre) => {
+                let dense = match (self.stepped, order) {
+                    (Some((nd, _)), Some(order)) if group.len() > 1 => Some(sibling_forms(
+                        self.net,
+                        order,
+                        (self.idx, nd),
+                        &pre,
+                        &group,
+                    )?),
+                    _ => None,
+                };
+                (pre, dense)
+            }
+        };
+        if let (Some(d), Some((_, t))) = (dense, self.stepped) {
+            // The next dense node's forms, one per member, moved in.
+            if group.len() > min_members {
+                return Ok(group
+                    .into_par_iter()
+                    .zip(d)
+                    .with_min_len(min_members)
+                    .map(|(m, d)| self.build(&parent, (t, Slot::Ready(d)), m))
+                    .collect::<Vec<_>>()
+                    .into());
+            }
+            let slots = d.into_iter().map(|d| (t, Slot::Ready(d)));
+            return Ok(self.serial(parent, group, slots));
+        }
+        // The ReLU's output, kept as its input form (applied on demand).
+        let slot = || {
+            (
+                self.output,
+                Slot::Activated {
+                    node: self.idx,
+                    pre: Arc::clone(&pre),
+                },
+            )
+        };
+        Ok(if group.len() > min_members {
+            group
+                .into_par_iter()
+                .with_min_len(min_members)
+                .map(|m| self.build(&parent, slot(), m))
+                .collect::<Vec<_>>()
+                .into()
+        } else {
+            self.serial(parent, group, std::iter::repeat_with(slot))
+        })
+    }
+}
+
 impl Engine {
     fn live_faces(&self) -> Vec<FaceId> {
         self.mesh.faces().collect()
     }
 
     fn lazy(&self, f: FaceId, tensor: TensorId) -> Arc<LazyExact> {
-        lazy_exact(&self.net, &self.input_exact, &self.states, f, tensor)
+        let st = self.states[f.index()].as_ref().expect("state");
+        lazy_exact(&self.net, &self.input_exact, &st.pattern, tensor)
     }
 
     /// Applies a linear node to every face's forms (in parallel; faces with
@@ -891,7 +1085,11 @@ impl Engine {
     ///    decide whether the line misses it after all; a crossing line gets
     ///    its sign once per vertex of the face's sub-faces, sub-faces on one
     ///    side take their state from those signs, and only the others are
-    ///    cut.
+    ///    cut;
+    /// 3. handed to the pool as each face's group is cut, in batches of about
+    ///    [`FINISH_BATCH`] sub-faces: the sub-faces' states
+    ///    ([`Finisher::group`], with the next dense node's forms by sibling
+    ///    steps), built by whichever thread is free while step 2 goes on.
     fn activation(&mut self, idx: usize, kind: ActKind) -> Result<(), PartitionError> {
         let node = self.net.nodes()[idx].clone();
         let layer = node.layer.expect("activation layer");
@@ -941,16 +1139,28 @@ impl Engine {
             .next_dense(idx)
             .filter(|&(_, t)| self.net.len_of(t) <= n)
             .map(|(nd, _)| nd);
+        // Step 3 runs beside steps 1 and 2: each group, once cut, is handed
+        // to the pool to build its sub-faces' states, with its parent's
+        // state taken out of `cells` (a face's cell is read by its own
+        // steps 1 and 2 before that, so its lock is never contended).
+        let fin_net = Arc::clone(&self.net);
+        let fin = Finisher::new(&fin_net, idx, self.next_dense(idx));
+        let cells: Vec<Mutex<Option<FaceState>>> = std::mem::take(&mut self.states)
+            .into_iter()
+            .map(Mutex::new)
+            .collect();
+        let cell = |f: FaceId| cells[f.index()].lock().unwrap_or_else(|e| e.into_inner());
+        let built: Vec<OnceLock<Result<Members, NetError>>> =
+            (0..faces.len()).map(|_| OnceLock::new()).collect();
         let Engine {
             net,
             mesh,
-            states,
             labels,
             input_exact,
             signs: vs,
             ..
         } = self;
-        let (net, states, labels, input_exact) = (&*net, &*states, &*labels, &*input_exact);
+        let (net, labels, input_exact) = (&*net, &*labels, &*input_exact);
         // Scratch per thread: the neurons' classes, the form's bounds.
         type Scratch = (Vec<LineClass>, Vec<f64>);
         let produce = |i: usize, (class, ebuf): &mut Scratch| -> Result<FacePre, NetError> {
@@ -960,9 +1170,9 @@ impl Engine {
                 .unwrap_or_else(|e| e.into_inner())
                 .take()
                 .expect("live tensor");
-            let pattern = &states[f.index()].as_ref().expect("state").pattern;
-            let form = slot.form(net, pattern)?;
-            drop(slot);
+            let state = cell(f);
+            let form = slot.form(net, &state.as_ref().expect("state").pattern)?;
+            drop((slot, state));
             if !filtered {
                 return Ok((Formed::Pre(form), vec![0; n], (0..n as u32).collect(), 0));
             }
@@ -1002,11 +1212,13 @@ impl Engine {
                 decided,
             ))
         };
-        let mut groups: Vec<(FaceId, Formed, Group)> = Vec::with_capacity(faces.len());
         let mut outline: Vec<VertexId> = Vec::new();
         let mut signs: Vec<Sign> = Vec::new();
         let mut gverts: Vec<VertexId> = Vec::new();
-        let consume = |i: usize, pre: Result<FacePre, NetError>| -> Result<(), PartitionError> {
+        // Step 2 on one face: its group, and the group's sibling order
+        // where step 3 needs one.
+        type Cut = (Formed, Group, Option<Vec<(usize, Option<usize>)>>);
+        let mut cut = |i: usize, pre: Result<FacePre, NetError>| -> Result<Cut, PartitionError> {
             let f = faces[i];
             let (form, init, todo, decided) = pre?;
             mesh.add_stats(&PredicateStats {
@@ -1016,10 +1228,7 @@ impl Engine {
             let mut group: Group = vec![(f, init)];
             let form = match form {
                 Formed::Pre(form) if !todo.is_empty() => form,
-                formed => {
-                    groups.push((f, formed, group));
-                    return Ok(());
-                }
+                formed => return Ok((formed, group, None)),
             };
             // The face's vertices now (neighbours may have added some on its
             // sides): a line that misses the face misses every sub-face.
@@ -1048,7 +1257,9 @@ impl Engine {
                         _ => {
                             let l = line.get_or_insert_with(|| {
                                 let lz = lazy.get_or_insert_with(|| {
-                                    lazy_exact(net, input_exact, states, f, x)
+                                    let st = cell(f);
+                                    let pattern = &st.as_ref().expect("state").pattern;
+                                    lazy_exact(net, input_exact, pattern, x)
                                 });
                                 element_line(&form, k, lz)
                             });
@@ -1065,7 +1276,10 @@ impl Engine {
                     continue;
                 }
                 let line = line.unwrap_or_else(|| {
-                    let lz = lazy.get_or_insert_with(|| lazy_exact(net, input_exact, states, f, x));
+                    let lz = lazy.get_or_insert_with(|| {
+                        let st = cell(f);
+                        lazy_exact(net, input_exact, &st.as_ref().expect("state").pattern, x)
+                    });
                     element_line(&form, k, lz)
                 });
                 let id = mesh.add_line(line);
@@ -1096,30 +1310,67 @@ impl Engine {
                 }
                 gverts.extend((before..mesh.num_vertices()).map(VertexId::from_index));
             }
-            groups.push((f, Formed::Pre(form), group));
-            Ok(())
+            let formed = Formed::Pre(form);
+            let order = fin
+                .needs_order(&formed, &group)
+                .then(|| sibling_order(mesh, &group));
+            Ok((formed, group, order))
+        };
+        // Step 3 in batches of about `FINISH_BATCH` sub-faces.
+        type Job = (
+            usize,
+            FaceState,
+            Formed,
+            Group,
+            Option<Vec<(usize, Option<usize>)>>,
+        );
+        let run = |jobs: Vec<Job>| {
+            for (i, parent, formed, group, order) in jobs {
+                let members = fin.group(parent, formed, group, order.as_deref());
+                built[i]
+                    .set(members)
+                    .ok()
+                    .expect("each group is finished once");
+            }
         };
         // Chunks small enough for both threads to stay busy, large enough
         // that handing them over costs little.
         let chunk = (faces.len() / 64).clamp(1, min_faces_per_task(n).min(32));
-        if faces.len() <= min_faces_per_task(n) {
-            // Too little work to share: one thread, no hand-over.
-            let mut scratch = Scratch::default();
-            let mut consume = consume;
-            for i in 0..faces.len() {
-                consume(i, produce(i, &mut scratch))?;
+        rayon::in_place_scope(|scope| -> Result<(), PartitionError> {
+            let mut jobs: Vec<Job> = Vec::new();
+            let mut batch = 0;
+            let mut consume = |i: usize, pre: Result<FacePre, NetError>| {
+                let (formed, group, order) = cut(i, pre)?;
+                let parent = cell(faces[i]).take().expect("state");
+                batch += group.len();
+                jobs.push((i, parent, formed, group, order));
+                if batch >= FINISH_BATCH {
+                    let jobs = std::mem::take(&mut jobs);
+                    scope.spawn(move |_| run(jobs));
+                    batch = 0;
+                }
+                Ok::<(), PartitionError>(())
+            };
+            if faces.len() <= min_faces_per_task(n) {
+                // Too little work to share: one thread, no hand-over.
+                let mut scratch = Scratch::default();
+                for i in 0..faces.len() {
+                    consume(i, produce(i, &mut scratch))?;
+                }
+            } else {
+                pipeline::ordered(faces.len(), chunk, Scratch::default, produce, &mut consume)?;
             }
-        } else {
-            pipeline::ordered(faces.len(), chunk, Scratch::default, produce, consume)?;
+            run(jobs);
+            Ok(())
+        })?;
+        self.states = vec![None; self.mesh.num_faces() + 1];
+        for members in built {
+            let members = members.into_inner().expect("every group is finished")?;
+            for (f, st) in members {
+                self.states[f.index()] = Some(st);
+            }
         }
-        let groups = groups
-            .into_iter()
-            .map(|(f, form, group)| {
-                let parent = self.states[f.index()].take().expect("state");
-                (parent, form, group)
-            })
-            .collect();
-        self.finish_layer(idx, groups)
+        Ok(())
     }
 
     /// The dense node right after ReLU node `idx` that alone reads its
@@ -1139,141 +1390,34 @@ impl Engine {
             .map(|nd| (idx + 1, nd.output))
     }
 
-    /// Gives every sub-face its parent's forms, its pattern and the node's
-    /// output (as the parent's input form `pre`, applied on demand, or as
-    /// made already: see [`Formed`]). `groups` pairs each parent's state and
-    /// what was formed for it with its sub-faces; each group is consumed
-    /// (and its input form freed) as its sub-faces' states are built.
-    ///
-    /// When a ReLU layer feeds a dense node that nothing else reads, the
-    /// dense node's output is made here for groups of several sub-faces:
-    /// siblings share `pre` and two adjacent siblings differ in the states
-    /// of the few neurons whose line separates them, so most siblings get
-    /// their form from an adjacent one by a rank-one step per differing
-    /// neuron ([`sibling_forms`]) instead of a full matrix product (the
-    /// first layer of a network is one such group: the whole arrangement).
-    /// A face no line crossed has that form already (`Formed::Next`, when
-    /// the dense node is no wider than the layer); the other sub-faces alone
-    /// in their group keep the lazy route (`Slot::Pending`, made while the
-    /// next layer is being cut).
+    /// Builds every group's sub-face states ([`Finisher::group`]), in
+    /// parallel: `groups` pairs each parent's state and what was formed for
+    /// it with its sub-faces (a max layer's; an activation layer does this
+    /// while it cuts).
     fn finish_layer(
         &mut self,
         idx: usize,
         groups: Vec<(FaceState, Formed, Group)>,
     ) -> Result<(), PartitionError> {
-        let output = self.net.nodes()[idx].output;
-        let net = &self.net;
+        let fin = Finisher::new(&self.net, idx, self.next_dense(idx));
         let mesh = &self.mesh;
-        let stepped = self.next_dense(idx);
-        // Each group is consumed as its sub-faces' states are built: its
-        // input form and the members' state vectors are freed group by group
-        // rather than all held until every new state exists.
-        // Room for every layer's states, so that no pattern grows later.
-        let layers = self.net.layer_nodes().len();
-        let build = |parent: &FaceState, slot: (TensorId, Slot), (f, init): (FaceId, Vec<u32>)| {
-            let mut pattern = Vec::with_capacity(layers.max(parent.pattern.len() + 1));
-            pattern.extend(parent.pattern.iter().cloned());
-            pattern.push(Arc::<[u32]>::from(init));
-            let live = parent.forms.iter().filter(|(t, _)| net.last_use(*t) > idx);
-            let mut forms = Vec::with_capacity(live.clone().count() + 1);
-            forms.extend(live.cloned());
-            forms.push(slot);
-            (f, FaceState { pattern, forms })
-        };
-        // The same for a group's last member, which takes the parent's
-        // vectors over instead of copying them (no reference counts touched:
-        // a face no line crossed is a group of one).
-        let take_over =
-            |parent: FaceState, slot: (TensorId, Slot), (f, init): (FaceId, Arc<[u32]>)| {
-                let FaceState {
-                    mut pattern,
-                    mut forms,
-                } = parent;
-                pattern.push(init);
-                forms.retain(|(t, _)| net.last_use(*t) > idx);
-                forms.push(slot);
-                (f, FaceState { pattern, forms })
-            };
-        let build_last =
-            |parent: FaceState, slot: (TensorId, Slot), (f, init): (FaceId, Vec<u32>)| {
-                take_over(parent, slot, (f, Arc::from(init)))
-            };
-        let min_members = min_faces_per_task(self.net.len_of(output));
         // Groups per task: `min_members`, except that a layer of fewer,
         // larger groups (a few faces cut by many lines, as in an image net's
         // second layer) shares them out one by one.
         let members: usize = groups.iter().map(|(_, _, g)| g.len()).sum();
-        let min_groups = if groups.len() <= min_members && members > 4 * min_members {
+        let min_groups = if groups.len() <= fin.min_members && members > 4 * fin.min_members {
             1
         } else {
-            min_members
+            fin.min_members
         };
         let built: Vec<Members> = groups
             .into_par_iter()
             .with_min_len(min_groups)
-            .map(|(parent, formed, group)| -> Result<Members, NetError> {
-                // The next dense node's forms: made already for an uncut
-                // face, made here for a group of several siblings.
-                let (pre, dense) = match formed {
-                    Formed::Next(d, states) => match (stepped, &group[..]) {
-                        (Some((_, t)), &[(f, _)]) => {
-                            let slot = (t, Slot::Ready(d));
-                            return Ok(Members::from_buf([take_over(parent, slot, (f, states))]));
-                        }
-                        _ => unreachable!(
-                            "made for a face no line crosses, with the next dense node"
-                        ),
-                    },
-                    Formed::Outputs(own) => {
-                        let slots = own.into_iter().map(|a| (output, Slot::Ready(a)));
-                        return Ok(serial_members(parent, group, slots, build, build_last));
-                    }
-                    Formed::Pre(pre) => {
-                        let dense = match stepped {
-                            Some((nd, _)) if group.len() > 1 => {
-                                Some(sibling_forms(net, mesh, (idx, nd), &pre, &group)?)
-                            }
-                            _ => None,
-                        };
-                        (Some(pre), dense)
-                    }
-                };
-                if let (Some(d), Some((_, t))) = (dense, stepped) {
-                    // The next dense node's forms, one per member, moved in.
-                    if group.len() > min_members {
-                        return Ok(group
-                            .into_par_iter()
-                            .zip(d)
-                            .with_min_len(min_members)
-                            .map(|(m, d)| build(&parent, (t, Slot::Ready(d)), m))
-                            .collect::<Vec<_>>()
-                            .into());
-                    }
-                    let slots = d.into_iter().map(|d| (t, Slot::Ready(d)));
-                    return Ok(serial_members(parent, group, slots, build, build_last));
-                }
-                // The ReLU's output, kept as its input form (applied on demand).
-                let pre = pre.expect("the layer's input form");
-                let slot = || {
-                    (
-                        output,
-                        Slot::Activated {
-                            node: idx,
-                            pre: Arc::clone(&pre),
-                        },
-                    )
-                };
-                Ok(if group.len() > min_members {
-                    group
-                        .into_par_iter()
-                        .with_min_len(min_members)
-                        .map(|m| build(&parent, slot(), m))
-                        .collect::<Vec<_>>()
-                        .into()
-                } else {
-                    let slots = std::iter::repeat_with(slot);
-                    serial_members(parent, group, slots, build, build_last)
-                })
+            .map(|(parent, formed, group)| {
+                let order = fin
+                    .needs_order(&formed, &group)
+                    .then(|| sibling_order(mesh, &group));
+                fin.group(parent, formed, group, order.as_deref())
             })
             .collect::<Result<_, NetError>>()?;
         self.states = vec![None; self.mesh.num_faces() + 1];
