@@ -256,3 +256,101 @@ fn quantized_layer_counts_exactly() {
     .unwrap();
     assert_eq!(p.num_regions(), q.num_regions());
 }
+
+/// A face crossed by many lines is cut along each line's zone only (the
+/// engine walks from where the line enters the face to the sub-faces it
+/// meets, and derives the sub-faces' states from the lines along their
+/// shared edges). Thirteen lines on the square, with every degenerate way
+/// in: through two corners of the square, along a side, repeated (also
+/// scaled and negated), three through the centre, one through an earlier
+/// crossing, parallel ones, a vanishing neuron and a constant one; then a
+/// second layer read through all of them. The first layer's count and
+/// vertices match the arrangement formula, every partition validates and
+/// equals the rational kernel's, each region's pattern is the exact forward
+/// pass's at a point inside it, and two threads give the same partition.
+#[test]
+fn many_degenerate_lines_in_one_face() {
+    let rows: [[f64; 3]; 13] = [
+        [1.0, 0.0, -1.0],  // along the side u = 1
+        [1.0, 1.0, 0.0],   // through the corners (-1, 1) and (1, -1)
+        [1.0, 1.0, 0.0],   // the same again
+        [2.0, 2.0, 0.0],   // scaled
+        [-1.0, -1.0, 0.0], // negated
+        [0.0, 1.0, 0.0],   // through the centre
+        [1.0, 0.0, 0.0],   // through the centre
+        [1.0, -1.0, 0.0],  // through the centre and two corners
+        [1.0, 0.0, -0.5],  // parallel to u = 0
+        [0.0, 1.0, -0.5],  // parallel to v = 0
+        [1.0, 1.0, -1.0],  // through the crossing (0.5, 0.5) of the two above
+        [0.0, 0.0, 0.0],   // vanishes everywhere
+        [0.0, 0.0, 1.0],   // positive everywhere
+    ];
+    let row = |r: &[f64]| {
+        let s: Vec<String> = r.iter().map(|x| format!("{x:?}")).collect();
+        format!("[{}]", s.join(","))
+    };
+    let w1: Vec<String> = rows.iter().map(|r| row(&r[..2])).collect();
+    let b1: Vec<f64> = rows.iter().map(|r| r[2]).collect();
+    // Second layer: small quantized weights, so that its lines also meet
+    // at common points.
+    let w2: Vec<String> = (0..10)
+        .map(|i| {
+            let r: Vec<f64> = (0..13)
+                .map(|j| ((i * 7 + j * 3) % 7) as f64 / 4.0 - 0.75)
+                .collect();
+            row(&r)
+        })
+        .collect();
+    let b2: Vec<f64> = (0..10)
+        .map(|i| ((i * 5) % 7) as f64 / 8.0 - 0.375)
+        .collect();
+    let dense = |w: &[String], b: &[f64]| {
+        format!(
+            r#"{{"op":"dense","weight":[{}],"bias":{}}}"#,
+            w.join(","),
+            row(b)
+        )
+    };
+    let json = |layers: &[String]| {
+        format!(
+            r#"{{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[{},{{"op":"dense","weight":[[{}]],"bias":[0.0]}}]}}"#,
+            layers.join(r#",{"op":"relu"},"#) + r#",{"op":"relu"}"#,
+            vec!["0.5"; if layers.len() == 1 { 13 } else { 10 }].join(",")
+        )
+    };
+    let square = [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]];
+    let lines: Vec<Line> = rows
+        .iter()
+        .filter(|r| r[0] != 0.0 || r[1] != 0.0)
+        .map(|r| Line::from_f64(r[0], r[1], r[2]).unwrap())
+        .collect();
+    for (depth, model) in [
+        (1, json(&[dense(&w1, &b1)])),
+        (2, json(&[dense(&w1, &b1), dense(&w2, &b2)])),
+    ] {
+        let case = NetworkCase {
+            model_json: model,
+            bounds: [-1.0, 1.0, -1.0, 1.0],
+        };
+        let net = case.network();
+        let fast = on_threads(1, &net, &case);
+        fast.validate().unwrap();
+        if depth == 1 {
+            let (faces, vertices) = common::arrangement_counts(&square, &lines);
+            assert_eq!(fast.num_regions(), faces);
+            assert_eq!(fast.mesh().num_vertices(), vertices);
+        }
+        let exact =
+            Partition::compute(&net, &case.slice(), &opts(Kernel::Rational, Boundary::Auto))
+                .unwrap();
+        assert_identical(&fast, &exact).unwrap();
+        assert_identical(&fast, &on_threads(2, &net, &case)).unwrap();
+        for f in fast.regions() {
+            let (u, v) = fast.interior_point(f);
+            let (_, pattern) = net
+                .forward_exact(&case.slice().point_exact(&u, &v))
+                .unwrap();
+            assert_eq!(pattern, fast.region(f).pattern, "depth {depth}, face {f:?}");
+        }
+    }
+}

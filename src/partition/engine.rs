@@ -294,6 +294,11 @@ fn dense_after_relu(
 /// form is stepped from which does not depend on the thread count.
 const SIBLING_BLOCK: usize = 64;
 
+/// Lines crossing a face from which its cutting walks each line's zone
+/// instead of trying every sub-face (see [`Engine::activation`]): below,
+/// the walk costs more than it saves.
+const ZONE_MIN_LINES: usize = 8;
+
 /// Sub-faces per batch of an activation layer's step 3 handed to the pool
 /// while the layer is still being cut (see [`Engine::activation`]).
 const FINISH_BATCH: usize = 64;
@@ -531,6 +536,7 @@ struct Engine {
     /// Uses of each tensor by nodes (and the network output).
     uses: Vec<usize>,
     signs: VertexSigns,
+    marks: FaceMarks,
 }
 
 /// Per vertex, the sign of the line being inserted (one epoch per line).
@@ -562,6 +568,11 @@ impl VertexSigns {
         self.stamp[v.index()] = self.epoch;
     }
 
+    /// The sign of this epoch at `v`, if it has one.
+    fn get(&self, v: VertexId) -> Option<Sign> {
+        (self.stamp.get(v.index()) == Some(&self.epoch)).then(|| self.sign[v.index()])
+    }
+
     /// The side of the current line on face `f` from the vertex signs of
     /// the current epoch, if the face lies on one side (or on the zero line
     /// entirely) and has no side along the line; `None` if `cut_face` must
@@ -591,6 +602,84 @@ impl VertexSigns {
             (false, true) if !run => Some(Sign::Negative),
             (false, false) => Some(Sign::Zero),
             _ => None,
+        }
+    }
+}
+
+/// Per face, whether it is a member of the group being cut (and which)
+/// and whether the current line's zone has reached it (epochs, as in
+/// [`VertexSigns`]).
+#[derive(Default)]
+struct FaceMarks {
+    /// The group epoch in which the face was made a member.
+    group: Vec<u32>,
+    /// Its position in the group (valid where `group` is current).
+    index: Vec<u32>,
+    /// The line epoch in which the zone reached the face.
+    zone: Vec<u32>,
+    group_epoch: u32,
+    zone_epoch: u32,
+}
+
+impl FaceMarks {
+    /// Starts a new group (no members).
+    fn begin_group(&mut self) {
+        self.group_epoch = self.group_epoch.wrapping_add(1);
+        if self.group_epoch == 0 {
+            self.group.iter_mut().for_each(|e| *e = 0);
+            self.group_epoch = 1;
+        }
+    }
+
+    /// Starts a new line (no face reached).
+    fn begin_line(&mut self) {
+        self.zone_epoch = self.zone_epoch.wrapping_add(1);
+        if self.zone_epoch == 0 {
+            self.zone.iter_mut().for_each(|e| *e = 0);
+            self.zone_epoch = 1;
+        }
+    }
+
+    fn grow(&mut self, f: FaceId) {
+        if self.group.len() <= f.index() {
+            let n = (f.index() + 1).max(2 * self.group.len());
+            self.group.resize(n, 0);
+            self.index.resize(n, 0);
+            self.zone.resize(n, 0);
+        }
+    }
+
+    /// Makes `f` member `i` of the current group.
+    fn add(&mut self, f: FaceId, i: usize) {
+        self.grow(f);
+        self.group[f.index()] = self.group_epoch;
+        self.index[f.index()] = i as u32;
+    }
+
+    /// `f`'s position in the current group, if it is a member.
+    fn member(&self, f: FaceId) -> Option<usize> {
+        (self.group.get(f.index()) == Some(&self.group_epoch))
+            .then(|| self.index[f.index()] as usize)
+    }
+
+    /// Marks `f` reached by the current line's zone; `false` if it was.
+    fn reach(&mut self, f: FaceId) -> bool {
+        self.grow(f);
+        let first = self.zone[f.index()] != self.zone_epoch;
+        self.zone[f.index()] = self.zone_epoch;
+        first
+    }
+}
+
+/// The faces around vertex `v`, from an out-edge `e0` of `v`, handed to
+/// `put`.
+fn faces_around(mesh: &Mesh, e0: HalfEdgeId, mut put: impl FnMut(FaceId)) {
+    let mut e = e0;
+    loop {
+        put(mesh.face(e));
+        e = mesh.next(e.twin());
+        if e == e0 {
+            break;
         }
     }
 }
@@ -663,6 +752,7 @@ pub(super) fn compute(
         input_exact,
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
+        marks: FaceMarks::default(),
     };
     let mut faces_after_layer = Vec::new();
     let n_nodes = net.nodes().len();
@@ -1083,9 +1173,13 @@ impl Engine {
     ///    are still in step 1 ([`pipeline::ordered`]): for the remaining
     ///    neurons in index order, the exact signs on the face's outline
     ///    decide whether the line misses it after all; a crossing line gets
-    ///    its sign once per vertex of the face's sub-faces, sub-faces on one
-    ///    side take their state from those signs, and only the others are
-    ///    cut;
+    ///    its sign once per vertex of the sub-faces it may meet (all of them
+    ///    for a face that few lines cross; from [`ZONE_MIN_LINES`] on, only
+    ///    those of its zone, walked from where it enters the face), and of
+    ///    those only the sub-faces with vertices on both sides (or a side on
+    ///    the line) are cut, in the sub-faces' order. The sub-faces' states
+    ///    come last: the face's own for each line, then across each shared
+    ///    edge the states of the neurons whose lines carry it flip;
     /// 3. handed to the pool as each face's group is cut, in batches of about
     ///    [`FINISH_BATCH`] sub-faces: the sub-faces' states
     ///    ([`Finisher::group`], with the next dense node's forms by sibling
@@ -1158,6 +1252,7 @@ impl Engine {
             labels,
             input_exact,
             signs: vs,
+            marks: fm,
             ..
         } = self;
         let (net, labels, input_exact) = (&*net, &*labels, &*input_exact);
@@ -1212,9 +1307,14 @@ impl Engine {
                 decided,
             ))
         };
-        let mut outline: Vec<VertexId> = Vec::new();
+        let mut outline: Vec<HalfEdgeId> = Vec::new();
         let mut signs: Vec<Sign> = Vec::new();
+        let mut zone: Vec<usize> = Vec::new();
+        let mut queue: Vec<FaceId> = Vec::new();
+        let mut cycle: Vec<HalfEdgeId> = Vec::new();
+        let mut fresh: Vec<VertexId> = Vec::new();
         let mut gverts: Vec<VertexId> = Vec::new();
+        let first_label = labels.neuron(layer, 0).0;
         // Step 2 on one face: its group, and the group's sibling order
         // where step 3 needs one.
         type Cut = (Formed, Group, Option<Vec<(usize, Option<usize>)>>);
@@ -1225,17 +1325,30 @@ impl Engine {
                 filtered: decided,
                 ..PredicateStats::default()
             });
-            let mut group: Group = vec![(f, init)];
             let form = match form {
                 Formed::Pre(form) if !todo.is_empty() => form,
-                formed => return Ok((formed, group, None)),
+                formed => return Ok((formed, vec![(f, init)], None)),
             };
-            // The face's vertices now (neighbours may have added some on its
-            // sides): a line that misses the face misses every sub-face.
+            // The face's sides now (neighbours may have added vertices on
+            // them): a line that misses the face misses every sub-face.
             outline.clear();
-            outline.extend(mesh.face_vertices(f));
-            gverts.clear();
-            gverts.extend_from_slice(&outline);
+            outline.extend(mesh.face_half_edges(f));
+            // The sub-faces (`f` keeps the positive side of every cut), the
+            // states they all share, and `f`'s state for each line that
+            // reaches the face's interior (the others' states follow from
+            // the lines along their shared edges, below).
+            let mut members: Vec<FaceId> = vec![f];
+            let mut base = init;
+            let mut root: Vec<(usize, u32)> = Vec::new();
+            fm.begin_group();
+            fm.add(f, 0);
+            // Faces cut by few lines: every sub-face is tried (from the
+            // line's signs at all their vertices); by many: only the zone.
+            let zoned = todo.len() >= ZONE_MIN_LINES;
+            if !zoned {
+                gverts.clear();
+                gverts.extend(outline.iter().map(|&h| mesh.origin(h)));
+            }
             let mut lazy: Option<Arc<LazyExact>> = None;
             for &k in &todo {
                 let k = k as usize;
@@ -1244,7 +1357,8 @@ impl Engine {
                 let err = form.err_at(k);
                 let mut line: Option<Line> = None;
                 signs.clear();
-                for &v in &outline {
+                for &h in &outline {
+                    let v = mesh.origin(h);
                     let s = match side_of_point(coef, err, mesh.vertex_xy(v), mesh.vertex_radius(v))
                     {
                         Some(s) if filtered => {
@@ -1269,10 +1383,7 @@ impl Engine {
                     signs.push(s);
                 }
                 if let Some(side) = missed_side(&signs) {
-                    let on = state_of(kind, side);
-                    for member in group.iter_mut() {
-                        member.1[k] = on;
-                    }
+                    base[k] = state_of(kind, side);
                     continue;
                 }
                 let line = line.unwrap_or_else(|| {
@@ -1283,33 +1394,160 @@ impl Engine {
                     element_line(&form, k, lz)
                 });
                 let id = mesh.add_line(line);
-                // The line's sign at every vertex of the sub-faces, once.
+                // The line's zone: the sub-faces its zero set meets, found
+                // from its signs at their vertices (each vertex once), from
+                // where it enters the face: through an outline vertex on it,
+                // or through a side whose ends it separates (along that
+                // side's pieces, split by earlier lines).
                 vs.begin(mesh.num_vertices());
-                mesh.sides_of_vertices(&gverts, id, label, |v, s| vs.set(v, s));
-                let before = mesh.num_vertices();
-                let mut split = false;
-                for i in 0..group.len() {
-                    let fi = group[i].0;
-                    if let Some(side) = vs.one_side(mesh, fi) {
-                        group[i].1[k] = state_of(kind, side);
-                        continue;
-                    }
-                    match mesh.cut_face(fi, id, label)? {
-                        CutOutcome::Missed { side } => group[i].1[k] = state_of(kind, side),
-                        CutOutcome::Split { negative, .. } => {
-                            split = true;
-                            let mut st = group[i].1.clone();
-                            group[i].1[k] = 1;
-                            st[k] = 0;
-                            group.push((negative, st));
+                zone.clear();
+                if zoned {
+                    fm.begin_line();
+                    queue.clear();
+                    if let Some(j) = signs.iter().position(|s| *s == Sign::Zero) {
+                        faces_around(mesh, outline[j], |g| queue.push(g));
+                    } else {
+                        let j = (0..outline.len())
+                            .find(|&j| signs[j] != signs[(j + 1) % outline.len()])
+                            .expect(
+                                "a line with both signs on the outline separates two neighbours",
+                            );
+                        let mut e = outline[j];
+                        loop {
+                            let w = mesh.dest(e);
+                            let mut sw = Sign::Zero;
+                            mesh.sides_of_vertices(&[w], id, label, |w, s| {
+                                vs.set(w, s);
+                                sw = s;
+                            });
+                            if sw == Sign::Zero {
+                                faces_around(mesh, mesh.next(e), |g| queue.push(g));
+                                break;
+                            }
+                            if sw != signs[j] {
+                                queue.push(mesh.face(e));
+                                break;
+                            }
+                            // The next piece of the side: the out-edge of `w`
+                            // between a sub-face and the outside.
+                            let mut next = mesh.next(e);
+                            while fm.member(mesh.face(next.twin())).is_some() {
+                                next = mesh.next(next.twin());
+                            }
+                            e = next;
                         }
                     }
+                    while let Some(g) = queue.pop() {
+                        let Some(j) = fm.member(g) else { continue };
+                        if !fm.reach(g) {
+                            continue;
+                        }
+                        cycle.clear();
+                        cycle.extend(mesh.face_half_edges(g));
+                        fresh.clear();
+                        fresh.extend(
+                            cycle
+                                .iter()
+                                .map(|&h| mesh.origin(h))
+                                .filter(|&v| vs.get(v).is_none()),
+                        );
+                        mesh.sides_of_vertices(&fresh, id, label, |v, s| vs.set(v, s));
+                        let mut meets = false;
+                        for &h in &cycle {
+                            let sv = vs.get(mesh.origin(h)).expect("signed above");
+                            let sw = vs.get(mesh.dest(h)).expect("signed above");
+                            if sv == Sign::Zero {
+                                meets = true;
+                                faces_around(mesh, h, |g| queue.push(g));
+                            } else if sw != Sign::Zero && sw != sv {
+                                meets = true;
+                                queue.push(mesh.face(h.twin()));
+                            }
+                        }
+                        if meets {
+                            zone.push(j);
+                        }
+                    }
+                    zone.sort_unstable();
+                } else {
+                    mesh.sides_of_vertices(&gverts, id, label, |v, s| vs.set(v, s));
+                    zone.extend(0..members.len());
                 }
+                let before = mesh.num_vertices();
+                // Cut in the members' order (as if every member were tried).
+                let mut split = false;
+                let mut root_side = None;
+                for &j in &zone {
+                    let fj = members[j];
+                    let side = match vs.one_side(mesh, fj) {
+                        Some(side) => side,
+                        None => match mesh.cut_face(fj, id, label)? {
+                            CutOutcome::Missed { side } => side,
+                            CutOutcome::Split { negative, .. } => {
+                                split = true;
+                                fm.add(negative, members.len());
+                                members.push(negative);
+                                Sign::Positive
+                            }
+                        },
+                    };
+                    if j == 0 {
+                        root_side = Some(side);
+                    }
+                }
+                // Outside the zone, `f` lies on one side: any vertex tells.
+                let root_side = root_side.unwrap_or_else(|| {
+                    let v = mesh.origin(mesh.face_edge(f));
+                    mesh.side_of_vertex(v, id, label)
+                });
+                debug_assert_ne!(root_side, Sign::Zero, "a face off the line has a side");
+                root.push((k, state_of(kind, root_side)));
                 if !split {
                     mesh.pop_unused_line(id);
                 }
-                gverts.extend((before..mesh.num_vertices()).map(VertexId::from_index));
+                if !zoned {
+                    gverts.extend((before..mesh.num_vertices()).map(VertexId::from_index));
+                }
             }
+            // The states: `f`'s, then from sub-face to adjacent sub-face,
+            // flipping the neurons whose lines carry their shared edge.
+            let flip = |st: &mut [u32], h: HalfEdgeId| {
+                for l in mesh.edge_labels(h) {
+                    if let Some(s) = st.get_mut(l.0.wrapping_sub(first_label) as usize) {
+                        *s ^= 1;
+                    }
+                }
+            };
+            let mut states: Vec<Option<Vec<u32>>> = vec![None; members.len()];
+            for &(k, s) in &root {
+                base[k] = s;
+            }
+            states[0] = Some(base);
+            let mut stack = vec![0usize];
+            while let Some(j) = stack.pop() {
+                for h in mesh.face_half_edges(members[j]) {
+                    let Some(m) = fm.member(mesh.face(h.twin())) else {
+                        continue;
+                    };
+                    if states[m].is_some() && !cfg!(debug_assertions) {
+                        continue;
+                    }
+                    let mut st = states[j].clone().expect("reached");
+                    flip(&mut st[..n], h);
+                    match &states[m] {
+                        Some(known) => debug_assert_eq!(known, &st, "states around a cycle agree"),
+                        None => {
+                            states[m] = Some(st);
+                            stack.push(m);
+                        }
+                    }
+                }
+            }
+            let group: Group = members
+                .into_iter()
+                .zip(states)
+                .map(|(g, st)| (g, st.expect("the sub-faces of a face are connected")))
+                .collect();
             let formed = Formed::Pre(form);
             let order = fin
                 .needs_order(&formed, &group)
