@@ -373,25 +373,14 @@ fn sibling_forms(
 /// depth-first walk over the sub-faces' shared edges, as `(member, the
 /// member it was reached from)`; a parent comes before its children, roots
 /// (one per connected part) have none. Read off the mesh as soon as the
-/// group is cut (later cuts of other faces split only its outline).
-fn sibling_order(mesh: &Mesh, group: &Group) -> Vec<(usize, Option<usize>)> {
+/// group is cut (later cuts of other faces split only its outline);
+/// `member` gives a face's position in the group, if it is in it.
+fn sibling_order(
+    mesh: &Mesh,
+    group: &Group,
+    member: impl Fn(FaceId) -> Option<usize>,
+) -> Vec<(usize, Option<usize>)> {
     let m = group.len();
-    // Member position by face id (a group is its parent face followed by
-    // the faces its cuts created, so it is sorted already; sorted if not).
-    let mut index: Vec<(FaceId, usize)> = group
-        .iter()
-        .enumerate()
-        .map(|(i, (f, _))| (*f, i))
-        .collect();
-    if !index.is_sorted() {
-        index.sort_unstable();
-    }
-    let member = |f: FaceId| {
-        index
-            .binary_search_by_key(&f, |&(g, _)| g)
-            .ok()
-            .map(|p| index[p].1)
-    };
     let mut seen = vec![false; m];
     let mut order: Vec<(usize, Option<usize>)> = Vec::with_capacity(m);
     let mut stack: Vec<(usize, Option<usize>)> = Vec::new();
@@ -413,6 +402,26 @@ fn sibling_order(mesh: &Mesh, group: &Group) -> Vec<(usize, Option<usize>)> {
         }
     }
     order
+}
+
+/// A group's member lookup by face id, by binary search (a group is its
+/// parent face followed by the faces its cuts created, so it is sorted
+/// already; sorted if not).
+fn member_of(group: &Group) -> impl Fn(FaceId) -> Option<usize> {
+    let mut index: Vec<(FaceId, usize)> = group
+        .iter()
+        .enumerate()
+        .map(|(i, (f, _))| (*f, i))
+        .collect();
+    if !index.is_sorted() {
+        index.sort_unstable();
+    }
+    move |f: FaceId| {
+        index
+            .binary_search_by_key(&f, |&(g, _)| g)
+            .ok()
+            .map(|p| index[p].1)
+    }
 }
 
 /// The new states of one group's members (inline for a group of one, the
@@ -1549,9 +1558,10 @@ impl Engine {
                 .map(|(g, st)| (g, st.expect("the sub-faces of a face are connected")))
                 .collect();
             let formed = Formed::Pre(form);
+            // The marks still hold this group's members.
             let order = fin
                 .needs_order(&formed, &group)
-                .then(|| sibling_order(mesh, &group));
+                .then(|| sibling_order(mesh, &group, |g| fm.member(g)));
             Ok((formed, group, order))
         };
         // Step 3 in batches of about `FINISH_BATCH` sub-faces.
@@ -1654,7 +1664,7 @@ impl Engine {
             .map(|(parent, formed, group)| {
                 let order = fin
                     .needs_order(&formed, &group)
-                    .then(|| sibling_order(mesh, &group));
+                    .then(|| sibling_order(mesh, &group, member_of(&group)));
                 fin.group(parent, formed, group, order.as_deref())
             })
             .collect::<Result<_, NetError>>()?;
