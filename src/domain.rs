@@ -37,7 +37,7 @@
 //! ```
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -150,6 +150,9 @@ pub struct Slice {
     // slice starts from them).
     input_f64: Arc<AffineForm>,
     input_exact: Arc<ExactAffineForm>,
+    // The polygon's mesh per kernel (`[Filtered, Rational]`), made on first
+    // use and copied for every partition (making it takes exact arithmetic).
+    meshes: Arc<[OnceLock<Mesh>; 2]>,
 }
 
 /// Slices are equal when they are the same plane, polygon and anchors of
@@ -412,6 +415,7 @@ impl Slice {
             anchors,
             input_f64: Arc::new(input_f64),
             input_exact: Arc::new(input_exact),
+            meshes: Arc::default(),
         })
     }
 
@@ -845,6 +849,7 @@ impl Slice {
         // The same plane: everything but the polygon is shared.
         Ok(Slice {
             polygon: checked_polygon(corners)?,
+            meshes: Arc::default(),
             ..self.clone()
         })
     }
@@ -1005,7 +1010,8 @@ impl Slice {
         (Arc::clone(&self.input_f64), Arc::clone(&self.input_exact))
     }
 
-    /// The initial mesh: one face, the polygon `P`.
+    /// The initial mesh: one face, the polygon `P` (made once per kernel,
+    /// shared by clones of the slice, and copied).
     ///
     /// ```
     /// use splinecam::{domain::Slice, exact::Kernel};
@@ -1014,7 +1020,15 @@ impl Slice {
     /// assert_eq!(m.total_area_exact(), s.area_exact());
     /// ```
     pub fn mesh(&self, kernel: Kernel) -> Result<Mesh, SliceError> {
-        Ok(Mesh::from_convex_polygon_exact(&self.polygon, kernel)?)
+        let cell = &self.meshes[match kernel {
+            Kernel::Filtered => 0,
+            Kernel::Rational => 1,
+        }];
+        if let Some(m) = cell.get() {
+            return Ok(m.clone());
+        }
+        let m = Mesh::from_convex_polygon_exact(&self.polygon, kernel)?;
+        Ok(cell.get_or_init(|| m).clone())
     }
 }
 
@@ -1025,6 +1039,8 @@ mod tests {
     use rug::Rational;
 
     use super::Slice;
+    use crate::exact::Kernel;
+    use crate::mesh::Mesh;
     use crate::net::{AffineForm, ExactAffineForm};
 
     /// The forms made once with the slice are the ones its vectors define
@@ -1083,5 +1099,36 @@ mod tests {
             "same plane, same forms"
         );
         assert!(Arc::ptr_eq(&other.input_forms().0, &f));
+    }
+
+    /// The initial mesh is made once per kernel and shared by clones; each
+    /// copy is the polygon's own mesh (valid, the slice's area, the same
+    /// vertices as a fresh build); a slice with another polygon makes its
+    /// own.
+    #[test]
+    fn initial_meshes_are_made_once_per_kernel() {
+        let s = Slice::square_box(&[2], [-1.0, 0.5, 0.25, 2.0]).unwrap();
+        let c = s.clone();
+        for (i, kernel) in [Kernel::Filtered, Kernel::Rational].into_iter().enumerate() {
+            assert!(s.meshes[i].get().is_none());
+            let first = s.mesh(kernel).unwrap();
+            assert!(c.meshes[i].get().is_some(), "clones share the cache");
+            let again = c.mesh(kernel).unwrap();
+            let fresh = Mesh::from_convex_polygon_exact(s.polygon(), kernel).unwrap();
+            for m in [&first, &again] {
+                m.validate().unwrap();
+                assert_eq!(m.kernel(), kernel);
+                assert_eq!(m.total_area_exact(), s.area_exact());
+                assert_eq!(m.vertices_exact().unwrap(), fresh.vertices_exact().unwrap());
+            }
+        }
+        let other = s
+            .with_polygon(&[[0.0, 0.5], [0.5, 0.5], [0.0, 1.0]])
+            .unwrap();
+        assert!(other.meshes[0].get().is_none(), "a new polygon, a new mesh");
+        assert_eq!(
+            other.mesh(Kernel::Filtered).unwrap().total_area_exact(),
+            other.area_exact()
+        );
     }
 }
