@@ -404,6 +404,59 @@ fn sibling_order(
     order
 }
 
+/// The states of a group cut along its lines' zones: the face's own
+/// (`base`, with `root`'s `(neuron, state)` for the lines that reached its
+/// interior), then from sub-face to adjacent sub-face (`members`, member
+/// positions in `fm`), flipping the neurons whose lines carry their shared
+/// edge (the edge's labels from `first_label` on, `n` of them). Every
+/// cycle of sub-faces must agree (checked in debug builds).
+fn zone_states(
+    mesh: &Mesh,
+    fm: &FaceMarks,
+    members: Vec<FaceId>,
+    mut base: Vec<u32>,
+    root: &[(usize, u32)],
+    (first_label, n): (u32, usize),
+) -> Group {
+    let flip = |st: &mut [u32], h: HalfEdgeId| {
+        for l in mesh.edge_labels(h) {
+            if let Some(s) = st.get_mut(l.0.wrapping_sub(first_label) as usize) {
+                *s ^= 1;
+            }
+        }
+    };
+    let mut states: Vec<Option<Vec<u32>>> = vec![None; members.len()];
+    for &(k, s) in root {
+        base[k] = s;
+    }
+    states[0] = Some(base);
+    let mut stack = vec![0usize];
+    while let Some(j) = stack.pop() {
+        for h in mesh.face_half_edges(members[j]) {
+            let Some(m) = fm.member(mesh.face(h.twin())) else {
+                continue;
+            };
+            if states[m].is_some() && !cfg!(debug_assertions) {
+                continue;
+            }
+            let mut st = states[j].clone().expect("reached");
+            flip(&mut st[..n], h);
+            match &states[m] {
+                Some(known) => debug_assert_eq!(known, &st, "states around a cycle agree"),
+                None => {
+                    states[m] = Some(st);
+                    stack.push(m);
+                }
+            }
+        }
+    }
+    members
+        .into_iter()
+        .zip(states)
+        .map(|(g, st)| (g, st.expect("the sub-faces of a face are connected")))
+        .collect()
+}
+
 /// A group's member lookup by face id, by binary search (a group is its
 /// parent face followed by the faces its cuts created, so it is sorted
 /// already; sorted if not).
@@ -1354,9 +1407,13 @@ impl Engine {
             // Faces cut by few lines: every sub-face is tried (from the
             // line's signs at all their vertices); by many: only the zone.
             let zoned = todo.len() >= ZONE_MIN_LINES;
+            // Where every sub-face is tried, each gets its state for each
+            // line as it goes (no walk over the shared edges at the end).
+            let mut tried: Option<Vec<Vec<u32>>> = None;
             if !zoned {
                 gverts.clear();
                 gverts.extend(outline.iter().map(|&h| mesh.origin(h)));
+                tried = Some(vec![base.clone()]);
             }
             let mut lazy: Option<Arc<LazyExact>> = None;
             for &k in &todo {
@@ -1393,6 +1450,9 @@ impl Engine {
                 }
                 if let Some(side) = missed_side(&signs) {
                     base[k] = state_of(kind, side);
+                    for st in tried.iter_mut().flatten() {
+                        st[k] = base[k];
+                    }
                     continue;
                 }
                 let line = line.unwrap_or_else(|| {
@@ -1496,10 +1556,18 @@ impl Engine {
                                 split = true;
                                 fm.add(negative, members.len());
                                 members.push(negative);
+                                if let Some(st) = &mut tried {
+                                    let mut other = st[j].clone();
+                                    other[k] = state_of(kind, Sign::Negative);
+                                    st.push(other);
+                                }
                                 Sign::Positive
                             }
                         },
                     };
+                    if let Some(st) = &mut tried {
+                        st[j][k] = state_of(kind, side);
+                    }
                     if j == 0 {
                         root_side = Some(side);
                     }
@@ -1518,45 +1586,10 @@ impl Engine {
                     gverts.extend((before..mesh.num_vertices()).map(VertexId::from_index));
                 }
             }
-            // The states: `f`'s, then from sub-face to adjacent sub-face,
-            // flipping the neurons whose lines carry their shared edge.
-            let flip = |st: &mut [u32], h: HalfEdgeId| {
-                for l in mesh.edge_labels(h) {
-                    if let Some(s) = st.get_mut(l.0.wrapping_sub(first_label) as usize) {
-                        *s ^= 1;
-                    }
-                }
+            let group: Group = match tried {
+                Some(states) => members.into_iter().zip(states).collect(),
+                None => zone_states(mesh, fm, members, base, &root, (first_label, n)),
             };
-            let mut states: Vec<Option<Vec<u32>>> = vec![None; members.len()];
-            for &(k, s) in &root {
-                base[k] = s;
-            }
-            states[0] = Some(base);
-            let mut stack = vec![0usize];
-            while let Some(j) = stack.pop() {
-                for h in mesh.face_half_edges(members[j]) {
-                    let Some(m) = fm.member(mesh.face(h.twin())) else {
-                        continue;
-                    };
-                    if states[m].is_some() && !cfg!(debug_assertions) {
-                        continue;
-                    }
-                    let mut st = states[j].clone().expect("reached");
-                    flip(&mut st[..n], h);
-                    match &states[m] {
-                        Some(known) => debug_assert_eq!(known, &st, "states around a cycle agree"),
-                        None => {
-                            states[m] = Some(st);
-                            stack.push(m);
-                        }
-                    }
-                }
-            }
-            let group: Group = members
-                .into_iter()
-                .zip(states)
-                .map(|(g, st)| (g, st.expect("the sub-faces of a face are connected")))
-                .collect();
             let formed = Formed::Pre(form);
             // The marks still hold this group's members.
             let order = fin
