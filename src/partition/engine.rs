@@ -13,9 +13,11 @@
 //!
 //! Mesh edits are sequential in face order, so the result does not depend on
 //! the number of threads; the read-only work of an activation layer (forms,
-//! point filter) overlaps them on other threads ([`pipeline::ordered`]), and
-//! sibling sub-faces get the next dense layer's forms by rank-one steps
-//! (`net::step`). A line's exact coefficients are computed only if a
+//! point filter) and the building of the sub-faces' states overlap them on
+//! other threads ([`pipeline::ordered`], [`Engine::activation`]), sibling
+//! sub-faces get the next dense layer's forms by rank-one steps
+//! (`net::step`), and a face that many lines cross is cut along each line's
+//! zone only ([`zone`]). A line's exact coefficients are computed only if a
 //! predicate asks (lazily, per face and layer, by an exact propagation).
 
 use std::collections::HashMap;
@@ -36,6 +38,7 @@ use crate::net::{
 
 use super::labels::{LabelKind, LabelTable};
 use super::pipeline;
+use super::zone;
 use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
 
 const U: f64 = f64::EPSILON / 2.0;
@@ -309,12 +312,12 @@ const FINISH_BATCH: usize = 64;
 ///
 /// The sub-faces are put in the order of a depth-first walk over their
 /// shared edges ([`sibling_order`]: each one after the sibling it was
-/// reached from, its parent) and cut into blocks of [`SIBLING_BLOCK`], made in parallel. In a
-/// block, a sub-face whose parent is in the same block gets its form from
-/// the parent's by rank-one steps for the neurons whose states differ
-/// ([`Network::apply_dense_relu_step_f64`]); the others (a block's first,
-/// the few whose parent is in an earlier block) and any where a step does
-/// not apply get a full product.
+/// reached from, its parent) and cut into blocks of [`SIBLING_BLOCK`], made
+/// in parallel. In a block, a sub-face whose parent is in the same block
+/// gets its form from the parent's by rank-one steps for the neurons whose
+/// states differ ([`Network::apply_dense_relu_step_f64`]); the others (a
+/// block's first, the few whose parent is in an earlier block) and any
+/// where a step does not apply get a full product.
 fn sibling_forms(
     net: &Network,
     order: &[(usize, Option<usize>)],
@@ -402,59 +405,6 @@ fn sibling_order(
         }
     }
     order
-}
-
-/// The states of a group cut along its lines' zones: the face's own
-/// (`base`, with `root`'s `(neuron, state)` for the lines that reached its
-/// interior), then from sub-face to adjacent sub-face (`members`, member
-/// positions in `fm`), flipping the neurons whose lines carry their shared
-/// edge (the edge's labels from `first_label` on, `n` of them). Every
-/// cycle of sub-faces must agree (checked in debug builds).
-fn zone_states(
-    mesh: &Mesh,
-    fm: &FaceMarks,
-    members: Vec<FaceId>,
-    mut base: Vec<u32>,
-    root: &[(usize, u32)],
-    (first_label, n): (u32, usize),
-) -> Group {
-    let flip = |st: &mut [u32], h: HalfEdgeId| {
-        for l in mesh.edge_labels(h) {
-            if let Some(s) = st.get_mut(l.0.wrapping_sub(first_label) as usize) {
-                *s ^= 1;
-            }
-        }
-    };
-    let mut states: Vec<Option<Vec<u32>>> = vec![None; members.len()];
-    for &(k, s) in root {
-        base[k] = s;
-    }
-    states[0] = Some(base);
-    let mut stack = vec![0usize];
-    while let Some(j) = stack.pop() {
-        for h in mesh.face_half_edges(members[j]) {
-            let Some(m) = fm.member(mesh.face(h.twin())) else {
-                continue;
-            };
-            if states[m].is_some() && !cfg!(debug_assertions) {
-                continue;
-            }
-            let mut st = states[j].clone().expect("reached");
-            flip(&mut st[..n], h);
-            match &states[m] {
-                Some(known) => debug_assert_eq!(known, &st, "states around a cycle agree"),
-                None => {
-                    states[m] = Some(st);
-                    stack.push(m);
-                }
-            }
-        }
-    }
-    members
-        .into_iter()
-        .zip(states)
-        .map(|(g, st)| (g, st.expect("the sub-faces of a face are connected")))
-        .collect()
 }
 
 /// A group's member lookup by face id, by binary search (a group is its
@@ -598,12 +548,12 @@ struct Engine {
     /// Uses of each tensor by nodes (and the network output).
     uses: Vec<usize>,
     signs: VertexSigns,
-    marks: FaceMarks,
+    marks: zone::FaceMarks,
 }
 
 /// Per vertex, the sign of the line being inserted (one epoch per line).
 #[derive(Default)]
-struct VertexSigns {
+pub(super) struct VertexSigns {
     /// The sign (valid where `stamp` equals `epoch`).
     sign: Vec<Sign>,
     /// The epoch in which `sign` was written.
@@ -613,7 +563,7 @@ struct VertexSigns {
 
 impl VertexSigns {
     /// Starts a new line on a mesh of `nv` vertices: forgets all signs.
-    fn begin(&mut self, nv: usize) {
+    pub(super) fn begin(&mut self, nv: usize) {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             self.stamp.iter_mut().for_each(|e| *e = 0);
@@ -625,13 +575,13 @@ impl VertexSigns {
         }
     }
 
-    fn set(&mut self, v: VertexId, s: Sign) {
+    pub(super) fn set(&mut self, v: VertexId, s: Sign) {
         self.sign[v.index()] = s;
         self.stamp[v.index()] = self.epoch;
     }
 
     /// The sign of this epoch at `v`, if it has one.
-    fn get(&self, v: VertexId) -> Option<Sign> {
+    pub(super) fn get(&self, v: VertexId) -> Option<Sign> {
         (self.stamp.get(v.index()) == Some(&self.epoch)).then(|| self.sign[v.index()])
     }
 
@@ -668,84 +618,6 @@ impl VertexSigns {
     }
 }
 
-/// Per face, whether it is a member of the group being cut (and which)
-/// and whether the current line's zone has reached it (epochs, as in
-/// [`VertexSigns`]).
-#[derive(Default)]
-struct FaceMarks {
-    /// The group epoch in which the face was made a member.
-    group: Vec<u32>,
-    /// Its position in the group (valid where `group` is current).
-    index: Vec<u32>,
-    /// The line epoch in which the zone reached the face.
-    zone: Vec<u32>,
-    group_epoch: u32,
-    zone_epoch: u32,
-}
-
-impl FaceMarks {
-    /// Starts a new group (no members).
-    fn begin_group(&mut self) {
-        self.group_epoch = self.group_epoch.wrapping_add(1);
-        if self.group_epoch == 0 {
-            self.group.iter_mut().for_each(|e| *e = 0);
-            self.group_epoch = 1;
-        }
-    }
-
-    /// Starts a new line (no face reached).
-    fn begin_line(&mut self) {
-        self.zone_epoch = self.zone_epoch.wrapping_add(1);
-        if self.zone_epoch == 0 {
-            self.zone.iter_mut().for_each(|e| *e = 0);
-            self.zone_epoch = 1;
-        }
-    }
-
-    fn grow(&mut self, f: FaceId) {
-        if self.group.len() <= f.index() {
-            let n = (f.index() + 1).max(2 * self.group.len());
-            self.group.resize(n, 0);
-            self.index.resize(n, 0);
-            self.zone.resize(n, 0);
-        }
-    }
-
-    /// Makes `f` member `i` of the current group.
-    fn add(&mut self, f: FaceId, i: usize) {
-        self.grow(f);
-        self.group[f.index()] = self.group_epoch;
-        self.index[f.index()] = i as u32;
-    }
-
-    /// `f`'s position in the current group, if it is a member.
-    fn member(&self, f: FaceId) -> Option<usize> {
-        (self.group.get(f.index()) == Some(&self.group_epoch))
-            .then(|| self.index[f.index()] as usize)
-    }
-
-    /// Marks `f` reached by the current line's zone; `false` if it was.
-    fn reach(&mut self, f: FaceId) -> bool {
-        self.grow(f);
-        let first = self.zone[f.index()] != self.zone_epoch;
-        self.zone[f.index()] = self.zone_epoch;
-        first
-    }
-}
-
-/// The faces around vertex `v`, from an out-edge `e0` of `v`, handed to
-/// `put`.
-fn faces_around(mesh: &Mesh, e0: HalfEdgeId, mut put: impl FnMut(FaceId)) {
-    let mut e = e0;
-    loop {
-        put(mesh.face(e));
-        e = mesh.next(e.twin());
-        if e == e0 {
-            break;
-        }
-    }
-}
-
 /// What step 1 of an activation layer finds for one face:
 /// its input form, the states of the neurons whose lines provably miss it
 /// (others 0), the other neurons (ascending), and how many signs it proved.
@@ -769,7 +641,7 @@ enum Formed {
 
 /// A group of sub-faces of one original face, each with its states for the
 /// current layer.
-type Group = Vec<(FaceId, Vec<u32>)>;
+pub(super) type Group = Vec<(FaceId, Vec<u32>)>;
 
 pub(super) fn compute(
     net: &Network,
@@ -814,7 +686,7 @@ pub(super) fn compute(
         input_exact,
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
-        marks: FaceMarks::default(),
+        marks: zone::FaceMarks::default(),
     };
     let mut faces_after_layer = Vec::new();
     let n_nodes = net.nodes().len();
@@ -1372,9 +1244,7 @@ impl Engine {
         let mut outline: Vec<HalfEdgeId> = Vec::new();
         let mut signs: Vec<Sign> = Vec::new();
         let mut zone: Vec<usize> = Vec::new();
-        let mut queue: Vec<FaceId> = Vec::new();
-        let mut cycle: Vec<HalfEdgeId> = Vec::new();
-        let mut fresh: Vec<VertexId> = Vec::new();
+        let mut scratch = zone::Scratch::default();
         let mut gverts: Vec<VertexId> = Vec::new();
         let first_label = labels.neuron(layer, 0).0;
         // Step 2 on one face: its group, and the group's sibling order
@@ -1463,80 +1333,14 @@ impl Engine {
                     element_line(&form, k, lz)
                 });
                 let id = mesh.add_line(line);
-                // The line's zone: the sub-faces its zero set meets, found
-                // from its signs at their vertices (each vertex once), from
-                // where it enters the face: through an outline vertex on it,
-                // or through a side whose ends it separates (along that
-                // side's pieces, split by earlier lines).
                 vs.begin(mesh.num_vertices());
                 zone.clear();
                 if zoned {
-                    fm.begin_line();
-                    queue.clear();
-                    if let Some(j) = signs.iter().position(|s| *s == Sign::Zero) {
-                        faces_around(mesh, outline[j], |g| queue.push(g));
-                    } else {
-                        let j = (0..outline.len())
-                            .find(|&j| signs[j] != signs[(j + 1) % outline.len()])
-                            .expect(
-                                "a line with both signs on the outline separates two neighbours",
-                            );
-                        let mut e = outline[j];
-                        loop {
-                            let w = mesh.dest(e);
-                            let mut sw = Sign::Zero;
-                            mesh.sides_of_vertices(&[w], id, label, |w, s| {
-                                vs.set(w, s);
-                                sw = s;
-                            });
-                            if sw == Sign::Zero {
-                                faces_around(mesh, mesh.next(e), |g| queue.push(g));
-                                break;
-                            }
-                            if sw != signs[j] {
-                                queue.push(mesh.face(e));
-                                break;
-                            }
-                            // The next piece of the side: the out-edge of `w`
-                            // between a sub-face and the outside.
-                            let mut next = mesh.next(e);
-                            while fm.member(mesh.face(next.twin())).is_some() {
-                                next = mesh.next(next.twin());
-                            }
-                            e = next;
-                        }
-                    }
-                    while let Some(g) = queue.pop() {
-                        let Some(j) = fm.member(g) else { continue };
-                        if !fm.reach(g) {
-                            continue;
-                        }
-                        cycle.clear();
-                        cycle.extend(mesh.face_half_edges(g));
-                        fresh.clear();
-                        fresh.extend(
-                            cycle
-                                .iter()
-                                .map(|&h| mesh.origin(h))
-                                .filter(|&v| vs.get(v).is_none()),
-                        );
-                        mesh.sides_of_vertices(&fresh, id, label, |v, s| vs.set(v, s));
-                        let mut meets = false;
-                        for &h in &cycle {
-                            let sv = vs.get(mesh.origin(h)).expect("signed above");
-                            let sw = vs.get(mesh.dest(h)).expect("signed above");
-                            if sv == Sign::Zero {
-                                meets = true;
-                                faces_around(mesh, h, |g| queue.push(g));
-                            } else if sw != Sign::Zero && sw != sv {
-                                meets = true;
-                                queue.push(mesh.face(h.twin()));
-                            }
-                        }
-                        if meets {
-                            zone.push(j);
-                        }
-                    }
+                    let entry = zone::Entry {
+                        outline: &outline,
+                        signs: &signs,
+                    };
+                    zone::walk(mesh, vs, fm, entry, (id, label), &mut scratch, &mut zone);
                     zone.sort_unstable();
                 } else {
                     mesh.sides_of_vertices(&gverts, id, label, |v, s| vs.set(v, s));
@@ -1588,7 +1392,7 @@ impl Engine {
             }
             let group: Group = match tried {
                 Some(states) => members.into_iter().zip(states).collect(),
-                None => zone_states(mesh, fm, members, base, &root, (first_label, n)),
+                None => zone::states(mesh, fm, members, base, &root, (first_label, n)),
             };
             let formed = Formed::Pre(form);
             // The marks still hold this group's members.

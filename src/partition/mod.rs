@@ -30,6 +30,7 @@ mod check;
 mod engine;
 mod labels;
 mod pipeline;
+mod zone;
 
 use std::sync::Arc;
 
