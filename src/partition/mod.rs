@@ -28,6 +28,7 @@
 
 mod check;
 mod engine;
+mod finish;
 mod labels;
 mod pipeline;
 mod zone;

@@ -1,0 +1,353 @@
+//! The end of a layer: each group's sub-faces get their states (pattern,
+//! live forms) and, before a dense node that reads a ReLU alone, that
+//! node's forms, by rank-one steps from an adjacent sibling where they have
+//! one ([`Finisher`], [`sibling_forms`]).
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use smallvec::SmallVec;
+
+use crate::mesh::{FaceId, Mesh};
+use crate::net::{AffineForm, NetError, Network, TensorId};
+
+use super::engine::{dense_after_relu, min_faces_per_task, FaceState, Formed, Group, Slot};
+
+/// Members per block of [`sibling_forms`]: a fixed number, so that which
+/// form is stepped from which does not depend on the thread count.
+const SIBLING_BLOCK: usize = 64;
+
+/// The output of dense node `nd` (reading the output of ReLU node `act`) on
+/// every sub-face of one group (siblings sharing the ReLU's input form
+/// `pre`, with their states).
+///
+/// The sub-faces are put in the order of a depth-first walk over their
+/// shared edges ([`sibling_order`]: each one after the sibling it was
+/// reached from, its parent) and cut into blocks of [`SIBLING_BLOCK`], made
+/// in parallel. In a block, a sub-face whose parent is in the same block
+/// gets its form from the parent's by rank-one steps for the neurons whose
+/// states differ ([`Network::apply_dense_relu_step_f64`]); the others (a
+/// block's first, the few whose parent is in an earlier block) and any
+/// where a step does not apply get a full product.
+pub(super) fn sibling_forms(
+    net: &Network,
+    order: &[(usize, Option<usize>)],
+    (act, nd): (usize, usize),
+    pre: &AffineForm,
+    group: &Group,
+) -> Result<Vec<Arc<AffineForm>>, NetError> {
+    let full = |states: &[u32]| dense_after_relu(net, (act, nd), pre, states).map(Arc::new);
+    let m = group.len();
+    debug_assert_eq!(order.len(), m, "every sibling is in the order");
+    let mut pos = vec![0usize; m];
+    for (p, &(i, _)) in order.iter().enumerate() {
+        pos[i] = p;
+    }
+    let make_block = |(b, block): (usize, &[(usize, Option<usize>)])| {
+        let start = b * SIBLING_BLOCK;
+        let mut made: Vec<Arc<AffineForm>> = Vec::with_capacity(block.len());
+        for &(j, parent) in block {
+            let stepped = parent.filter(|&i| pos[i] >= start).and_then(|i| {
+                net.apply_dense_relu_step_f64(
+                    nd,
+                    pre,
+                    &made[pos[i] - start],
+                    &group[i].1,
+                    &group[j].1,
+                )
+            });
+            made.push(match stepped {
+                Some(f) => Arc::new(f),
+                None => full(&group[j].1)?,
+            });
+        }
+        Ok(made)
+    };
+    // One block: no parallel hand-over.
+    let blocks: Vec<Vec<Arc<AffineForm>>> = if m <= SIBLING_BLOCK {
+        vec![make_block((0, order))?]
+    } else {
+        order
+            .par_chunks(SIBLING_BLOCK)
+            .enumerate()
+            .map(make_block)
+            .collect::<Result<_, NetError>>()?
+    };
+    let mut forms: Vec<Option<Arc<AffineForm>>> = vec![None; m];
+    for (&(j, _), f) in order.iter().zip(blocks.into_iter().flatten()) {
+        forms[j] = Some(f);
+    }
+    Ok(forms
+        .into_iter()
+        .map(|f| f.expect("every sibling is in the order"))
+        .collect())
+}
+
+/// The order in which [`sibling_forms`] makes a group's forms: a
+/// depth-first walk over the sub-faces' shared edges, as `(member, the
+/// member it was reached from)`; a parent comes before its children, roots
+/// (one per connected part) have none. Read off the mesh as soon as the
+/// group is cut (later cuts of other faces split only its outline);
+/// `member` gives a face's position in the group, if it is in it.
+pub(super) fn sibling_order(
+    mesh: &Mesh,
+    group: &Group,
+    member: impl Fn(FaceId) -> Option<usize>,
+) -> Vec<(usize, Option<usize>)> {
+    let m = group.len();
+    let mut seen = vec![false; m];
+    let mut order: Vec<(usize, Option<usize>)> = Vec::with_capacity(m);
+    let mut stack: Vec<(usize, Option<usize>)> = Vec::new();
+    for root in 0..m {
+        stack.push((root, None));
+        while let Some((i, parent)) = stack.pop() {
+            if seen[i] {
+                continue;
+            }
+            seen[i] = true;
+            order.push((i, parent));
+            for h in mesh.face_half_edges(group[i].0) {
+                if let Some(j) = member(mesh.face(h.twin())) {
+                    if !seen[j] {
+                        stack.push((j, Some(i)));
+                    }
+                }
+            }
+        }
+    }
+    order
+}
+
+/// A group's member lookup by face id, by binary search (a group is its
+/// parent face followed by the faces its cuts created, so it is sorted
+/// already; sorted if not).
+pub(super) fn member_of(group: &Group) -> impl Fn(FaceId) -> Option<usize> {
+    let mut index: Vec<(FaceId, usize)> = group
+        .iter()
+        .enumerate()
+        .map(|(i, (f, _))| (*f, i))
+        .collect();
+    if !index.is_sorted() {
+        index.sort_unstable();
+    }
+    move |f: FaceId| {
+        index
+            .binary_search_by_key(&f, |&(g, _)| g)
+            .ok()
+            .map(|p| index[p].1)
+    }
+}
+
+/// The new states of one group's members (inline for a group of one, the
+/// common case: a face no line crossed).
+pub(super) type Members = SmallVec<[(FaceId, FaceState); 1]>;
+
+/// The sub-faces' states of one group, in order, with the slots `slots`
+/// (one per member, in order): each member but the last from a copy of the
+/// parent's vectors (`build`), the last one from the parent itself
+/// (`build_last`).
+fn serial_members<B, L>(
+    parent: FaceState,
+    group: Group,
+    slots: impl Iterator<Item = (TensorId, Slot)>,
+    build: B,
+    build_last: L,
+) -> Members
+where
+    B: Fn(&FaceState, (TensorId, Slot), (FaceId, Vec<u32>)) -> (FaceId, FaceState),
+    L: Fn(FaceState, (TensorId, Slot), (FaceId, Vec<u32>)) -> (FaceId, FaceState),
+{
+    let (n, last) = (group.len(), group.len().saturating_sub(1));
+    let mut out = Members::with_capacity(n);
+    let mut members = group.into_iter().zip(slots);
+    for (m, slot) in members.by_ref().take(last) {
+        out.push(build(&parent, slot, m));
+    }
+    if let Some((m, slot)) = members.next() {
+        out.push(build_last(parent, slot, m));
+    }
+    debug_assert_eq!(out.len(), n, "a slot for every member");
+    out
+}
+
+/// Builds the sub-faces' states of one group at the end of a layer: each
+/// sub-face gets its parent's forms, its pattern and the node's output (as
+/// the parent's input form `pre`, applied on demand, or as made already:
+/// see [`Formed`]). The group is consumed (and its input form freed) as its
+/// sub-faces' states are built.
+///
+/// When a ReLU layer feeds a dense node that nothing else reads, the dense
+/// node's output is made here for groups of several sub-faces: siblings
+/// share `pre` and two adjacent siblings differ in the states of the few
+/// neurons whose line separates them, so most siblings get their form from
+/// an adjacent one by a rank-one step per differing neuron
+/// ([`sibling_forms`]) instead of a full matrix product (the first layer of
+/// a network is one such group: the whole arrangement). A face no line
+/// crossed has that form already (`Formed::Next`, when the dense node is no
+/// wider than the layer); the other sub-faces alone in their group keep the
+/// lazy route (`Slot::Pending`, made while the next layer is being cut).
+pub(super) struct Finisher<'a> {
+    net: &'a Network,
+    /// The layer's node.
+    idx: usize,
+    /// Its output tensor.
+    output: TensorId,
+    /// The dense node made here (see `Engine::next_dense`).
+    stepped: Option<(usize, TensorId)>,
+    /// Layers of the network (room in every pattern).
+    layers: usize,
+    /// Members per parallel task.
+    pub(super) min_members: usize,
+}
+
+impl<'a> Finisher<'a> {
+    pub(super) fn new(net: &'a Network, idx: usize, stepped: Option<(usize, TensorId)>) -> Self {
+        let output = net.nodes()[idx].output;
+        Finisher {
+            net,
+            idx,
+            output,
+            stepped,
+            layers: net.layer_nodes().len(),
+            min_members: min_faces_per_task(net.len_of(output)),
+        }
+    }
+
+    /// Whether [`Finisher::group`] needs the group's [`sibling_order`].
+    pub(super) fn needs_order(&self, formed: &Formed, group: &Group) -> bool {
+        matches!(formed, Formed::Pre(_)) && self.stepped.is_some() && group.len() > 1
+    }
+
+    /// A member's state from a copy of the parent's vectors.
+    fn build(
+        &self,
+        parent: &FaceState,
+        slot: (TensorId, Slot),
+        (f, init): (FaceId, Vec<u32>),
+    ) -> (FaceId, FaceState) {
+        let mut pattern = Vec::with_capacity(self.layers.max(parent.pattern.len() + 1));
+        pattern.extend(parent.pattern.iter().cloned());
+        pattern.push(Arc::<[u32]>::from(init));
+        let live = parent
+            .forms
+            .iter()
+            .filter(|(t, _)| self.net.last_use(*t) > self.idx);
+        let mut forms = Vec::with_capacity(live.clone().count() + 1);
+        forms.extend(live.cloned());
+        forms.push(slot);
+        (f, FaceState { pattern, forms })
+    }
+
+    /// The same for a group's last member, which takes the parent's vectors
+    /// over instead of copying them (no reference counts touched: a face no
+    /// line crossed is a group of one).
+    fn take_over(
+        &self,
+        parent: FaceState,
+        slot: (TensorId, Slot),
+        (f, init): (FaceId, Arc<[u32]>),
+    ) -> (FaceId, FaceState) {
+        let FaceState {
+            mut pattern,
+            mut forms,
+        } = parent;
+        pattern.push(init);
+        forms.retain(|(t, _)| self.net.last_use(*t) > self.idx);
+        forms.push(slot);
+        (f, FaceState { pattern, forms })
+    }
+
+    /// The members' states, in order, with their slots.
+    fn serial(
+        &self,
+        parent: FaceState,
+        group: Group,
+        slots: impl Iterator<Item = (TensorId, Slot)>,
+    ) -> Members {
+        serial_members(
+            parent,
+            group,
+            slots,
+            |p, slot, m| self.build(p, slot, m),
+            |p, slot, (f, init)| self.take_over(p, slot, (f, Arc::from(init))),
+        )
+    }
+
+    /// The states of one group's members (`order` is its
+    /// [`sibling_order`] where [`Finisher::needs_order`]).
+    pub(super) fn group(
+        &self,
+        parent: FaceState,
+        formed: Formed,
+        group: Group,
+        order: Option<&[(usize, Option<usize>)]>,
+    ) -> Result<Members, NetError> {
+        let min_members = self.min_members;
+        // The next dense node's forms: made already for an uncut face, made
+        // here for a group of several siblings.
+        let (pre, dense) = match formed {
+            Formed::Next(d, states) => match (self.stepped, &group[..]) {
+                (Some((_, t)), &[(f, _)]) => {
+                    let slot = (t, Slot::Ready(d));
+                    return Ok(Members::from_buf([self.take_over(
+                        parent,
+                        slot,
+                        (f, states),
+                    )]));
+                }
+                _ => unreachable!("made for a face no line crosses, with the next dense node"),
+            },
+            Formed::Outputs(own) => {
+                let slots = own.into_iter().map(|a| (self.output, Slot::Ready(a)));
+                return Ok(self.serial(parent, group, slots));
+            }
+            Formed::Pre(pre) => {
+                let dense = match (self.stepped, order) {
+                    (Some((nd, _)), Some(order)) if group.len() > 1 => Some(sibling_forms(
+                        self.net,
+                        order,
+                        (self.idx, nd),
+                        &pre,
+                        &group,
+                    )?),
+                    _ => None,
+                };
+                (pre, dense)
+            }
+        };
+        if let (Some(d), Some((_, t))) = (dense, self.stepped) {
+            // The next dense node's forms, one per member, moved in.
+            if group.len() > min_members {
+                return Ok(group
+                    .into_par_iter()
+                    .zip(d)
+                    .with_min_len(min_members)
+                    .map(|(m, d)| self.build(&parent, (t, Slot::Ready(d)), m))
+                    .collect::<Vec<_>>()
+                    .into());
+            }
+            let slots = d.into_iter().map(|d| (t, Slot::Ready(d)));
+            return Ok(self.serial(parent, group, slots));
+        }
+        // The ReLU's output, kept as its input form (applied on demand).
+        let slot = || {
+            (
+                self.output,
+                Slot::Activated {
+                    node: self.idx,
+                    pre: Arc::clone(&pre),
+                },
+            )
+        };
+        Ok(if group.len() > min_members {
+            group
+                .into_par_iter()
+                .with_min_len(min_members)
+                .map(|m| self.build(&parent, slot(), m))
+                .collect::<Vec<_>>()
+                .into()
+        } else {
+            self.serial(parent, group, std::iter::repeat_with(slot))
+        })
+    }
+}
