@@ -946,6 +946,11 @@ impl Engine {
                 gverts.extend(outline.iter().map(|&h| mesh.origin(h)));
                 tried = Some(vec![base.clone()]);
             }
+            // The face's exact input form, made once if a sign needs it.
+            let exact_form = || {
+                let st = cell(f);
+                lazy_exact(net, input_exact, &st.as_ref().expect("state").pattern, x)
+            };
             let mut lazy: Option<Arc<LazyExact>> = None;
             for &k in &todo {
                 let k = k as usize;
@@ -967,12 +972,7 @@ impl Engine {
                         }
                         _ => {
                             let l = line.get_or_insert_with(|| {
-                                let lz = lazy.get_or_insert_with(|| {
-                                    let st = cell(f);
-                                    let pattern = &st.as_ref().expect("state").pattern;
-                                    lazy_exact(net, input_exact, pattern, x)
-                                });
-                                element_line(&form, k, lz)
+                                element_line(&form, k, lazy.get_or_insert_with(exact_form))
                             });
                             mesh.side_of_vertex_unstored(v, l, label)
                         }
@@ -986,13 +986,8 @@ impl Engine {
                     }
                     continue;
                 }
-                let line = line.unwrap_or_else(|| {
-                    let lz = lazy.get_or_insert_with(|| {
-                        let st = cell(f);
-                        lazy_exact(net, input_exact, &st.as_ref().expect("state").pattern, x)
-                    });
-                    element_line(&form, k, lz)
-                });
+                let line = line
+                    .unwrap_or_else(|| element_line(&form, k, lazy.get_or_insert_with(exact_form)));
                 let id = mesh.add_line(line);
                 vs.begin(mesh.num_vertices());
                 zone.clear();
@@ -1002,7 +997,6 @@ impl Engine {
                         signs: &signs,
                     };
                     zone::walk(mesh, vs, fm, entry, (id, label), &mut scratch, &mut zone);
-                    zone.sort_unstable();
                 } else {
                     mesh.sides_of_vertices(&gverts, id, label, |v, s| vs.set(v, s));
                     zone.extend(0..members.len());
@@ -1109,13 +1103,11 @@ impl Engine {
             run(jobs);
             Ok(())
         })?;
-        self.states = vec![None; self.mesh.num_faces() + 1];
-        for members in built {
-            let members = members.into_inner().expect("every group is finished")?;
-            for (f, st) in members {
-                self.states[f.index()] = Some(st);
-            }
-        }
+        let built = built
+            .into_iter()
+            .map(|m| m.into_inner().expect("every group is finished"))
+            .collect::<Result<Vec<_>, NetError>>()?;
+        self.place(built);
         Ok(())
     }
 
@@ -1166,11 +1158,17 @@ impl Engine {
                 fin.group(parent, formed, group, order.as_deref())
             })
             .collect::<Result<_, NetError>>()?;
+        self.place(built);
+        Ok(())
+    }
+
+    /// The states of the faces after a layer, from every group's members
+    /// (each face of the mesh is a member of one group).
+    fn place(&mut self, built: Vec<Members>) {
         self.states = vec![None; self.mesh.num_faces() + 1];
         for (f, st) in built.into_iter().flatten() {
             self.states[f.index()] = Some(st);
         }
-        Ok(())
     }
 
     /// Splits faces into the argmax cells of each max unit.
