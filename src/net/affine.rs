@@ -47,6 +47,16 @@ use super::ir::{Network, Op, OpClass};
 
 const U: f64 = 1.0 / 9_007_199_254_740_992.0; // 2^-53
 
+/// Work that reads a form's bounds element by element
+/// ([`AffineForm::with_errors`]): `run` gets `k ↦ [err_u[k], err_v[k],
+/// err_c[k]]`.
+pub(crate) trait ErrorsUser {
+    /// What the work returns.
+    type Out;
+    /// Does the work with the bounds `err`.
+    fn run(self, err: impl Fn(usize) -> [f64; 3] + Copy) -> Self::Out;
+}
+
 /// An input of the fused dense kernel: its index and its values `u, v, c`,
 /// each twice (one per SIMD lane).
 type ActiveInput = (usize, [[f64; 2]; 3]);
@@ -101,21 +111,23 @@ fn all_finite(xs: &[f64]) -> bool {
     acc.iter().all(|a| *a == 0.0)
 }
 
-/// The inputs `i` of one row (`x = [u, v, c, err_u, err_v, err_c]`) with
+/// The inputs `i` of one row (values `x = [u, v, c]`, bounds `err(i)`) with
 /// `on(i)`, which must be finite, that are not zero in all six arrays,
 /// written to `act` as `(i, u, v, c)` for [`dense3`]; returns `max_i z_i`
 /// per array over them (`z_i = e_i + γ|x̂_i|`, `γ = g`; `0` if none).
-/// Inlined for each `on`, so that no mask is tested without a ReLU.
+/// Inlined for each `on`, so that no mask is tested without a ReLU; the
+/// bounds are read only for the inputs with `on(i)`.
 #[inline(always)]
 fn active_inputs(
-    x: [&[f64]; 6],
+    x: [&[f64]; 3],
+    err: impl Fn(usize) -> [f64; 3],
     g: f64,
     on: impl Fn(usize) -> bool,
     act: &mut Vec<ActiveInput>,
 ) -> [f64; 3] {
-    let [xu, xv, xc, xeu, xev, xec] = x;
+    let [xu, xv, xc] = x;
     let n = xu.len();
-    let (xv, xc, xeu, xev, xec) = (&xv[..n], &xc[..n], &xeu[..n], &xev[..n], &xec[..n]);
+    let (xv, xc) = (&xv[..n], &xc[..n]);
     let (mut mu, mut mv, mut mc) = (0.0f64, 0.0f64, 0.0f64);
     act.clear();
     for i in 0..n {
@@ -123,9 +135,10 @@ fn active_inputs(
             continue;
         }
         let (a, b, c) = (xu[i], xv[i], xc[i]);
-        let ea = xeu[i] + g * a.abs();
-        let eb = xev[i] + g * b.abs();
-        let ec = xec[i] + g * c.abs();
+        let [eu, ev, ec] = err(i);
+        let ea = eu + g * a.abs();
+        let eb = ev + g * b.abs();
+        let ec = ec + g * c.abs();
         if a == 0.0 && b == 0.0 && c == 0.0 && ea == 0.0 && eb == 0.0 && ec == 0.0 {
             continue;
         }
@@ -136,6 +149,66 @@ fn active_inputs(
         act.push((i, [[a, a], [b, b], [c, c]]));
     }
     [mu, mv, mc]
+}
+
+/// The rows of a fused dense product ([`Network::apply_dense_relu_f64`]):
+/// per row of the input, its active inputs, the products and the bias,
+/// with the row's maximum of `z` pushed to `maxima`.
+struct DenseRows<'a> {
+    x: [&'a [f64]; 3],
+    relu: Option<&'a [u32]>,
+    g: f64,
+    inf: usize,
+    wt4: &'a [[f64; 4]],
+    bias: &'a [f64],
+    act: &'a mut Vec<ActiveInput>,
+    maxima: &'a mut Vec<[f64; 3]>,
+    y: [&'a mut [f64]; 3],
+}
+
+impl ErrorsUser for DenseRows<'_> {
+    type Out = ();
+
+    fn run(self, err: impl Fn(usize) -> [f64; 3] + Copy) {
+        let DenseRows {
+            x,
+            relu,
+            g,
+            inf,
+            wt4,
+            bias,
+            act,
+            maxima,
+            y: [yu, yv, yc],
+        } = self;
+        let outf = bias.len();
+        let rows = x[0].len() / inf;
+        for r in 0..rows {
+            let (k0, o0) = (r * inf, r * outf);
+            let row = x.map(|a| &a[k0..k0 + inf]);
+            let err = |i: usize| err(k0 + i);
+            maxima.push(match relu {
+                Some(mask) => {
+                    let mask = &mask[k0..k0 + inf];
+                    active_inputs(row, err, g, |i| mask[i] == 1, act)
+                }
+                None => active_inputs(row, err, g, |_| true, act),
+            });
+            dense3(
+                wt4,
+                inf,
+                act,
+                [
+                    &mut yu[o0..o0 + outf],
+                    &mut yv[o0..o0 + outf],
+                    &mut yc[o0..o0 + outf],
+                ],
+            );
+            for (c, b) in yc[o0..o0 + outf].iter_mut().zip(bias) {
+                *c += b;
+            }
+        }
+    }
 }
 
 /// `γ_n = n u / (1 − n u)`.
@@ -562,6 +635,30 @@ impl AffineForm {
         }
     }
 
+    /// Runs `user` with this form's bounds read element by element (`k` ↦
+    /// `[err_u[k], err_v[k], err_c[k]]`, the numbers of [`Self::err_at`]),
+    /// without computing arrays of them first when they are held as
+    /// scales; `user` is compiled once for each way of holding them.
+    #[inline]
+    pub(crate) fn with_errors<U: ErrorsUser>(&self, user: U) -> U::Out {
+        match &self.bounds {
+            Bounds::Each => {
+                let n = self.len;
+                let e = &self.data[3 * n..6 * n];
+                let (eu, rest) = e.split_at(n);
+                let (ev, ec) = rest.split_at(n);
+                user.run(
+                    #[inline(always)]
+                    move |k: usize| [eu[k], ev[k], ec[k]],
+                )
+            }
+            Bounds::Scaled(sc) => user.run(
+                #[inline(always)]
+                move |k: usize| [sc.err(0, k), sc.err(1, k), sc.err(2, k)],
+            ),
+        }
+    }
+
     /// The bounds of element `k`: `[err_u[k], err_v[k], err_c[k]]`.
     #[inline]
     pub fn err_at(&self, k: usize) -> [f64; 3] {
@@ -872,41 +969,27 @@ impl Network {
         // Per thread (this runs once per face and layer): the inputs of a
         // row that are not zero everywhere, as (index, u, v, c), and the
         // maxima of `z_i` per row.
-        /// Active inputs, per-row maxima of `z`, the input's bounds.
-        type Scratch = (Vec<ActiveInput>, Vec<[f64; 3]>, Vec<f64>);
+        /// Active inputs, per-row maxima of `z`.
+        type Scratch = (Vec<ActiveInput>, Vec<[f64; 3]>);
         thread_local! {
             static SCRATCH: std::cell::RefCell<Scratch> =
-                const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+                const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
         }
-        let scaled = SCRATCH.with_borrow_mut(|(act, maxima, ebuf)| {
+        let scaled = SCRATCH.with_borrow_mut(|(act, maxima)| {
             maxima.clear();
-            let [xeu, xev, xec] = x.errors_into(ebuf);
             let (yu, rest) = data.split_at_mut(m);
             let (yv, yc) = rest.split_at_mut(m);
-            for r in 0..rows {
-                let (k0, o0) = (r * inf, r * outf);
-                let row = [&xu, &xv, &xc, &xeu, &xev, &xec].map(|a| &a[k0..k0 + inf]);
-                maxima.push(match relu {
-                    Some(mask) => {
-                        let mask = &mask[k0..k0 + inf];
-                        active_inputs(row, g, |i| mask[i] == 1, act)
-                    }
-                    None => active_inputs(row, g, |_| true, act),
-                });
-                dense3(
-                    wt4,
-                    inf,
-                    act,
-                    [
-                        &mut yu[o0..o0 + outf],
-                        &mut yv[o0..o0 + outf],
-                        &mut yc[o0..o0 + outf],
-                    ],
-                );
-                for (c, b) in yc[o0..o0 + outf].iter_mut().zip(bias) {
-                    *c += b;
-                }
-            }
+            x.with_errors(DenseRows {
+                x: [xu, xv, xc],
+                relu,
+                g,
+                inf,
+                wt4,
+                bias,
+                act: &mut *act,
+                maxima: &mut *maxima,
+                y: [yu, yv, yc],
+            });
             // `inflate(z, n + 1)` with its constants hoisted.
             let (k1, k2) = (
                 1.0 + 4.0 * ((n + 1) as f64 + 2.0) * U,
