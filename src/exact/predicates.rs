@@ -675,21 +675,23 @@ pub fn classify_lines_at_points(
         }
         // Branch-free, so that the compiler can vectorize over lines:
         // bit 0 proven positive, bit 1 proven negative.
-        let mut code = [0u8; 64];
+        let mut code = [0u64; 64];
         let (ea, eb, ec) = (&ea[k0..k0 + m], &eb[k0..k0 + m], &ec[k0..k0 + m]);
         for k in 0..m {
             let bound = point_bound([a[k], b[k], c[k]], [ea[k], eb[k], ec[k]], [xm, ym], rm);
             let finite = bound < f64::INFINITY;
             let pos = finite & (lo[k] > bound) & (hi[k] < f64::INFINITY);
             let neg = finite & (hi[k] < -bound) & (lo[k] > f64::NEG_INFINITY);
-            code[k] = pos as u8 | (neg as u8) << 1;
+            code[k] = pos as u64 | (neg as u64) << 1;
         }
+        const CLASS: [LineClass; 4] = [
+            LineClass::Unknown,
+            LineClass::Positive,
+            LineClass::Negative,
+            LineClass::Unknown,
+        ];
         for (cl, &code) in class[k0..k0 + m].iter_mut().zip(&code[..m]) {
-            *cl = match code {
-                1 => LineClass::Positive,
-                2 => LineClass::Negative,
-                _ => LineClass::Unknown,
-            };
+            *cl = CLASS[(code & 3) as usize];
             decided += (code != 0) as u64;
         }
     }
