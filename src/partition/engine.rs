@@ -293,6 +293,53 @@ pub(super) fn dense_after_relu(
     net.apply_linear_f64(nd, &[&x])
 }
 
+/// Faces per block of [`Outlines::read`].
+const OUTLINE_BLOCK: usize = 1024;
+
+/// Each face's corners (`f64` position and radius) at the start of an
+/// activation layer, for its point filter (step 1 reads them while step 2
+/// edits the mesh). Read in parallel, in blocks of [`OUTLINE_BLOCK`] faces.
+#[derive(Default)]
+struct Outlines {
+    blocks: Vec<OutlineBlock>,
+}
+
+/// The corners of a block of faces one after the other, and where each
+/// face's start (one more entry than faces).
+struct OutlineBlock {
+    corners: Vec<([f64; 2], f64)>,
+    starts: Vec<usize>,
+}
+
+impl Outlines {
+    fn read(mesh: &Mesh, faces: &[FaceId]) -> Self {
+        let blocks = faces
+            .par_chunks(OUTLINE_BLOCK)
+            .map(|block| {
+                let mut corners = Vec::with_capacity(6 * block.len());
+                let mut starts = Vec::with_capacity(block.len() + 1);
+                starts.push(0);
+                for &f in block {
+                    corners.extend(
+                        mesh.face_vertices(f)
+                            .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v))),
+                    );
+                    starts.push(corners.len());
+                }
+                OutlineBlock { corners, starts }
+            })
+            .collect();
+        Self { blocks }
+    }
+
+    /// The corners of the `i`-th face read.
+    fn get(&self, i: usize) -> &[([f64; 2], f64)] {
+        let b = &self.blocks[i / OUTLINE_BLOCK];
+        let j = i % OUTLINE_BLOCK;
+        &b.corners[b.starts[j]..b.starts[j + 1]]
+    }
+}
+
 /// Lines crossing a face from which its cutting walks each line's zone
 /// instead of trying every sub-face (see [`Engine::activation`]): below,
 /// the walk costs more than it saves.
@@ -788,40 +835,16 @@ impl Engine {
         let filtered = self.mesh.kernel() == Kernel::Filtered;
         // Each face's outline at the start of the layer (step 1 reads it
         // while step 2 edits the mesh).
-        // One array for all faces (face `i`'s corners are
-        // `corners[starts[i]..starts[i + 1]]`).
-        let (corners, starts): (Vec<([f64; 2], f64)>, Vec<usize>) = if filtered {
-            let mut corners = Vec::new();
-            let mut starts = Vec::with_capacity(faces.len() + 1);
-            starts.push(0);
-            for &f in &faces {
-                corners.extend(
-                    self.mesh
-                        .face_vertices(f)
-                        .map(|v| (self.mesh.vertex_xy(v), self.mesh.vertex_radius(v))),
-                );
-                starts.push(corners.len());
-            }
-            (corners, starts)
+        let outlines = if filtered {
+            Outlines::read(&self.mesh, &faces)
         } else {
-            (Vec::new(), Vec::new())
+            Outlines::default()
         };
-        // The input slots, moved out of the faces' states if this node is
-        // their last use: step 1 drops each as soon as the face's form is
-        // made, so the previous layer's forms are freed while this layer's
-        // are made (not both held to the end of the layer).
+        // Whether this node is the last use of its input: then step 1 takes
+        // each face's input slot out of its state as soon as the face's form
+        // is made, so the previous layer's forms are freed while this
+        // layer's are made (not both held to the end of the layer).
         let last = self.net.last_use(x) == idx;
-        let inputs: Vec<Mutex<Option<Slot>>> = faces
-            .iter()
-            .map(|f| {
-                let st = self.states[f.index()].as_mut().expect("state");
-                Mutex::new(if last {
-                    st.take_slot(x)
-                } else {
-                    Some(st.slot(x).clone())
-                })
-            })
-            .collect();
         // The dense node whose forms uncut faces get at once (when it is
         // no wider than this layer: never more memory than the input form).
         let eager = self
@@ -855,14 +878,16 @@ impl Engine {
         type Scratch = (Vec<LineClass>, Vec<f64>);
         let produce = |i: usize, (class, ebuf): &mut Scratch| -> Result<FacePre, NetError> {
             let f = faces[i];
-            let slot = inputs[i]
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take()
-                .expect("live tensor");
-            let state = cell(f);
-            let form = slot.form(net, &state.as_ref().expect("state").pattern)?;
-            drop((slot, state));
+            let mut state = cell(f);
+            let st = state.as_mut().expect("state");
+            let form = if last {
+                st.take_slot(x)
+                    .expect("live tensor")
+                    .form(net, &st.pattern)?
+            } else {
+                st.slot(x).form(net, &st.pattern)?
+            };
+            drop(state);
             if !filtered {
                 return Ok((Formed::Pre(form), vec![0; n], (0..n as u32).collect(), 0));
             }
@@ -871,7 +896,7 @@ impl Engine {
             let decided = classify_lines_at_points(
                 form.values(),
                 form.errors_into(ebuf),
-                &corners[starts[i]..starts[i + 1]],
+                outlines.get(i),
                 class,
             );
             let state = |cl: &LineClass| match cl {
