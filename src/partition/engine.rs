@@ -49,6 +49,13 @@ const U: f64 = f64::EPSILON / 2.0;
 /// the work). See [`min_faces_per_task`].
 const MIN_PAR_FACES: usize = 128;
 
+/// An activation layer of few faces ([`min_faces_per_task`]) runs on the
+/// calling thread alone (no hand-over to the pool) unless its faces times
+/// its width squared (about the multiply-adds of its forms) exceeds this:
+/// a few faces of a wide layer (an image net's second layer: 17 faces 256
+/// wide) are worth sharing.
+const SERIAL_LAYER_WORK: usize = 1 << 17;
+
 /// Faces per parallel task for per-face work proportional to `elements`
 /// (the sizes of the tensors involved): [`MIN_PAR_FACES`] for small
 /// tensors, fewer for large ones (a convolution's output, where one face is
@@ -1116,7 +1123,9 @@ impl Engine {
                 }
                 Ok::<(), PartitionError>(())
             };
-            if faces.len() <= min_faces_per_task(n) {
+            if faces.len() <= min_faces_per_task(n)
+                && faces.len().saturating_mul(n * n) <= SERIAL_LAYER_WORK
+            {
                 // Too little work to share: one thread, no hand-over.
                 let mut scratch = Scratch::default();
                 for i in 0..faces.len() {
