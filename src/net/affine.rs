@@ -1413,6 +1413,20 @@ mod tests {
         for (k, eu) in stored[0].iter().enumerate() {
             assert_eq!(f.err_at(k), [*eu, stored[1][k], stored[2][k]]);
         }
+        // Read in place (the fused product's and the corner filter's way),
+        // from the scales and from the stored bounds alike.
+        struct Collect(usize);
+        impl super::ErrorsUser for Collect {
+            type Out = Vec<[f64; 3]>;
+            fn run(self, err: impl Fn(usize) -> [f64; 3] + Copy) -> Self::Out {
+                (0..self.0).map(err).collect()
+            }
+        }
+        let per_element: Vec<[f64; 3]> = (0..f.len())
+            .map(|k| [stored[0][k], stored[1][k], stored[2][k]])
+            .collect();
+        assert_eq!(f.with_errors(Collect(f.len())), per_element);
+        assert_eq!(each.with_errors(Collect(each.len())), per_element);
         assert!(stored.iter().flatten().all(|e| *e > 0.0));
         let mut g = f.clone();
         g.errors_mut(2)[0] = 1.0;
@@ -1420,6 +1434,48 @@ mod tests {
         assert_eq!(g.err_c()[0], 1.0);
         assert_eq!(g.err_u().to_vec(), stored[0]);
         assert_ne!(g, f);
+    }
+
+    /// A fused product whose input holds its bounds as scales (the output
+    /// of the layer before) reads them in place: the same values and
+    /// bounds, bit for bit, as from the input with its bounds stored.
+    #[test]
+    fn fused_dense_reads_scaled_input_bounds_in_place() {
+        let model = serde_json::json!({
+            "format": "splinecam-model", "version": 1, "input_shape": [3],
+            "ops": [{"op": "relu"},
+                    {"op": "dense", "weight": [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.25], [0.1, -0.3, 0.7]],
+                     "bias": [0.5, -1.0, 1.0 / 3.0]},
+                    {"op": "relu"},
+                    {"op": "dense", "weight": [[0.3, -2.0, 1.5], [1.0 / 3.0, 0.25, -0.125]], "bias": [0.0, 2.0]}]
+        });
+        let net = json::from_str(&model.to_string()).expect("model");
+        let x = AffineForm::from_parts(
+            [
+                &[1.0 / 3.0, 2.0, -3.0],
+                &[0.5, -0.5, 1.0 / 7.0],
+                &[2.0, 1.0, 4.0],
+            ],
+            [&[1e-17, 0.0, 2e-16], &[0.0; 3], &[3e-16, 0.0, 0.0]],
+        )
+        .expect("form");
+        for first in [[1, 1, 1], [1, 0, 1], [0, 1, 0]] {
+            let mid = net
+                .apply_dense_relu_f64(1, &x, Some(&first))
+                .expect("fused");
+            assert!(matches!(mid.bounds, super::Bounds::Scaled(_)));
+            let stored = mid.to_each().into_owned();
+            for second in [[1, 1, 1], [0, 1, 1], [1, 0, 0], [0, 0, 0]] {
+                let a = net
+                    .apply_dense_relu_f64(3, &mid, Some(&second))
+                    .expect("fused");
+                let b = net
+                    .apply_dense_relu_f64(3, &stored, Some(&second))
+                    .expect("fused");
+                assert_eq!(a.values(), b.values());
+                assert_eq!(a.errors(), b.errors());
+            }
+        }
     }
 
     /// The same with several rows (dense on the last axis).
