@@ -277,26 +277,23 @@ impl Scaled {
         }
     }
 
-    /// All `n` bounds `j` appended to `out` (a loop without branches).
-    fn extend(&self, j: usize, n: usize, out: &mut Vec<f64>) {
-        let (s, t, m, q, k1, k2) = (
-            &self.rows.s[..n],
-            &self.rows.t[..n],
-            self.m[j],
-            self.q[j],
-            self.k1,
-            self.k2,
-        );
-        if j == 2 {
-            let (a, g) = (&self.rows.a[..n], self.g);
-            out.extend(
-                s.iter()
-                    .zip(t)
-                    .zip(a)
-                    .map(|((s, t), a)| ((s * m + t * q) + g * a) * k1 + k2),
-            );
-        } else {
-            out.extend(s.iter().zip(t).map(|(s, t)| (s * m + t * q) * k1 + k2));
+    /// All three bounds arrays, each the length of `out[0]` (one pass over
+    /// the scales; distinct output slices, so that the loop runs in SIMD
+    /// lanes). The numbers of [`Self::err`].
+    #[inline(never)]
+    fn fill(&self, out: [&mut [f64]; 3]) {
+        let [eu, ev, ec] = out;
+        let n = eu.len();
+        let (ev, ec) = (&mut ev[..n], &mut ec[..n]);
+        let r = &*self.rows;
+        let (s, t, a) = (&r.s[..n], &r.t[..n], &r.a[..n]);
+        let ([m0, m1, m2], [q0, q1, q2]) = (self.m, self.q);
+        let (g, k1, k2) = (self.g, self.k1, self.k2);
+        for o in 0..n {
+            let (s, t) = (s[o], t[o]);
+            eu[o] = (s * m0 + t * q0) * k1 + k2;
+            ev[o] = (s * m1 + t * q1) * k1 + k2;
+            ec[o] = ((s * m2 + t * q2) + g * a[o]) * k1 + k2;
         }
     }
 
@@ -435,9 +432,10 @@ impl AffineForm {
             let n = self.len;
             let mut data = Vec::with_capacity(6 * n);
             data.extend_from_slice(&self.data[..3 * n]);
-            for j in 0..3 {
-                sc.extend(j, n, &mut data);
-            }
+            data.resize(6 * n, 0.0);
+            let (eu, rest) = data[3 * n..].split_at_mut(n);
+            let (ev, ec) = rest.split_at_mut(n);
+            sc.fill([eu, ev, ec]);
             self.data = data.into_boxed_slice();
             self.bounds = Bounds::Each;
         }
@@ -460,8 +458,13 @@ impl AffineForm {
         match &self.bounds {
             Bounds::Each => std::borrow::Cow::Borrowed(self.block(3 + j)),
             Bounds::Scaled(sc) => {
-                let mut v = Vec::with_capacity(self.len);
-                sc.extend(j, self.len, &mut v);
+                let n = self.len;
+                let mut v = vec![0.0; 3 * n];
+                let (eu, rest) = v.split_at_mut(n);
+                let (ev, ec) = rest.split_at_mut(n);
+                sc.fill([eu, ev, ec]);
+                v.drain(..j * n);
+                v.truncate(n);
                 std::borrow::Cow::Owned(v)
             }
         }
@@ -625,9 +628,10 @@ impl AffineForm {
             Bounds::Each => [self.block(3), self.block(4), self.block(5)],
             Bounds::Scaled(sc) => {
                 buf.clear();
-                for j in 0..3 {
-                    sc.extend(j, n, buf);
-                }
+                buf.resize(3 * n, 0.0);
+                let (a, rest) = buf.split_at_mut(n);
+                let (b, c) = rest.split_at_mut(n);
+                sc.fill([a, b, c]);
                 let (a, rest) = buf.split_at(n);
                 let (b, c) = rest.split_at(n);
                 [a, b, c]
