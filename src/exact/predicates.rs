@@ -692,7 +692,9 @@ pub fn classify_lines_at_points(
         ];
         for (cl, &code) in class[k0..k0 + m].iter_mut().zip(&code[..m]) {
             *cl = CLASS[(code & 3) as usize];
-            decided += (code != 0) as u64;
+            // Codes 1 and 2 (3 cannot arise: a finite bound is not
+            // negative and the lowest value is at most the highest).
+            decided += (code & 1) ^ (code >> 1);
         }
     }
     decided * points.len() as u64

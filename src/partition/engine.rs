@@ -900,20 +900,23 @@ impl Engine {
             }
             class.clear();
             class.resize(n, LineClass::Unknown);
-            let decided = classify_lines_at_points(
-                form.values(),
-                form.errors_into(ebuf),
-                outlines.get(i),
-                class,
-            );
+            let corners = outlines.get(i);
+            let decided =
+                classify_lines_at_points(form.values(), form.errors_into(ebuf), corners, class);
+            // Every line decided at every corner: none crosses (no scan).
+            let missed = !corners.is_empty() && decided == (n * corners.len()) as u64;
             let state = |cl: &LineClass| match cl {
                 LineClass::Positive => state_of(kind, Sign::Positive),
                 LineClass::Negative => state_of(kind, Sign::Negative),
                 LineClass::Unknown => 0,
             };
-            let todo: Vec<u32> = (0..n as u32)
-                .filter(|&k| class[k as usize] == LineClass::Unknown)
-                .collect();
+            let todo: Vec<u32> = if missed {
+                Vec::new()
+            } else {
+                (0..n as u32)
+                    .filter(|&k| class[k as usize] == LineClass::Unknown)
+                    .collect()
+            };
             if let (true, Some(nd)) = (todo.is_empty(), eager) {
                 // No line crosses the face: its states are final (written
                 // straight into the shared slice), its next form made now
