@@ -627,12 +627,14 @@ impl AffineForm {
         match &self.bounds {
             Bounds::Each => [self.block(3), self.block(4), self.block(5)],
             Bounds::Scaled(sc) => {
-                buf.clear();
-                buf.resize(3 * n, 0.0);
-                let (a, rest) = buf.split_at_mut(n);
+                // Grown once per buffer, then overwritten (not zeroed again).
+                if buf.len() < 3 * n {
+                    buf.resize(3 * n, 0.0);
+                }
+                let (a, rest) = buf[..3 * n].split_at_mut(n);
                 let (b, c) = rest.split_at_mut(n);
                 sc.fill([a, b, c]);
-                let (a, rest) = buf.split_at(n);
+                let (a, rest) = buf[..3 * n].split_at(n);
                 let (b, c) = rest.split_at(n);
                 [a, b, c]
             }
@@ -1414,6 +1416,9 @@ mod tests {
         let into = f.errors_into(&mut buf).map(|a| a.to_vec());
         let stored = each.errors().map(|a| a.to_vec());
         assert_eq!(into, stored);
+        // A buffer left longer (and dirty) by an earlier, wider form.
+        let mut used = vec![f64::NAN; 100];
+        assert_eq!(f.errors_into(&mut used).map(|a| a.to_vec()), stored);
         for (k, eu) in stored[0].iter().enumerate() {
             assert_eq!(f.err_at(k), [*eu, stored[1][k], stored[2][k]]);
         }
