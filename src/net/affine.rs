@@ -277,9 +277,11 @@ impl Scaled {
         }
     }
 
-    /// All three bounds arrays, each the length of `out[0]` (one pass over
-    /// the scales; distinct output slices, so that the loop runs in SIMD
-    /// lanes). The numbers of [`Self::err`].
+    /// All three bounds arrays, each the length of `out[0]`, in one pass
+    /// over the scales: the numbers of [`Self::err`]. Not inlined: as a
+    /// function of its own, its output slices are known not to overlap the
+    /// scales, and the loop runs in SIMD lanes (inlined into its callers,
+    /// or appending to a vector, it stayed scalar).
     #[inline(never)]
     fn fill(&self, out: [&mut [f64]; 3]) {
         let [eu, ev, ec] = out;
@@ -1422,8 +1424,8 @@ mod tests {
         for (k, eu) in stored[0].iter().enumerate() {
             assert_eq!(f.err_at(k), [*eu, stored[1][k], stored[2][k]]);
         }
-        // Read in place (the fused product's and the corner filter's way),
-        // from the scales and from the stored bounds alike.
+        // Read in place (the fused product's way), from the scales and from
+        // the stored bounds alike.
         struct Collect(usize);
         impl super::ErrorsUser for Collect {
             type Out = Vec<[f64; 3]>;

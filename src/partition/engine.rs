@@ -1127,7 +1127,7 @@ impl Engine {
                 Ok::<(), PartitionError>(())
             };
             if faces.len() <= min_faces_per_task(n)
-                && faces.len().saturating_mul(n * n) <= SERIAL_LAYER_WORK
+                && faces.len().saturating_mul(n.saturating_mul(n)) <= SERIAL_LAYER_WORK
             {
                 // Too little work to share: one thread, no hand-over.
                 let mut scratch = Scratch::default();
