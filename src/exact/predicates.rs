@@ -692,8 +692,10 @@ pub fn classify_lines_at_points(
         ];
         for (cl, &code) in class[k0..k0 + m].iter_mut().zip(&code[..m]) {
             *cl = CLASS[(code & 3) as usize];
-            // Codes 1 and 2 (3 cannot arise: a finite bound is not
-            // negative and the lowest value is at most the highest).
+            // Codes 1 and 2 only. Code 3 cannot arise (error bounds are
+            // never negative, so a finite bound is not, and the lowest
+            // value is at most the highest); it would read as Unknown and
+            // not be counted.
             decided += (code & 1) ^ (code >> 1);
         }
     }

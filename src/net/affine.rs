@@ -460,14 +460,7 @@ impl AffineForm {
         match &self.bounds {
             Bounds::Each => std::borrow::Cow::Borrowed(self.block(3 + j)),
             Bounds::Scaled(sc) => {
-                let n = self.len;
-                let mut v = vec![0.0; 3 * n];
-                let (eu, rest) = v.split_at_mut(n);
-                let (ev, ec) = rest.split_at_mut(n);
-                sc.fill([eu, ev, ec]);
-                v.drain(..j * n);
-                v.truncate(n);
-                std::borrow::Cow::Owned(v)
+                std::borrow::Cow::Owned((0..self.len).map(|o| sc.err(j, o)).collect())
             }
         }
     }

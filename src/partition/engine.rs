@@ -811,8 +811,9 @@ impl Engine {
     /// little of it is spent on lines that miss a face, and so that two
     /// threads help:
     ///
-    /// 1. produced on any thread (nothing is edited): the face's input form
-    ///    (a pending dense layer is computed here) and, by the point filter
+    /// 1. produced on any thread (the mesh is not edited; the face's input
+    ///    slot is taken from its state if this is its last use): the face's
+    ///    input form (a pending dense layer is computed here) and, by the point filter
     ///    at the face's vertices at the start of the layer, which neurons
     ///    provably miss the face (their state is then known for every
     ///    sub-face). A line that misses the face at the start of the layer
@@ -860,8 +861,9 @@ impl Engine {
             .map(|(nd, _)| nd);
         // Step 3 runs beside steps 1 and 2: each group, once cut, is handed
         // to the pool to build its sub-faces' states, with its parent's
-        // state taken out of `cells` (a face's cell is read by its own
-        // steps 1 and 2 before that, so its lock is never contended).
+        // state taken out of `cells` (a face's cell is read or written only
+        // by its own steps 1 and 2 before that, one after the other, so its
+        // lock is never contended).
         let fin_net = Arc::clone(&self.net);
         let fin = Finisher::new(&fin_net, idx, self.next_dense(idx));
         let cells: Vec<Mutex<Option<FaceState>>> = std::mem::take(&mut self.states)
@@ -911,6 +913,7 @@ impl Engine {
                 LineClass::Unknown => 0,
             };
             let todo: Vec<u32> = if missed {
+                debug_assert!(class.iter().all(|c| *c != LineClass::Unknown));
                 Vec::new()
             } else {
                 (0..n as u32)
