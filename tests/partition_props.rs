@@ -170,6 +170,42 @@ fn on_threads(threads: usize, net: &splinecam::net::Network, case: &NetworkCase)
         })
 }
 
+/// A layer of few faces that is wide (here: at most 7 faces after three
+/// first-layer lines, then 200 units, mixed and quantized weights with
+/// planted duplicate, negated, zero and dead rows) is shared between
+/// threads (like MNIST's second layer); the partition is the same on 1, 2
+/// and 3 threads, and exact.
+#[test]
+fn few_wide_faces_are_shared_and_give_the_same_partition() {
+    let spec = |width, degenerate| LayerSpec {
+        width,
+        act: 0,
+        kind: WeightKind::Mixed,
+        degenerate,
+    };
+    for seed in [7u64, 8, 9] {
+        let case = NetworkCase {
+            model_json: network_json(
+                &[spec(3, [false; 4]), spec(200, [true, true, true, true])],
+                2,
+                seed,
+            ),
+            bounds: [-1.0, 1.0, -1.0, 1.0],
+        };
+        let net = case.network();
+        let one = on_threads(1, &net, &case);
+        one.validate().unwrap();
+        let first = one.stats().faces_after_layer[0];
+        assert!(
+            first <= 7 && first * 200 * 200 > 1 << 17,
+            "the second layer is one of few wide faces ({first} faces)"
+        );
+        for threads in [2, 3] {
+            assert_identical(&one, &on_threads(threads, &net, &case)).unwrap();
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(config(10))]
 
