@@ -1385,13 +1385,9 @@ mod tests {
         json::from_str(&model.to_string()).expect("model")
     }
 
-    /// A one-row fused output keeps its bounds as scales; every way of
-    /// reading them gives the same numbers as storing them element-wise, and
-    /// the two representations compare equal.
-    #[test]
-    fn scaled_bounds_read_the_same_every_way() {
-        let net = relu_dense_3_2();
-        let x = AffineForm::from_parts(
+    /// A 3-element input form with some inexact values and bounds.
+    fn inexact_input_3() -> AffineForm {
+        AffineForm::from_parts(
             [
                 &[1.0 / 3.0, 2.0, -3.0],
                 &[0.5, -0.5, 1.0 / 7.0],
@@ -1399,7 +1395,16 @@ mod tests {
             ],
             [&[1e-17, 0.0, 2e-16], &[0.0; 3], &[3e-16, 0.0, 0.0]],
         )
-        .expect("form");
+        .expect("form")
+    }
+
+    /// A one-row fused output keeps its bounds as scales; every way of
+    /// reading them gives the same numbers as storing them element-wise, and
+    /// the two representations compare equal.
+    #[test]
+    fn scaled_bounds_read_the_same_every_way() {
+        let net = relu_dense_3_2();
+        let x = inexact_input_3();
         let f = net
             .apply_dense_relu_f64(1, &x, Some(&[1, 0, 1]))
             .expect("fused");
@@ -1454,15 +1459,7 @@ mod tests {
                     {"op": "dense", "weight": [[0.3, -2.0, 1.5], [1.0 / 3.0, 0.25, -0.125]], "bias": [0.0, 2.0]}]
         });
         let net = json::from_str(&model.to_string()).expect("model");
-        let x = AffineForm::from_parts(
-            [
-                &[1.0 / 3.0, 2.0, -3.0],
-                &[0.5, -0.5, 1.0 / 7.0],
-                &[2.0, 1.0, 4.0],
-            ],
-            [&[1e-17, 0.0, 2e-16], &[0.0; 3], &[3e-16, 0.0, 0.0]],
-        )
-        .expect("form");
+        let x = inexact_input_3();
         for first in [[1, 1, 1], [1, 0, 1], [0, 1, 0]] {
             let mid = net
                 .apply_dense_relu_f64(1, &x, Some(&first))
