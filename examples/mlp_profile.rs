@@ -79,11 +79,12 @@ fn main() {
     }
     times.sort_by(|x, y| x.partial_cmp(y).expect("finite"));
     println!(
-        "2-{width}x{depth}-1: regions {} vertices {} edges {} predicates {:?} exact {:016x} f64 {:016x} median {:.3e} s (min {:.3e}, {} runs, {threads} thr)",
+        "2-{width}x{depth}-1: regions {} vertices {} edges {} predicates {:?} run-ahead {} exact {:016x} f64 {:016x} median {:.3e} s (min {:.3e}, {} runs, {threads} thr)",
         p.num_regions(),
         m.num_vertices(),
         m.num_edges(),
         p.stats().predicates,
+        p.stats().run_ahead,
         hx.finish(),
         h.finish(),
         times[times.len() / 2],

@@ -390,3 +390,60 @@ fn many_degenerate_lines_in_one_face() {
         }
     }
 }
+
+/// Run-ahead: a face that no line of a ReLU layer crosses is taken through
+/// the following ReLU layers at once while their lines provably miss it
+/// too. A 2-7-5-5-1 network with a zero row in its first layer and later
+/// layers that mix lines crossing the square with lines far off it (biases
+/// ±50), a duplicated and a negated row: faces run ahead (counted in the
+/// stats), and the partition is exact, identical to the reference kernel's
+/// (which never runs ahead) and to the same network with a flatten after
+/// every ReLU (which stops run-ahead), and every region's pattern is the
+/// one of an exact forward pass at an interior point.
+#[test]
+fn faces_run_ahead_through_layers_their_lines_miss() {
+    let json = |flatten: bool| {
+        let relu = if flatten {
+            r#"{"op":"relu"},{"op":"flatten"}"#
+        } else {
+            r#"{"op":"relu"}"#
+        };
+        format!(
+            r#"{{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[
+            {{"op":"dense","weight":[[1,0.5],[-0.75,1],[0.25,-1],[1,1],[0.5,-0.25],[-1,0.125],[0,0]],
+              "bias":[0.1,-0.2,0.3,0,-0.4,0.05,0]}},{relu},
+            {{"op":"dense","weight":[[0.3,-0.2,0.5,0.1,-0.4,0.2,1],[0.3,-0.2,0.5,0.1,-0.4,0.2,1],
+              [1,1,1,1,1,1,1],[-0.3,0.2,-0.5,-0.1,0.4,-0.2,-1],[0.1,0.1,0.1,0.1,0.1,0.1,0.1]],
+              "bias":[0.05,0.05,50,-0.05,-50]}},{relu},
+            {{"op":"dense","weight":[[0.5,-1,0.01,0.75,1],[0.2,0.1,0,0.4,-1],[1,1,0,1,1],
+              [-1,-1,0,-1,-1],[0.25,0.5,0.001,-0.5,0]],
+              "bias":[0.1,-0.05,-50,50,0.02]}},{relu},
+            {{"op":"dense","weight":[[1,-1,0.5,0.001,0.25]],"bias":[-0.1]}}]}}"#
+        )
+    };
+    let slice = splinecam::domain::Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
+    let run = |json: &str, kernel| {
+        let net = splinecam::net::json::from_str(json).unwrap();
+        Partition::compute(&net, &slice, &opts(kernel, Boundary::None)).unwrap()
+    };
+    let fast = run(&json(false), Kernel::Filtered);
+    fast.validate().unwrap();
+    let layers = &fast.stats().faces_after_layer;
+    assert!(
+        fast.stats().run_ahead > 0,
+        "faces ran ahead: {} (faces after each layer {layers:?})",
+        fast.stats().run_ahead
+    );
+    let reference = run(&json(false), Kernel::Rational);
+    assert_eq!(reference.stats().run_ahead, 0);
+    assert_identical(&fast, &reference).unwrap();
+    let stopped = run(&json(true), Kernel::Filtered);
+    assert_eq!(stopped.stats().run_ahead, 0);
+    assert_identical(&fast, &stopped).unwrap();
+    let net = splinecam::net::json::from_str(&json(false)).unwrap();
+    for f in fast.regions() {
+        let (u, v) = fast.interior_point(f);
+        let (_, pattern) = net.forward_exact(&slice.point_exact(&u, &v)).unwrap();
+        assert_eq!(pattern, fast.region(f).pattern, "region {f:?}");
+    }
+}

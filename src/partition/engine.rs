@@ -413,6 +413,16 @@ fn state_of(kind: ActKind, side: Sign) -> u32 {
     }) as u32
 }
 
+/// The side of a line the point filter proved (`Unknown` reads as zero:
+/// never asked for, the run-ahead stops at an unknown line).
+fn relu_side(c: LineClass) -> Sign {
+    match c {
+        LineClass::Positive => Sign::Positive,
+        LineClass::Negative => Sign::Negative,
+        LineClass::Unknown => Sign::Zero,
+    }
+}
+
 /// If signs at a convex face's vertices show that a line does not cross its
 /// interior, the sign on the interior; `None` if it may cross, or if it runs
 /// along a side (two adjacent zeros: the side must be labelled by a real
@@ -446,6 +456,8 @@ struct Engine {
     uses: Vec<usize>,
     signs: VertexSigns,
     marks: zone::FaceMarks,
+    /// Faces left alone by activation layers thanks to run-ahead.
+    run_ahead: usize,
 }
 
 /// Per vertex, the sign of the line being inserted (one epoch per line).
@@ -526,10 +538,18 @@ type FacePre = (Formed, Vec<u32>, Vec<u32>, u64);
 /// made at once so the input form can be freed.
 pub(super) enum Formed {
     Pre(Arc<AffineForm>),
-    /// The next dense node's form on a face no line crosses, with the
-    /// face's states for this layer (made shared at once: the face is its
-    /// group's only member, and its states are final).
-    Next(Arc<AffineForm>, Arc<[u32]>),
+    /// A dense node's form on a face no line crosses, with the face's
+    /// states for this layer (made shared at once: the face is its group's
+    /// only member, and its states are final): the next dense node's, or,
+    /// where the lines of the ReLU layers after it provably miss the face
+    /// too (run-ahead, see [`Engine::hops`]), a later one's, with the
+    /// states of those layers in `ahead`.
+    Next {
+        form: Arc<AffineForm>,
+        tensor: TensorId,
+        states: Arc<[u32]>,
+        ahead: Vec<Arc<[u32]>>,
+    },
     /// The node's own output on each member of the group, made at once
     /// where they are smaller than the input form (a max-pool layer reads a
     /// wide input and keeps a narrow output).
@@ -584,6 +604,7 @@ pub(super) fn compute(
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
         marks: zone::FaceMarks::default(),
+        run_ahead: 0,
     };
     let mut faces_after_layer = Vec::new();
     let n_nodes = net.nodes().len();
@@ -654,6 +675,7 @@ pub(super) fn compute(
     let stats = Stats {
         faces_after_layer,
         predicates: e.mesh.stats(),
+        run_ahead: e.run_ahead,
         seconds: start.elapsed().as_secs_f64(),
     };
     Ok(Partition {
@@ -723,10 +745,18 @@ impl Engine {
         let mut reps: Vec<usize> = Vec::new();
         let mut job_of = vec![usize::MAX; self.states.len()];
         let mut deferred: Vec<(usize, Slot)> = Vec::new();
+        // Layers passed so far: a face whose pattern is longer is ahead
+        // (run-ahead) and holds a later node's form instead of this one's.
+        let passed = self.net.nodes()[..idx]
+            .iter()
+            .filter_map(|n| n.layer)
+            .map(|l| l + 1)
+            .max()
+            .unwrap_or(0);
         for (f, st) in self.states.iter().enumerate() {
             let Some(st) = st else { continue };
-            if st.forms.iter().any(|(t, _)| *t == node.output) {
-                // Made by the previous layer (`finish_layer`).
+            if st.forms.iter().any(|(t, _)| *t == node.output) || st.pattern.len() > passed {
+                // Made by the previous layer (`finish_layer`), or later.
                 continue;
             }
             if let Some(slot) = pending(st) {
@@ -834,12 +864,25 @@ impl Engine {
     ///    [`FINISH_BATCH`] sub-faces: the sub-faces' states
     ///    ([`Finisher::group`], with the next dense node's forms by sibling
     ///    steps), built by whichever thread is free while step 2 goes on.
+    ///
+    /// A face that no line crosses is also tested against the following
+    /// ReLU layers' lines in step 1 (run-ahead, [`Engine::hops`]); the
+    /// layers whose lines all miss it leave it out.
     fn activation(&mut self, idx: usize, kind: ActKind) -> Result<(), PartitionError> {
         let node = self.net.nodes()[idx].clone();
         let layer = node.layer.expect("activation layer");
         let x = node.inputs[0];
         let n = self.net.len_of(x);
-        let faces = self.live_faces();
+        // Faces that an earlier layer's run-ahead took through this one
+        // (their states for it are in their patterns, no line of it crosses
+        // them) are left out and keep their state as it is.
+        let (faces, passed): (Vec<FaceId>, Vec<FaceId>) =
+            self.live_faces().into_iter().partition(|f| {
+                self.states[f.index()]
+                    .as_ref()
+                    .is_some_and(|st| st.pattern.len() <= layer)
+            });
+        self.run_ahead += passed.len();
         let filtered = self.mesh.kernel() == Kernel::Filtered;
         // Each face's outline at the start of the layer (step 1 reads it
         // while step 2 edits the mesh).
@@ -855,10 +898,13 @@ impl Engine {
         let last = self.net.last_use(x) == idx;
         // The dense node whose forms uncut faces get at once (when it is
         // no wider than this layer: never more memory than the input form).
-        let eager = self
-            .next_dense(idx)
-            .filter(|&(_, t)| self.net.len_of(t) <= n)
-            .map(|(nd, _)| nd);
+        let eager = self.eager(idx);
+        // The ReLU layers an uncut face is taken through at once.
+        let hops = if filtered {
+            self.hops(eager)
+        } else {
+            Vec::new()
+        };
         // Step 3 runs beside steps 1 and 2: each group, once cut, is handed
         // to the pool to build its sub-faces' states, with its parent's
         // state taken out of `cells` (a face's cell is read or written only
@@ -889,6 +935,7 @@ impl Engine {
             let f = faces[i];
             let mut state = cell(f);
             let st = state.as_mut().expect("state");
+            debug_assert_eq!(st.pattern.len(), layer, "a face not run ahead");
             let form = if last {
                 st.take_slot(x)
                     .expect("live tensor")
@@ -925,9 +972,49 @@ impl Engine {
                 // straight into the shared slice), its next form made now
                 // and its input form freed.
                 let init: Arc<[u32]> = class.iter().map(state).collect();
-                let next = dense_after_relu(net, (idx, nd), &form, &init)?;
+                let mut next = dense_after_relu(net, (idx, nd), &form, &init)?;
+                drop(form);
+                let mut tensor = net.nodes()[nd].output;
+                // Run-ahead: while the next ReLU layer's lines provably miss
+                // the face at the same corners, its states for that layer
+                // are final now and the dense node after it is made at once,
+                // while the form is in cache, and that layer leaves the face
+                // alone. The same decisions as that layer's own filter: the
+                // form is the same, and so are the corners, since a
+                // neighbour's cut cannot end on a side of a face whose lines
+                // of that layer all miss it (pre-activations are continuous
+                // across sides), so no vertex is added to its outline.
+                let mut ahead = Vec::new();
+                let mut decided = decided;
+                for &(r, nd, t) in &hops {
+                    let m = next.len();
+                    class.clear();
+                    class.resize(m, LineClass::Unknown);
+                    let d = classify_lines_at_points(
+                        next.values(),
+                        next.errors_into(ebuf),
+                        corners,
+                        class,
+                    );
+                    if d != (m * corners.len()) as u64 {
+                        break;
+                    }
+                    let states: Arc<[u32]> = class
+                        .iter()
+                        .map(|c| state_of(ActKind::Relu, relu_side(*c)))
+                        .collect();
+                    next = dense_after_relu(net, (r, nd), &next, &states)?;
+                    tensor = t;
+                    ahead.push(states);
+                    decided += d;
+                }
                 return Ok((
-                    Formed::Next(Arc::new(next), init),
+                    Formed::Next {
+                        form: Arc::new(next),
+                        tensor,
+                        states: init,
+                        ahead,
+                    },
                     Vec::new(),
                     todo,
                     decided,
@@ -1143,12 +1230,59 @@ impl Engine {
             run(jobs);
             Ok(())
         })?;
-        let built = built
+        let mut built = built
             .into_iter()
             .map(|m| m.into_inner().expect("every group is finished"))
             .collect::<Result<Vec<_>, NetError>>()?;
+        built.extend(
+            passed
+                .into_iter()
+                .map(|f| Members::from_buf([(f, cell(f).take().expect("state"))])),
+        );
         self.place(built);
         Ok(())
+    }
+
+    /// The dense node whose forms a face that no line of activation node
+    /// `idx` crosses gets at once ([`Formed::Next`]): the
+    /// [`Engine::next_dense`], when it is no wider than the layer (never
+    /// more memory than the input form).
+    fn eager(&self, idx: usize) -> Option<usize> {
+        let n = self.net.len_of(self.net.nodes()[idx].inputs[0]);
+        self.next_dense(idx)
+            .filter(|&(_, t)| self.net.len_of(t) <= n)
+            .map(|(nd, _)| nd)
+    }
+
+    /// The run-ahead after eager dense node `eager`: ReLU layers that a face
+    /// no line of the current layer crosses is taken through at once, as
+    /// long as their lines provably miss it too. Each hop `(r, nd, t)` is a
+    /// ReLU node `r` right after the previous hop's dense node and alone
+    /// reading its output, and `r`'s own eager dense node `nd` (output `t`).
+    fn hops(&self, eager: Option<usize>) -> Vec<(usize, usize, TensorId)> {
+        let mut out = Vec::new();
+        let Some(mut nd) = eager else {
+            return out;
+        };
+        loop {
+            let t = self.net.nodes()[nd].output;
+            let r = nd + 1;
+            let Some(node) = self.net.nodes().get(r) else {
+                break;
+            };
+            if node.op.class() != OpClass::Activation(ActKind::Relu)
+                || node.inputs != [t]
+                || self.uses.get(t.index()) != Some(&1)
+            {
+                break;
+            }
+            let Some(next) = self.eager(r) else {
+                break;
+            };
+            out.push((r, next, self.net.nodes()[next].output));
+            nd = next;
+        }
+        out
     }
 
     /// The dense node right after ReLU node `idx` that alone reads its

@@ -286,16 +286,20 @@ impl<'a> Finisher<'a> {
         // The next dense node's forms: made already for an uncut face, made
         // here for a group of several siblings.
         let (pre, dense) = match formed {
-            Formed::Next(d, states) => match (self.stepped, &group[..]) {
-                (Some((_, t)), &[(f, _)]) => {
-                    let slot = (t, Slot::Ready(d));
-                    return Ok(Members::from_buf([self.take_over(
-                        parent,
-                        slot,
-                        (f, states),
-                    )]));
+            Formed::Next {
+                form,
+                tensor,
+                states,
+                ahead,
+            } => match &group[..] {
+                &[(f, _)] => {
+                    let slot = (tensor, Slot::Ready(form));
+                    let (f, mut st) = self.take_over(parent, slot, (f, states));
+                    // The states of the layers it ran ahead through.
+                    st.pattern.extend(ahead);
+                    return Ok(Members::from_buf([(f, st)]));
                 }
-                _ => unreachable!("made for a face no line crosses, with the next dense node"),
+                _ => unreachable!("made for a face no line crosses"),
             },
             Formed::Outputs(own) => {
                 let slots = own.into_iter().map(|a| (self.output, Slot::Ready(a)));
