@@ -84,7 +84,7 @@ fn main() {
         m.num_vertices(),
         m.num_edges(),
         p.stats().predicates,
-        p.stats().run_ahead,
+        p.stats().run_ahead.iter().sum::<usize>(),
         hx.finish(),
         h.finish(),
         times[times.len() / 2],

@@ -391,17 +391,13 @@ fn many_degenerate_lines_in_one_face() {
     }
 }
 
-/// Run-ahead: a face that no line of a ReLU layer crosses is taken through
-/// the following ReLU layers at once while their lines provably miss it
-/// too. A 2-7-5-5-1 network with a zero row in its first layer and later
-/// layers that mix lines crossing the square with lines far off it (biases
-/// ±50), a duplicated and a negated row: faces run ahead (counted in the
-/// stats), and the partition is exact, identical to the reference kernel's
-/// (which never runs ahead) and to the same network with a flatten after
-/// every ReLU (which stops run-ahead), and every region's pattern is the
-/// one of an exact forward pass at an interior point.
-#[test]
-fn faces_run_ahead_through_layers_their_lines_miss() {
+/// The partition with the filtered kernel, with the reference kernel and
+/// with a flatten after every ReLU (which stops run-ahead) for a network
+/// given as JSON ops with `{relu}` where its ReLUs go: the first is exact,
+/// the three are identical, neither of the other two runs ahead, and every
+/// region's pattern is the one of an exact forward pass at an interior
+/// point. Returns the first.
+fn run_ahead_case(ops: &str) -> Partition {
     let json = |flatten: bool| {
         let relu = if flatten {
             r#"{"op":"relu"},{"op":"flatten"}"#
@@ -409,16 +405,8 @@ fn faces_run_ahead_through_layers_their_lines_miss() {
             r#"{"op":"relu"}"#
         };
         format!(
-            r#"{{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[
-            {{"op":"dense","weight":[[1,0.5],[-0.75,1],[0.25,-1],[1,1],[0.5,-0.25],[-1,0.125],[0,0]],
-              "bias":[0.1,-0.2,0.3,0,-0.4,0.05,0]}},{relu},
-            {{"op":"dense","weight":[[0.3,-0.2,0.5,0.1,-0.4,0.2,1],[0.3,-0.2,0.5,0.1,-0.4,0.2,1],
-              [1,1,1,1,1,1,1],[-0.3,0.2,-0.5,-0.1,0.4,-0.2,-1],[0.1,0.1,0.1,0.1,0.1,0.1,0.1]],
-              "bias":[0.05,0.05,50,-0.05,-50]}},{relu},
-            {{"op":"dense","weight":[[0.5,-1,0.01,0.75,1],[0.2,0.1,0,0.4,-1],[1,1,0,1,1],
-              [-1,-1,0,-1,-1],[0.25,0.5,0.001,-0.5,0]],
-              "bias":[0.1,-0.05,-50,50,0.02]}},{relu},
-            {{"op":"dense","weight":[[1,-1,0.5,0.001,0.25]],"bias":[-0.1]}}]}}"#
+            r#"{{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[{}]}}"#,
+            ops.replace("{relu}", relu)
         )
     };
     let slice = splinecam::domain::Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
@@ -428,22 +416,63 @@ fn faces_run_ahead_through_layers_their_lines_miss() {
     };
     let fast = run(&json(false), Kernel::Filtered);
     fast.validate().unwrap();
-    let layers = &fast.stats().faces_after_layer;
-    assert!(
-        fast.stats().run_ahead > 0,
-        "faces ran ahead: {} (faces after each layer {layers:?})",
-        fast.stats().run_ahead
-    );
-    let reference = run(&json(false), Kernel::Rational);
-    assert_eq!(reference.stats().run_ahead, 0);
-    assert_identical(&fast, &reference).unwrap();
-    let stopped = run(&json(true), Kernel::Filtered);
-    assert_eq!(stopped.stats().run_ahead, 0);
-    assert_identical(&fast, &stopped).unwrap();
+    for other in [
+        run(&json(false), Kernel::Rational),
+        run(&json(true), Kernel::Filtered),
+    ] {
+        assert!(other.stats().run_ahead.iter().all(|&n| n == 0));
+        assert_identical(&fast, &other).unwrap();
+    }
     let net = splinecam::net::json::from_str(&json(false)).unwrap();
     for f in fast.regions() {
         let (u, v) = fast.interior_point(f);
         let (_, pattern) = net.forward_exact(&slice.point_exact(&u, &v)).unwrap();
         assert_eq!(pattern, fast.region(f).pattern, "region {f:?}");
     }
+    fast
+}
+
+/// Run-ahead: a face that no line of a ReLU layer crosses is taken through
+/// the following ReLU layers at once while their lines provably miss it
+/// too, and so are the sub-faces of a cut face. A 2-7-5-5-1 network with a
+/// zero row in its first layer and later layers that mix lines crossing
+/// the square with lines far off it (biases ±50), a duplicated and a
+/// negated row: the first layer's sub-faces run ahead into the second
+/// (there is no other way in: the square is cut by the first layer), and
+/// the partition is exact and the same as without run-ahead
+/// ([`run_ahead_case`]).
+#[test]
+fn sub_faces_run_ahead_through_layers_their_lines_miss() {
+    let p = run_ahead_case(
+        r#"{"op":"dense","weight":[[1,0.5],[-0.75,1],[0.25,-1],[1,1],[0.5,-0.25],[-1,0.125],[0,0]],
+              "bias":[0.1,-0.2,0.3,0,-0.4,0.05,0]},{relu},
+            {"op":"dense","weight":[[0.3,-0.2,0.5,0.1,-0.4,0.2,1],[0.3,-0.2,0.5,0.1,-0.4,0.2,1],
+              [1,1,1,1,1,1,1],[-0.3,0.2,-0.5,-0.1,0.4,-0.2,-1],[0.1,0.1,0.1,0.1,0.1,0.1,0.1]],
+              "bias":[0.05,0.05,50,-0.05,-50]},{relu},
+            {"op":"dense","weight":[[0.5,-1,0.01,0.75,1],[0.2,0.1,0,0.4,-1],[1,1,0,1,1],
+              [-1,-1,0,-1,-1],[0.25,0.5,0.001,-0.5,0]],
+              "bias":[0.1,-0.05,-50,50,0.02]},{relu},
+            {"op":"dense","weight":[[1,-1,0.5,0.001,0.25]],"bias":[-0.1]}"#,
+    );
+    let ahead = &p.stats().run_ahead;
+    assert!(ahead[1] > 0, "run-ahead per layer {ahead:?}");
+}
+
+/// Run-ahead of an uncut face: no line of the first two layers meets the
+/// square (far biases, a zero weight row, a duplicated row), so the square
+/// runs ahead from the first layer through the second and stops at the
+/// third, one of whose lines crosses it (that layer reads the classes the
+/// run-ahead found); the partition is exact and the same as without
+/// run-ahead. (Each layer is no wider than the one before: run-ahead makes
+/// a dense node's forms only where they are no larger.)
+#[test]
+fn an_uncut_face_runs_ahead_and_stops_where_a_line_crosses() {
+    let p = run_ahead_case(
+        r#"{"op":"dense","weight":[[1,0.5],[-0.75,1],[0,0],[1,0.5]],"bias":[50,-50,3,50]},{relu},
+            {"op":"dense","weight":[[0.5,1,1,0.25],[-1,0,0,-1],[0.001,0,0,0.001]],"bias":[-60,150,50]},{relu},
+            {"op":"dense","weight":[[1,0.5,0.001],[0,1,0],[0,0,1]],"bias":[0,-50,-50]},{relu},
+            {"op":"dense","weight":[[1,-1,0.5]],"bias":[-0.1]}"#,
+    );
+    assert_eq!(p.stats().run_ahead, [0, 1, 0]);
+    assert!(p.num_regions() > 1, "the third layer cuts the square");
 }

@@ -96,6 +96,18 @@ pub(super) struct FaceState {
     pub(super) pattern: Vec<Arc<[u32]>>,
     /// Affine forms of the live tensors.
     pub(super) forms: Vec<(TensorId, Slot)>,
+    /// The point filter's classes for the next activation layer's lines,
+    /// found by a run-ahead that stopped there (that layer's step 1 reads
+    /// them instead of testing again).
+    pub(super) classified: Option<Classified>,
+}
+
+/// The point filter's classes of a layer's lines on a face, and how many
+/// signs it proved.
+#[derive(Clone)]
+pub(super) struct Classified {
+    class: Box<[LineClass]>,
+    decided: u64,
 }
 
 impl FaceState {
@@ -313,37 +325,45 @@ struct Outlines {
 
 /// The corners of a block of faces one after the other, and where each
 /// face's start (one more entry than faces).
-struct OutlineBlock {
+pub(super) struct OutlineBlock {
     corners: Vec<([f64; 2], f64)>,
     starts: Vec<usize>,
+}
+
+impl OutlineBlock {
+    /// The corners of `faces`, in order.
+    pub(super) fn read(mesh: &Mesh, faces: impl ExactSizeIterator<Item = FaceId>) -> Self {
+        let mut corners = Vec::with_capacity(6 * faces.len());
+        let mut starts = Vec::with_capacity(faces.len() + 1);
+        starts.push(0);
+        for f in faces {
+            corners.extend(
+                mesh.face_vertices(f)
+                    .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v))),
+            );
+            starts.push(corners.len());
+        }
+        OutlineBlock { corners, starts }
+    }
+
+    /// The corners of the `j`-th face read.
+    pub(super) fn get(&self, j: usize) -> &[([f64; 2], f64)] {
+        &self.corners[self.starts[j]..self.starts[j + 1]]
+    }
 }
 
 impl Outlines {
     fn read(mesh: &Mesh, faces: &[FaceId]) -> Self {
         let blocks = faces
             .par_chunks(OUTLINE_BLOCK)
-            .map(|block| {
-                let mut corners = Vec::with_capacity(6 * block.len());
-                let mut starts = Vec::with_capacity(block.len() + 1);
-                starts.push(0);
-                for &f in block {
-                    corners.extend(
-                        mesh.face_vertices(f)
-                            .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v))),
-                    );
-                    starts.push(corners.len());
-                }
-                OutlineBlock { corners, starts }
-            })
+            .map(|block| OutlineBlock::read(mesh, block.iter().copied()))
             .collect();
         Self { blocks }
     }
 
     /// The corners of the `i`-th face read.
     fn get(&self, i: usize) -> &[([f64; 2], f64)] {
-        let b = &self.blocks[i / OUTLINE_BLOCK];
-        let j = i % OUTLINE_BLOCK;
-        &b.corners[b.starts[j]..b.starts[j + 1]]
+        self.blocks[i / OUTLINE_BLOCK].get(i % OUTLINE_BLOCK)
     }
 }
 
@@ -423,6 +443,91 @@ fn relu_side(c: LineClass) -> Sign {
     }
 }
 
+/// A ReLU layer a face can be taken through at once ([`Engine::hops`]):
+/// the ReLU node, its dense node, that node's output.
+pub(super) type Hop = (usize, usize, TensorId);
+
+/// Run-ahead from `form`, the form of `tensor` (the input of the first hop's
+/// ReLU) on a face with the given corners: while every line of the next
+/// hop's ReLU provably misses the face at these corners, its states are
+/// final and the hop's dense node is applied. Returns the last form made,
+/// its tensor, the states of the layers passed and how many signs the
+/// point filter proved for them (the tests that did not pass every line
+/// are not counted: the layer repeats them).
+///
+/// The same decisions as those layers' own point filter, as long as the
+/// corners are the face's corners at the start of the first hop's layer:
+/// the forms are the same, and a neighbour's cut cannot end on a side of a
+/// face whose lines of that layer all miss it (pre-activations are
+/// continuous across sides), so no vertex is added to the face's outline
+/// while it runs ahead.
+pub(super) fn run_ahead(
+    net: &Network,
+    hops: &[Hop],
+    (mut form, mut tensor): (Arc<AffineForm>, TensorId),
+    corners: &[([f64; 2], f64)],
+    (class, ebuf): (&mut Vec<LineClass>, &mut Vec<f64>),
+) -> Result<Ahead, NetError> {
+    let mut states = Vec::new();
+    let mut decided = 0;
+    let mut stopped = None;
+    for &(r, nd, t) in hops {
+        let m = form.len();
+        class.clear();
+        class.resize(m, LineClass::Unknown);
+        let d = classify_lines_at_points(form.values(), form.errors_into(ebuf), corners, class);
+        if corners.is_empty() || d != (m * corners.len()) as u64 {
+            // Kept for that layer (same decisions, see above).
+            stopped = Some(Classified {
+                class: class.as_slice().into(),
+                decided: d,
+            });
+            break;
+        }
+        let s: Arc<[u32]> = class
+            .iter()
+            .map(|c| state_of(ActKind::Relu, relu_side(*c)))
+            .collect();
+        form = Arc::new(dense_after_relu(net, (r, nd), &form, &s)?);
+        tensor = t;
+        states.push(s);
+        decided += d;
+    }
+    Ok(Ahead {
+        form,
+        tensor,
+        states,
+        decided,
+        stopped,
+    })
+}
+
+/// [`Ahead::into_parts`].
+pub(super) type AheadParts = ((TensorId, Slot), Vec<Arc<[u32]>>, Option<Classified>);
+
+/// What [`run_ahead`] made: the last form and its tensor, the states of
+/// the layers passed, the signs proved for them, and the classes of the
+/// layer where it stopped on a line the filter could not decide.
+pub(super) struct Ahead {
+    pub(super) form: Arc<AffineForm>,
+    pub(super) tensor: TensorId,
+    pub(super) states: Vec<Arc<[u32]>>,
+    pub(super) decided: u64,
+    pub(super) stopped: Option<Classified>,
+}
+
+impl Ahead {
+    /// The slot of the form made, the states of the layers passed and the
+    /// classes of the layer where it stopped.
+    pub(super) fn into_parts(self) -> AheadParts {
+        (
+            (self.tensor, Slot::Ready(self.form)),
+            self.states,
+            self.stopped,
+        )
+    }
+}
+
 /// If signs at a convex face's vertices show that a line does not cross its
 /// interior, the sign on the interior; `None` if it may cross, or if it runs
 /// along a side (two adjacent zeros: the side must be labelled by a real
@@ -456,8 +561,8 @@ struct Engine {
     uses: Vec<usize>,
     signs: VertexSigns,
     marks: zone::FaceMarks,
-    /// Faces left alone by activation layers thanks to run-ahead.
-    run_ahead: usize,
+    /// Per layer, the faces it left alone thanks to run-ahead.
+    run_ahead: Vec<usize>,
 }
 
 /// Per vertex, the sign of the line being inserted (one epoch per line).
@@ -543,12 +648,10 @@ pub(super) enum Formed {
     /// only member, and its states are final): the next dense node's, or,
     /// where the lines of the ReLU layers after it provably miss the face
     /// too (run-ahead, see [`Engine::hops`]), a later one's, with the
-    /// states of those layers in `ahead`.
+    /// states of those layers.
     Next {
-        form: Arc<AffineForm>,
-        tensor: TensorId,
         states: Arc<[u32]>,
-        ahead: Vec<Arc<[u32]>>,
+        ahead: Ahead,
     },
     /// The node's own output on each member of the group, made at once
     /// where they are smaller than the input form (a max-pool layer reads a
@@ -589,6 +692,7 @@ pub(super) fn compute(
         .collect();
     let (input, input_exact) = slice.input_forms();
     let first = FaceState {
+        classified: None,
         // Room for every layer's states (sub-faces inherit the vector).
         pattern: Vec::with_capacity(net.layer_nodes().len()),
         forms: vec![(TensorId(0), Slot::Ready(input))],
@@ -604,7 +708,7 @@ pub(super) fn compute(
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
         marks: zone::FaceMarks::default(),
-        run_ahead: 0,
+        run_ahead: vec![0; net.layer_nodes().len()],
     };
     let mut faces_after_layer = Vec::new();
     let n_nodes = net.nodes().len();
@@ -866,8 +970,9 @@ impl Engine {
     ///    steps), built by whichever thread is free while step 2 goes on.
     ///
     /// A face that no line crosses is also tested against the following
-    /// ReLU layers' lines in step 1 (run-ahead, [`Engine::hops`]); the
-    /// layers whose lines all miss it leave it out.
+    /// ReLU layers' lines in step 1, and the sub-faces of a cut face in
+    /// step 3 (run-ahead, [`run_ahead`]); the layers whose lines all miss
+    /// a face leave it out.
     fn activation(&mut self, idx: usize, kind: ActKind) -> Result<(), PartitionError> {
         let node = self.net.nodes()[idx].clone();
         let layer = node.layer.expect("activation layer");
@@ -882,7 +987,7 @@ impl Engine {
                     .as_ref()
                     .is_some_and(|st| st.pattern.len() <= layer)
             });
-        self.run_ahead += passed.len();
+        self.run_ahead[layer] = passed.len();
         let filtered = self.mesh.kernel() == Kernel::Filtered;
         // Each face's outline at the start of the layer (step 1 reads it
         // while step 2 edits the mesh).
@@ -911,7 +1016,12 @@ impl Engine {
         // by its own steps 1 and 2 before that, one after the other, so its
         // lock is never contended).
         let fin_net = Arc::clone(&self.net);
-        let fin = Finisher::new(&fin_net, idx, self.next_dense(idx));
+        let fin_hops = if filtered {
+            self.hops(self.next_dense(idx).map(|(nd, _)| nd))
+        } else {
+            Vec::new()
+        };
+        let fin = Finisher::new(&fin_net, idx, self.next_dense(idx), fin_hops);
         let cells: Vec<Mutex<Option<FaceState>>> = std::mem::take(&mut self.states)
             .into_iter()
             .map(Mutex::new)
@@ -943,15 +1053,25 @@ impl Engine {
             } else {
                 st.slot(x).form(net, &st.pattern)?
             };
+            let stored = st.classified.take();
             drop(state);
             if !filtered {
                 return Ok((Formed::Pre(form), vec![0; n], (0..n as u32).collect(), 0));
             }
-            class.clear();
-            class.resize(n, LineClass::Unknown);
             let corners = outlines.get(i);
-            let decided =
-                classify_lines_at_points(form.values(), form.errors_into(ebuf), corners, class);
+            let decided = match stored {
+                // Found by a run-ahead that stopped at this layer.
+                Some(c) => {
+                    class.clear();
+                    class.extend_from_slice(&c.class);
+                    c.decided
+                }
+                None => {
+                    class.clear();
+                    class.resize(n, LineClass::Unknown);
+                    classify_lines_at_points(form.values(), form.errors_into(ebuf), corners, class)
+                }
+            };
             // Every line decided at every corner: none crosses (no scan).
             let missed = !corners.is_empty() && decided == (n * corners.len()) as u64;
             let state = |cl: &LineClass| match cl {
@@ -972,46 +1092,21 @@ impl Engine {
                 // straight into the shared slice), its next form made now
                 // and its input form freed.
                 let init: Arc<[u32]> = class.iter().map(state).collect();
-                let mut next = dense_after_relu(net, (idx, nd), &form, &init)?;
+                let next = dense_after_relu(net, (idx, nd), &form, &init)?;
                 drop(form);
-                let mut tensor = net.nodes()[nd].output;
-                // Run-ahead: while the next ReLU layer's lines provably miss
-                // the face at the same corners, its states for that layer
-                // are final now and the dense node after it is made at once,
-                // while the form is in cache, and that layer leaves the face
-                // alone. The same decisions as that layer's own filter: the
-                // form is the same, and so are the corners, since a
-                // neighbour's cut cannot end on a side of a face whose lines
-                // of that layer all miss it (pre-activations are continuous
-                // across sides), so no vertex is added to its outline.
-                let mut ahead = Vec::new();
-                let mut decided = decided;
-                for &(r, nd, t) in &hops {
-                    let m = next.len();
-                    class.clear();
-                    class.resize(m, LineClass::Unknown);
-                    let d = classify_lines_at_points(
-                        next.values(),
-                        next.errors_into(ebuf),
-                        corners,
-                        class,
-                    );
-                    if d != (m * corners.len()) as u64 {
-                        break;
-                    }
-                    let states: Arc<[u32]> = class
-                        .iter()
-                        .map(|c| state_of(ActKind::Relu, relu_side(*c)))
-                        .collect();
-                    next = dense_after_relu(net, (r, nd), &next, &states)?;
-                    tensor = t;
-                    ahead.push(states);
-                    decided += d;
-                }
+                // Run-ahead through the following ReLU layers whose lines
+                // miss the face too, while the form is in cache (see
+                // `run_ahead`): those layers leave the face out.
+                let ahead = run_ahead(
+                    net,
+                    &hops,
+                    (Arc::new(next), net.nodes()[nd].output),
+                    corners,
+                    (class, ebuf),
+                )?;
+                let decided = decided + ahead.decided;
                 return Ok((
                     Formed::Next {
-                        form: Arc::new(next),
-                        tensor,
                         states: init,
                         ahead,
                     },
@@ -1035,7 +1130,12 @@ impl Engine {
         let first_label = labels.neuron(layer, 0).0;
         // Step 2 on one face: its group, and the group's sibling order
         // where step 3 needs one.
-        type Cut = (Formed, Group, Option<Vec<(usize, Option<usize>)>>);
+        type Cut = (
+            Formed,
+            Group,
+            Option<Vec<(usize, Option<usize>)>>,
+            Option<OutlineBlock>,
+        );
         let mut cut = |i: usize, pre: Result<FacePre, NetError>| -> Result<Cut, PartitionError> {
             let f = faces[i];
             let (form, init, todo, decided) = pre?;
@@ -1045,7 +1145,7 @@ impl Engine {
             });
             let form = match form {
                 Formed::Pre(form) if !todo.is_empty() => form,
-                formed => return Ok((formed, vec![(f, init)], None)),
+                formed => return Ok((formed, vec![(f, init)], None, None)),
             };
             // The face's sides now (neighbours may have added vertices on
             // them): a line that misses the face misses every sub-face.
@@ -1179,7 +1279,14 @@ impl Engine {
             let order = fin
                 .needs_order(&formed, &group)
                 .then(|| sibling_order(mesh, &group, |g| fm.member(g)));
-            Ok((formed, group, order))
+            // The members' corners for their run-ahead: final for this
+            // layer once the group is cut (a later face's cut cannot end
+            // inside one of their sides: it would meet the same neuron's
+            // line of this face, which was cut there already).
+            let corners = fin
+                .runs_ahead(&formed, &group)
+                .then(|| OutlineBlock::read(mesh, group.iter().map(|(g, _)| *g)));
+            Ok((formed, group, order, corners))
         };
         // Step 3 in batches of about `FINISH_BATCH` sub-faces.
         type Job = (
@@ -1188,10 +1295,11 @@ impl Engine {
             Formed,
             Group,
             Option<Vec<(usize, Option<usize>)>>,
+            Option<OutlineBlock>,
         );
         let run = |jobs: Vec<Job>| {
-            for (i, parent, formed, group, order) in jobs {
-                let members = fin.group(parent, formed, group, order.as_deref());
+            for (i, parent, formed, group, order, corners) in jobs {
+                let members = fin.group(parent, formed, group, order.as_deref(), corners.as_ref());
                 built[i]
                     .set(members)
                     .ok()
@@ -1205,10 +1313,10 @@ impl Engine {
             let mut jobs: Vec<Job> = Vec::new();
             let mut batch = 0;
             let mut consume = |i: usize, pre: Result<FacePre, NetError>| {
-                let (formed, group, order) = cut(i, pre)?;
+                let (formed, group, order, corners) = cut(i, pre)?;
                 let parent = cell(faces[i]).take().expect("state");
                 batch += group.len();
-                jobs.push((i, parent, formed, group, order));
+                jobs.push((i, parent, formed, group, order, corners));
                 if batch >= FINISH_BATCH {
                     let jobs = std::mem::take(&mut jobs);
                     scope.spawn(move |_| run(jobs));
@@ -1239,6 +1347,10 @@ impl Engine {
                 .into_iter()
                 .map(|f| Members::from_buf([(f, cell(f).take().expect("state"))])),
         );
+        self.mesh.add_stats(&PredicateStats {
+            filtered: fin.decided(),
+            ..PredicateStats::default()
+        });
         self.place(built);
         Ok(())
     }
@@ -1311,7 +1423,7 @@ impl Engine {
         idx: usize,
         groups: Vec<(FaceState, Formed, Group)>,
     ) -> Result<(), PartitionError> {
-        let fin = Finisher::new(&self.net, idx, self.next_dense(idx));
+        let fin = Finisher::new(&self.net, idx, self.next_dense(idx), Vec::new());
         let mesh = &self.mesh;
         // Groups per task: `min_members`, except that a layer of fewer,
         // larger groups (a few faces cut by many lines, as in an image net's
@@ -1329,7 +1441,7 @@ impl Engine {
                 let order = fin
                     .needs_order(&formed, &group)
                     .then(|| sibling_order(mesh, &group, member_of(&group)));
-                fin.group(parent, formed, group, order.as_deref())
+                fin.group(parent, formed, group, order.as_deref(), None)
             })
             .collect::<Result<_, NetError>>()?;
         self.place(built);

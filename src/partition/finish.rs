@@ -3,6 +3,7 @@
 //! node's forms, by rank-one steps from an adjacent sibling where they have
 //! one ([`Finisher`], [`sibling_forms`]).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -11,7 +12,10 @@ use smallvec::SmallVec;
 use crate::mesh::{FaceId, Mesh};
 use crate::net::{AffineForm, NetError, Network, TensorId};
 
-use super::engine::{dense_after_relu, min_faces_per_task, FaceState, Formed, Group, Slot};
+use super::engine::{
+    dense_after_relu, min_faces_per_task, run_ahead, AheadParts, Classified, FaceState, Formed,
+    Group, Hop, OutlineBlock, Slot,
+};
 
 /// Members per block of [`sibling_forms`]: a fixed number, so that which
 /// form is stepped from which does not depend on the thread count.
@@ -146,16 +150,16 @@ pub(super) type Members = SmallVec<[(FaceId, FaceState); 1]>;
 /// (one per member, in order): each member but the last from a copy of the
 /// parent's vectors (`build`), the last one from the parent itself
 /// (`build_last`).
-fn serial_members<B, L>(
+fn serial_members<S, B, L>(
     parent: FaceState,
     group: Group,
-    slots: impl Iterator<Item = (TensorId, Slot)>,
+    slots: impl Iterator<Item = S>,
     build: B,
     build_last: L,
 ) -> Members
 where
-    B: Fn(&FaceState, (TensorId, Slot), (FaceId, Vec<u32>)) -> (FaceId, FaceState),
-    L: Fn(FaceState, (TensorId, Slot), (FaceId, Vec<u32>)) -> (FaceId, FaceState),
+    B: Fn(&FaceState, S, (FaceId, Vec<u32>)) -> (FaceId, FaceState),
+    L: Fn(FaceState, S, (FaceId, Vec<u32>)) -> (FaceId, FaceState),
 {
     let (n, last) = (group.len(), group.len().saturating_sub(1));
     let mut out = Members::with_capacity(n);
@@ -168,6 +172,18 @@ where
     }
     debug_assert_eq!(out.len(), n, "a slot for every member");
     out
+}
+
+/// A member's state with what its run-ahead found: the states of the
+/// layers it passed, the classes of the layer where it stopped.
+fn with_ahead(
+    (f, mut st): (FaceId, FaceState),
+    passed: Vec<Arc<[u32]>>,
+    stopped: Option<Classified>,
+) -> (FaceId, FaceState) {
+    st.pattern.extend(passed);
+    st.classified = stopped;
+    (f, st)
 }
 
 /// Builds the sub-faces' states of one group at the end of a layer: each
@@ -198,10 +214,21 @@ pub(super) struct Finisher<'a> {
     layers: usize,
     /// Members per parallel task.
     pub(super) min_members: usize,
+    /// The ReLU layers after the dense node made here that sub-faces run
+    /// ahead through where their lines miss them ([`run_ahead`]); empty
+    /// for none.
+    hops: Vec<Hop>,
+    /// Signs the point filter proved while running ahead.
+    decided: AtomicU64,
 }
 
 impl<'a> Finisher<'a> {
-    pub(super) fn new(net: &'a Network, idx: usize, stepped: Option<(usize, TensorId)>) -> Self {
+    pub(super) fn new(
+        net: &'a Network,
+        idx: usize,
+        stepped: Option<(usize, TensorId)>,
+        hops: Vec<Hop>,
+    ) -> Self {
         let output = net.nodes()[idx].output;
         Finisher {
             net,
@@ -210,12 +237,25 @@ impl<'a> Finisher<'a> {
             stepped,
             layers: net.layer_nodes().len(),
             min_members: min_faces_per_task(net.len_of(output)),
+            hops,
+            decided: AtomicU64::new(0),
         }
     }
 
     /// Whether [`Finisher::group`] needs the group's [`sibling_order`].
     pub(super) fn needs_order(&self, formed: &Formed, group: &Group) -> bool {
         matches!(formed, Formed::Pre(_)) && self.stepped.is_some() && group.len() > 1
+    }
+
+    /// Whether [`Finisher::group`] runs the group's members ahead (it
+    /// then needs their corners as the cut left them).
+    pub(super) fn runs_ahead(&self, formed: &Formed, group: &Group) -> bool {
+        !self.hops.is_empty() && self.needs_order(formed, group)
+    }
+
+    /// Signs the point filter proved while running ahead, so far.
+    pub(super) fn decided(&self) -> u64 {
+        self.decided.load(Ordering::Relaxed)
     }
 
     /// A member's state from a copy of the parent's vectors.
@@ -235,7 +275,14 @@ impl<'a> Finisher<'a> {
         let mut forms = Vec::with_capacity(live.clone().count() + 1);
         forms.extend(live.cloned());
         forms.push(slot);
-        (f, FaceState { pattern, forms })
+        (
+            f,
+            FaceState {
+                pattern,
+                forms,
+                classified: None,
+            },
+        )
     }
 
     /// The same for a group's last member, which takes the parent's vectors
@@ -250,11 +297,19 @@ impl<'a> Finisher<'a> {
         let FaceState {
             mut pattern,
             mut forms,
+            ..
         } = parent;
         pattern.push(init);
         forms.retain(|(t, _)| self.net.last_use(*t) > self.idx);
         forms.push(slot);
-        (f, FaceState { pattern, forms })
+        (
+            f,
+            FaceState {
+                pattern,
+                forms,
+                classified: None,
+            },
+        )
     }
 
     /// The members' states, in order, with their slots.
@@ -274,30 +329,25 @@ impl<'a> Finisher<'a> {
     }
 
     /// The states of one group's members (`order` is its
-    /// [`sibling_order`] where [`Finisher::needs_order`]).
+    /// [`sibling_order`] where [`Finisher::needs_order`], `corners` its
+    /// members' corners where [`Finisher::runs_ahead`]).
     pub(super) fn group(
         &self,
         parent: FaceState,
         formed: Formed,
         group: Group,
         order: Option<&[(usize, Option<usize>)]>,
+        corners: Option<&OutlineBlock>,
     ) -> Result<Members, NetError> {
         let min_members = self.min_members;
         // The next dense node's forms: made already for an uncut face, made
         // here for a group of several siblings.
         let (pre, dense) = match formed {
-            Formed::Next {
-                form,
-                tensor,
-                states,
-                ahead,
-            } => match &group[..] {
+            Formed::Next { states, ahead } => match &group[..] {
                 &[(f, _)] => {
-                    let slot = (tensor, Slot::Ready(form));
-                    let (f, mut st) = self.take_over(parent, slot, (f, states));
-                    // The states of the layers it ran ahead through.
-                    st.pattern.extend(ahead);
-                    return Ok(Members::from_buf([(f, st)]));
+                    let (slot, passed, stopped) = ahead.into_parts();
+                    let member = self.take_over(parent, slot, (f, states));
+                    return Ok(Members::from_buf([with_ahead(member, passed, stopped)]));
                 }
                 _ => unreachable!("made for a face no line crosses"),
             },
@@ -320,18 +370,57 @@ impl<'a> Finisher<'a> {
             }
         };
         if let (Some(d), Some((_, t))) = (dense, self.stepped) {
-            // The next dense node's forms, one per member, moved in.
+            // The next dense node's forms, one per member, moved in; where
+            // the members' corners came along, each member runs ahead
+            // through the ReLU layers after it whose lines miss it (their
+            // corners are those of the next layer's start: see
+            // `run_ahead`), with the states of those layers.
+            let items: Vec<AheadParts> = match corners {
+                Some(c) => {
+                    let items = d
+                        .into_par_iter()
+                        .enumerate()
+                        .with_min_len(min_members)
+                        .map_init(
+                            || (Vec::new(), Vec::new()),
+                            |(class, ebuf), (j, d)| {
+                                let ahead = run_ahead(
+                                    self.net,
+                                    &self.hops,
+                                    (d, t),
+                                    c.get(j),
+                                    (class, ebuf),
+                                )?;
+                                self.decided.fetch_add(ahead.decided, Ordering::Relaxed);
+                                Ok(ahead.into_parts())
+                            },
+                        )
+                        .collect::<Result<Vec<_>, NetError>>()?;
+                    items
+                }
+                None => d
+                    .into_iter()
+                    .map(|d| ((t, Slot::Ready(d)), Vec::new(), None))
+                    .collect(),
+            };
             if group.len() > min_members {
                 return Ok(group
                     .into_par_iter()
-                    .zip(d)
+                    .zip(items)
                     .with_min_len(min_members)
-                    .map(|(m, d)| self.build(&parent, (t, Slot::Ready(d)), m))
+                    .map(|(m, (slot, a, c))| with_ahead(self.build(&parent, slot, m), a, c))
                     .collect::<Vec<_>>()
                     .into());
             }
-            let slots = d.into_iter().map(|d| (t, Slot::Ready(d)));
-            return Ok(self.serial(parent, group, slots));
+            return Ok(serial_members(
+                parent,
+                group,
+                items.into_iter(),
+                |p, (slot, a, c), m| with_ahead(self.build(p, slot, m), a, c),
+                |p, (slot, a, c), (f, init)| {
+                    with_ahead(self.take_over(p, slot, (f, Arc::from(init))), a, c)
+                },
+            ));
         }
         // The ReLU's output, kept as its input form (applied on demand).
         let slot = || {

@@ -156,11 +156,10 @@ pub struct Stats {
     pub faces_after_layer: Vec<usize>,
     /// How the kernel decided signs.
     pub predicates: PredicateStats,
-    /// Faces that an activation layer left alone because, while an earlier
-    /// layer was cut, no line of it could cross them (run-ahead: their
-    /// states and the next dense layer's forms were made then), summed
-    /// over layers.
-    pub run_ahead: usize,
+    /// Per activation/max layer, the faces it left alone because, while an
+    /// earlier layer was cut, no line of it could cross them (run-ahead:
+    /// their states and the next dense layer's forms were made then).
+    pub run_ahead: Vec<usize>,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
