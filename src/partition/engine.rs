@@ -38,6 +38,7 @@ use crate::net::{
 use super::finish::{member_of, sibling_order, Finisher, Members};
 use super::labels::{LabelKind, LabelTable};
 use super::pipeline;
+use super::states::States;
 use super::zone;
 use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
 
@@ -463,10 +464,11 @@ pub(super) type Hop = (usize, usize, TensorId);
 /// while it runs ahead.
 pub(super) fn run_ahead(
     net: &Network,
+    shared: &States,
     hops: &[Hop],
     (mut form, mut tensor): (Arc<AffineForm>, TensorId),
     corners: &[([f64; 2], f64)],
-    (class, ebuf): (&mut Vec<LineClass>, &mut Vec<f64>),
+    (class, ebuf, sbuf): (&mut Vec<LineClass>, &mut Vec<f64>, &mut Vec<u32>),
 ) -> Result<Ahead, NetError> {
     let mut states = Vec::new();
     let mut decided = 0;
@@ -484,10 +486,9 @@ pub(super) fn run_ahead(
             });
             break;
         }
-        let s: Arc<[u32]> = class
-            .iter()
-            .map(|c| state_of(ActKind::Relu, relu_side(*c)))
-            .collect();
+        sbuf.clear();
+        sbuf.extend(class.iter().map(|c| state_of(ActKind::Relu, relu_side(*c))));
+        let s = shared.get(sbuf);
         form = Arc::new(dense_after_relu(net, (r, nd), &form, &s)?);
         tensor = t;
         states.push(s);
@@ -563,6 +564,8 @@ struct Engine {
     marks: zone::FaceMarks,
     /// Per layer, the faces it left alone thanks to run-ahead.
     run_ahead: Vec<usize>,
+    /// The state vectors made so far, one copy each.
+    shared: States,
 }
 
 /// Per vertex, the sign of the line being inserted (one epoch per line).
@@ -709,6 +712,7 @@ pub(super) fn compute(
         signs: VertexSigns::default(),
         marks: zone::FaceMarks::default(),
         run_ahead: vec![0; net.layer_nodes().len()],
+        shared: States::default(),
     };
     let mut faces_after_layer = Vec::new();
     let n_nodes = net.nodes().len();
@@ -1021,7 +1025,7 @@ impl Engine {
         } else {
             Vec::new()
         };
-        let fin = Finisher::new(&fin_net, idx, self.next_dense(idx), fin_hops);
+        let stepped = self.next_dense(idx);
         let cells: Vec<Mutex<Option<FaceState>>> = std::mem::take(&mut self.states)
             .into_iter()
             .map(Mutex::new)
@@ -1036,12 +1040,14 @@ impl Engine {
             input_exact,
             signs: vs,
             marks: fm,
+            shared,
             ..
         } = self;
-        let (net, labels, input_exact) = (&*net, &*labels, &*input_exact);
-        // Scratch per thread: the neurons' classes, the form's bounds.
-        type Scratch = (Vec<LineClass>, Vec<f64>);
-        let produce = |i: usize, (class, ebuf): &mut Scratch| -> Result<FacePre, NetError> {
+        let (net, labels, input_exact, shared) = (&*net, &*labels, &*input_exact, &*shared);
+        let fin = Finisher::new(&fin_net, idx, stepped, fin_hops, shared);
+        // Scratch per thread: the neurons' classes, the form's bounds, states.
+        type Scratch = (Vec<LineClass>, Vec<f64>, Vec<u32>);
+        let produce = |i: usize, (class, ebuf, sbuf): &mut Scratch| -> Result<FacePre, NetError> {
             let f = faces[i];
             let mut state = cell(f);
             let st = state.as_mut().expect("state");
@@ -1091,7 +1097,9 @@ impl Engine {
                 // No line crosses the face: its states are final (written
                 // straight into the shared slice), its next form made now
                 // and its input form freed.
-                let init: Arc<[u32]> = class.iter().map(state).collect();
+                sbuf.clear();
+                sbuf.extend(class.iter().map(state));
+                let init = shared.get(sbuf);
                 let next = dense_after_relu(net, (idx, nd), &form, &init)?;
                 drop(form);
                 // Run-ahead through the following ReLU layers whose lines
@@ -1099,10 +1107,11 @@ impl Engine {
                 // `run_ahead`): those layers leave the face out.
                 let ahead = run_ahead(
                     net,
+                    shared,
                     &hops,
                     (Arc::new(next), net.nodes()[nd].output),
                     corners,
-                    (class, ebuf),
+                    (class, ebuf, sbuf),
                 )?;
                 let decided = decided + ahead.decided;
                 return Ok((
@@ -1423,7 +1432,13 @@ impl Engine {
         idx: usize,
         groups: Vec<(FaceState, Formed, Group)>,
     ) -> Result<(), PartitionError> {
-        let fin = Finisher::new(&self.net, idx, self.next_dense(idx), Vec::new());
+        let fin = Finisher::new(
+            &self.net,
+            idx,
+            self.next_dense(idx),
+            Vec::new(),
+            &self.shared,
+        );
         let mesh = &self.mesh;
         // Groups per task: `min_members`, except that a layer of fewer,
         // larger groups (a few faces cut by many lines, as in an image net's

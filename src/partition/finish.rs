@@ -16,6 +16,7 @@ use super::engine::{
     dense_after_relu, min_faces_per_task, run_ahead, AheadParts, Classified, FaceState, Formed,
     Group, Hop, OutlineBlock, Slot,
 };
+use super::states::States;
 
 /// Members per block of [`sibling_forms`]: a fixed number, so that which
 /// form is stepped from which does not depend on the thread count.
@@ -220,6 +221,8 @@ pub(super) struct Finisher<'a> {
     hops: Vec<Hop>,
     /// Signs the point filter proved while running ahead.
     decided: AtomicU64,
+    /// The state vectors made so far, one copy each.
+    shared: &'a States,
 }
 
 impl<'a> Finisher<'a> {
@@ -228,6 +231,7 @@ impl<'a> Finisher<'a> {
         idx: usize,
         stepped: Option<(usize, TensorId)>,
         hops: Vec<Hop>,
+        shared: &'a States,
     ) -> Self {
         let output = net.nodes()[idx].output;
         Finisher {
@@ -239,6 +243,7 @@ impl<'a> Finisher<'a> {
             min_members: min_faces_per_task(net.len_of(output)),
             hops,
             decided: AtomicU64::new(0),
+            shared,
         }
     }
 
@@ -267,7 +272,7 @@ impl<'a> Finisher<'a> {
     ) -> (FaceId, FaceState) {
         let mut pattern = Vec::with_capacity(self.layers.max(parent.pattern.len() + 1));
         pattern.extend(parent.pattern.iter().cloned());
-        pattern.push(Arc::<[u32]>::from(init));
+        pattern.push(self.shared.get(&init));
         let live = parent
             .forms
             .iter()
@@ -324,7 +329,7 @@ impl<'a> Finisher<'a> {
             group,
             slots,
             |p, slot, m| self.build(p, slot, m),
-            |p, slot, (f, init)| self.take_over(p, slot, (f, Arc::from(init))),
+            |p, slot, (f, init)| self.take_over(p, slot, (f, self.shared.get(&init))),
         )
     }
 
@@ -382,14 +387,15 @@ impl<'a> Finisher<'a> {
                         .enumerate()
                         .with_min_len(min_members)
                         .map_init(
-                            || (Vec::new(), Vec::new()),
-                            |(class, ebuf), (j, d)| {
+                            || (Vec::new(), Vec::new(), Vec::new()),
+                            |(class, ebuf, sbuf), (j, d)| {
                                 let ahead = run_ahead(
                                     self.net,
+                                    self.shared,
                                     &self.hops,
                                     (d, t),
                                     c.get(j),
-                                    (class, ebuf),
+                                    (class, ebuf, sbuf),
                                 )?;
                                 self.decided.fetch_add(ahead.decided, Ordering::Relaxed);
                                 Ok(ahead.into_parts())
@@ -418,7 +424,7 @@ impl<'a> Finisher<'a> {
                 items.into_iter(),
                 |p, (slot, a, c), m| with_ahead(self.build(p, slot, m), a, c),
                 |p, (slot, a, c), (f, init)| {
-                    with_ahead(self.take_over(p, slot, (f, Arc::from(init))), a, c)
+                    with_ahead(self.take_over(p, slot, (f, self.shared.get(&init))), a, c)
                 },
             ));
         }

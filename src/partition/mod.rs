@@ -31,6 +31,7 @@ mod engine;
 mod finish;
 mod labels;
 mod pipeline;
+mod states;
 mod zone;
 
 use std::sync::Arc;
