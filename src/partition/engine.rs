@@ -451,17 +451,19 @@ pub(super) type Hop = (usize, usize, TensorId);
 /// Run-ahead from `form`, the form of `tensor` (the input of the first hop's
 /// ReLU) on a face with the given corners: while every line of the next
 /// hop's ReLU provably misses the face at these corners, its states are
-/// final and the hop's dense node is applied. Returns the last form made,
-/// its tensor, the states of the layers passed and how many signs the
-/// point filter proved for them (the tests that did not pass every line
-/// are not counted: the layer repeats them).
+/// final and the hop's dense node is applied. Returns what it made
+/// ([`Ahead`]): the last form, its tensor, the states of the layers passed
+/// and the signs the point filter proved for them, and the classes of the
+/// layer where it stopped (that layer takes them, and counts their signs,
+/// instead of testing again).
 ///
 /// The same decisions as those layers' own point filter, as long as the
-/// corners are the face's corners at the start of the first hop's layer:
-/// the forms are the same, and a neighbour's cut cannot end on a side of a
-/// face whose lines of that layer all miss it (pre-activations are
-/// continuous across sides), so no vertex is added to the face's outline
-/// while it runs ahead.
+/// corners are the face's corners at the start of the first hop's layer
+/// (after the cut of its own group, for a sub-face): the forms are the
+/// same, and a neighbour's cut cannot end on a side of a face whose lines
+/// of that layer all miss it (pre-activations are continuous across
+/// sides), so no vertex is added to the face's outline while it runs
+/// ahead.
 pub(super) fn run_ahead(
     net: &Network,
     shared: &States,
@@ -855,7 +857,7 @@ impl Engine {
         let mut deferred: Vec<(usize, Slot)> = Vec::new();
         // Layers passed so far: a face whose pattern is longer is ahead
         // (run-ahead) and holds a later node's form instead of this one's.
-        let passed = self.net.nodes()[..idx]
+        let layers_done = self.net.nodes()[..idx]
             .iter()
             .filter_map(|n| n.layer)
             .map(|l| l + 1)
@@ -863,7 +865,7 @@ impl Engine {
             .unwrap_or(0);
         for (f, st) in self.states.iter().enumerate() {
             let Some(st) = st else { continue };
-            if st.forms.iter().any(|(t, _)| *t == node.output) || st.pattern.len() > passed {
+            if st.forms.iter().any(|(t, _)| *t == node.output) || st.pattern.len() > layers_done {
                 // Made by the previous layer (`finish_layer`), or later.
                 continue;
             }
@@ -1380,7 +1382,7 @@ impl Engine {
     /// long as their lines provably miss it too. Each hop `(r, nd, t)` is a
     /// ReLU node `r` right after the previous hop's dense node and alone
     /// reading its output, and `r`'s own eager dense node `nd` (output `t`).
-    fn hops(&self, eager: Option<usize>) -> Vec<(usize, usize, TensorId)> {
+    fn hops(&self, eager: Option<usize>) -> Vec<Hop> {
         let mut out = Vec::new();
         let Some(mut nd) = eager else {
             return out;
