@@ -434,13 +434,13 @@ fn state_of(kind: ActKind, side: Sign) -> u32 {
     }) as u32
 }
 
-/// The side of a line the point filter proved (`Unknown` reads as zero:
-/// never asked for, the run-ahead stops at an unknown line).
-fn relu_side(c: LineClass) -> Sign {
-    match c {
-        LineClass::Positive => Sign::Positive,
-        LineClass::Negative => Sign::Negative,
-        LineClass::Unknown => Sign::Zero,
+/// The state of a neuron whose line the point filter classed as `class`
+/// on a face (0 while unknown: step 2 decides it).
+fn class_state(kind: ActKind, class: LineClass) -> u32 {
+    match class {
+        LineClass::Positive => state_of(kind, Sign::Positive),
+        LineClass::Negative => state_of(kind, Sign::Negative),
+        LineClass::Unknown => 0,
     }
 }
 
@@ -489,7 +489,7 @@ pub(super) fn run_ahead(
             break;
         }
         sbuf.clear();
-        sbuf.extend(class.iter().map(|c| state_of(ActKind::Relu, relu_side(*c))));
+        sbuf.extend(class.iter().map(|c| class_state(ActKind::Relu, *c)));
         let s = shared.get(sbuf);
         form = Arc::new(dense_after_relu(net, (r, nd), &form, &s)?);
         tensor = t;
@@ -1010,24 +1010,22 @@ impl Engine {
         // The dense node whose forms uncut faces get at once (when it is
         // no wider than this layer: never more memory than the input form).
         let eager = self.eager(idx);
-        // The ReLU layers an uncut face is taken through at once.
-        let hops = if filtered {
-            self.hops(eager)
-        } else {
-            Vec::new()
-        };
         // Step 3 runs beside steps 1 and 2: each group, once cut, is handed
         // to the pool to build its sub-faces' states, with its parent's
         // state taken out of `cells` (a face's cell is read or written only
         // by its own steps 1 and 2 before that, one after the other, so its
         // lock is never contended).
         let fin_net = Arc::clone(&self.net);
-        let fin_hops = if filtered {
-            self.hops(self.next_dense(idx).map(|(nd, _)| nd))
+        // The dense node after this layer whose forms are made here, and
+        // the ReLU layers after it that faces run ahead through (an uncut
+        // face in step 1, where `eager` is that same node; the sub-faces of
+        // a cut one in step 3).
+        let stepped = self.next_dense(idx);
+        let hops = if filtered {
+            self.hops(stepped.map(|(nd, _)| nd))
         } else {
             Vec::new()
         };
-        let stepped = self.next_dense(idx);
         let cells: Vec<Mutex<Option<FaceState>>> = std::mem::take(&mut self.states)
             .into_iter()
             .map(Mutex::new)
@@ -1046,7 +1044,7 @@ impl Engine {
             ..
         } = self;
         let (net, labels, input_exact, shared) = (&*net, &*labels, &*input_exact, &*shared);
-        let fin = Finisher::new(&fin_net, idx, stepped, fin_hops, shared);
+        let fin = Finisher::new(&fin_net, idx, stepped, &hops, shared);
         // Scratch per thread: the neurons' classes, the form's bounds, states.
         type Scratch = (Vec<LineClass>, Vec<f64>, Vec<u32>);
         let produce = |i: usize, (class, ebuf, sbuf): &mut Scratch| -> Result<FacePre, NetError> {
@@ -1082,11 +1080,7 @@ impl Engine {
             };
             // Every line decided at every corner: none crosses (no scan).
             let missed = !corners.is_empty() && decided == (n * corners.len()) as u64;
-            let state = |cl: &LineClass| match cl {
-                LineClass::Positive => state_of(kind, Sign::Positive),
-                LineClass::Negative => state_of(kind, Sign::Negative),
-                LineClass::Unknown => 0,
-            };
+            let state = |cl: &LineClass| class_state(kind, *cl);
             let todo: Vec<u32> = if missed {
                 debug_assert!(class.iter().all(|c| *c != LineClass::Unknown));
                 Vec::new()
@@ -1377,14 +1371,14 @@ impl Engine {
             .map(|(nd, _)| nd)
     }
 
-    /// The run-ahead after eager dense node `eager`: ReLU layers that a face
-    /// no line of the current layer crosses is taken through at once, as
-    /// long as their lines provably miss it too. Each hop `(r, nd, t)` is a
+    /// The run-ahead after dense node `first` (made for the faces of the
+    /// current layer): ReLU layers that a face is taken through at once, as
+    /// long as their lines provably miss it. Each hop `(r, nd, t)` is a
     /// ReLU node `r` right after the previous hop's dense node and alone
     /// reading its output, and `r`'s own eager dense node `nd` (output `t`).
-    fn hops(&self, eager: Option<usize>) -> Vec<Hop> {
+    fn hops(&self, first: Option<usize>) -> Vec<Hop> {
         let mut out = Vec::new();
-        let Some(mut nd) = eager else {
+        let Some(mut nd) = first else {
             return out;
         };
         loop {
@@ -1434,13 +1428,7 @@ impl Engine {
         idx: usize,
         groups: Vec<(FaceState, Formed, Group)>,
     ) -> Result<(), PartitionError> {
-        let fin = Finisher::new(
-            &self.net,
-            idx,
-            self.next_dense(idx),
-            Vec::new(),
-            &self.shared,
-        );
+        let fin = Finisher::new(&self.net, idx, self.next_dense(idx), &[], &self.shared);
         let mesh = &self.mesh;
         // Groups per task: `min_members`, except that a layer of fewer,
         // larger groups (a few faces cut by many lines, as in an image net's

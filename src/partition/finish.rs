@@ -218,7 +218,7 @@ pub(super) struct Finisher<'a> {
     /// The ReLU layers after the dense node made here that sub-faces run
     /// ahead through where their lines miss them ([`run_ahead`]); empty
     /// for none.
-    hops: Vec<Hop>,
+    hops: &'a [Hop],
     /// Signs the point filter proved while running ahead.
     decided: AtomicU64,
     /// The state vectors made so far, one copy each.
@@ -230,7 +230,7 @@ impl<'a> Finisher<'a> {
         net: &'a Network,
         idx: usize,
         stepped: Option<(usize, TensorId)>,
-        hops: Vec<Hop>,
+        hops: &'a [Hop],
         shared: &'a States,
     ) -> Self {
         let output = net.nodes()[idx].output;
@@ -381,29 +381,26 @@ impl<'a> Finisher<'a> {
             // corners are those of the next layer's start: see
             // `run_ahead`), with the states of those layers.
             let items: Vec<AheadParts> = match corners {
-                Some(c) => {
-                    let items = d
-                        .into_par_iter()
-                        .enumerate()
-                        .with_min_len(min_members)
-                        .map_init(
-                            || (Vec::new(), Vec::new(), Vec::new()),
-                            |(class, ebuf, sbuf), (j, d)| {
-                                let ahead = run_ahead(
-                                    self.net,
-                                    self.shared,
-                                    &self.hops,
-                                    (d, t),
-                                    c.get(j),
-                                    (class, ebuf, sbuf),
-                                )?;
-                                self.decided.fetch_add(ahead.decided, Ordering::Relaxed);
-                                Ok(ahead.into_parts())
-                            },
-                        )
-                        .collect::<Result<Vec<_>, NetError>>()?;
-                    items
-                }
+                Some(c) => d
+                    .into_par_iter()
+                    .enumerate()
+                    .with_min_len(min_members)
+                    .map_init(
+                        || (Vec::new(), Vec::new(), Vec::new()),
+                        |(class, ebuf, sbuf), (j, d)| {
+                            let ahead = run_ahead(
+                                self.net,
+                                self.shared,
+                                self.hops,
+                                (d, t),
+                                c.get(j),
+                                (class, ebuf, sbuf),
+                            )?;
+                            self.decided.fetch_add(ahead.decided, Ordering::Relaxed);
+                            Ok(ahead.into_parts())
+                        },
+                    )
+                    .collect::<Result<Vec<_>, NetError>>()?,
                 None => d
                     .into_iter()
                     .map(|d| ((t, Slot::Ready(d)), Vec::new(), None))
