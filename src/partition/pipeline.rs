@@ -13,6 +13,9 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+/// How many chunks producers may run ahead of the consumer.
+pub(super) const LEAD: usize = 64;
+
 /// A produced chunk, or the panic that stopped its producer.
 type Chunk<T> = std::thread::Result<Vec<T>>;
 
@@ -23,6 +26,10 @@ type Chunk<T> = std::thread::Result<Vec<T>>;
 /// The calling thread consumes; while the next chunk it needs is not ready
 /// it produces the next unclaimed chunk itself, so the loop never waits for
 /// a thread that has not started (it also runs on a pool of one thread).
+/// Producers stay at most [`LEAD`] chunks ahead of the consumer (a producer
+/// that gets there runs other jobs of the pool, such as the layer's step 3,
+/// until the consumer catches up): what waits to be consumed (a wide layer's
+/// faces with their forms and states) stays bounded.
 /// Stops at the first error of `consume` (producers stop claiming chunks);
 /// a panic in `produce` on another thread is resumed on the calling thread
 /// when the consumer reaches that chunk.
@@ -47,6 +54,8 @@ where
         return Ok(());
     }
     let next = AtomicUsize::new(0);
+    // Chunks taken by the consumer so far.
+    let taken = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let slots: Vec<Mutex<Option<Chunk<T>>>> = (0..chunks).map(|_| Mutex::new(None)).collect();
     let make = |c: usize, scratch: &mut S| -> Vec<T> {
@@ -54,29 +63,52 @@ where
             .map(|i| produce(i, scratch))
             .collect()
     };
-    // Claims the next chunk and produces it; false when none is left.
-    let claim = |scratch: &mut S| -> bool {
+    // Claims the next chunk and produces it: `Made`, or `Ahead` while the
+    // next chunk is [`LEAD`] or more ahead of the consumer, `Done` when none
+    // is left.
+    let claim = |scratch: &mut S| -> Claim {
         if stop.load(Ordering::Relaxed) {
-            return false;
+            return Claim::Done;
         }
-        let c = next.fetch_add(1, Ordering::Relaxed);
-        if c >= chunks {
-            return false;
-        }
+        let limit = taken.load(Ordering::Acquire) + LEAD;
+        let claimed = next.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+            (c < chunks && c < limit).then_some(c + 1)
+        });
+        let c = match claimed {
+            Ok(c) => c,
+            Err(c) if c >= chunks => return Claim::Done,
+            Err(_) => return Claim::Ahead,
+        };
         // A panic is kept for the consumer, which resumes it when it reaches
         // this chunk; production goes on (stopping it here could leave an
         // earlier chunk unclaimed that the consumer waits for).
         let items = catch_unwind(AssertUnwindSafe(|| make(c, scratch)));
         *slots[c].lock().unwrap_or_else(|e| e.into_inner()) = Some(items);
-        true
+        Claim::Made
     };
     rayon::in_place_scope(|scope| {
         for _ in 1..threads.min(chunks) {
             scope.spawn(|_| {
                 let mut scratch = init();
-                while claim(&mut scratch) {}
+                loop {
+                    match claim(&mut scratch) {
+                        Claim::Made => {}
+                        Claim::Done => break,
+                        // Too far ahead: run another job of the pool, or
+                        // let the consumer's thread have the core.
+                        Claim::Ahead => {
+                            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                                std::thread::yield_now();
+                            }
+                        }
+                    }
+                }
             });
         }
+        // Producers stop once the consumer is done, also when a panic
+        // (its own, or a producer's it resumes) ends it: they would
+        // otherwise wait for it to catch up, and the scope for them.
+        let _stop = StopOnDrop(&stop);
         let mut scratch = init();
         let result = (|| {
             for (c, slot) in slots.iter().enumerate() {
@@ -84,12 +116,13 @@ where
                     if let Some(items) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
                         break items;
                     }
-                    if !claim(&mut scratch) {
-                        // Every chunk is claimed: another thread is
-                        // producing chunk `c`.
+                    if claim(&mut scratch) != Claim::Made {
+                        // Chunk `c` is claimed: another thread is
+                        // producing it.
                         std::thread::yield_now();
                     }
                 };
+                taken.store(c + 1, Ordering::Release);
                 let items = items.unwrap_or_else(|panic| resume_unwind(panic));
                 for (k, item) in items.into_iter().enumerate() {
                     consume(c * chunk + k, item)?;
@@ -97,14 +130,30 @@ where
             }
             Ok(())
         })();
-        stop.store(true, Ordering::Relaxed);
         result
     })
 }
 
+/// Sets its flag when dropped.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// What one claim did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    Made,
+    Ahead,
+    Done,
+}
+
 #[cfg(test)]
 mod tests {
-    use super::ordered;
+    use super::{ordered, LEAD};
 
     fn run(threads: usize, n: usize, chunk: usize, fail_at: Option<usize>) -> (Vec<usize>, bool) {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -171,6 +220,51 @@ mod tests {
                 })
             }));
             assert!(r.is_err(), "{threads} thread(s): the panic was lost");
+        }
+    }
+
+    #[test]
+    fn producers_stay_within_the_lead_of_a_slow_consumer() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        for threads in [2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            let (n, chunk) = (40 * LEAD, 2);
+            let consumed = AtomicUsize::new(0);
+            let lead = AtomicUsize::new(0);
+            let r = pool.install(|| {
+                ordered(
+                    n,
+                    chunk,
+                    || (),
+                    |i, _| {
+                        // Chunks the consumer has taken: at most one more
+                        // than those it has finished.
+                        let taken = consumed.load(Ordering::SeqCst) / chunk + 1;
+                        lead.fetch_max(i / chunk + 1 - taken.min(i / chunk + 1), Ordering::SeqCst);
+                        i
+                    },
+                    |i, x| {
+                        assert_eq!(i, x);
+                        // A slow consumer: producers would run far ahead.
+                        std::thread::sleep(std::time::Duration::from_micros(20));
+                        consumed.fetch_add(1, Ordering::SeqCst);
+                        Ok::<(), ()>(())
+                    },
+                )
+            });
+            assert!(r.is_ok());
+            let lead = lead.load(Ordering::SeqCst);
+            assert!(
+                lead <= LEAD,
+                "{threads} thr: a producer ran {lead} chunks ahead"
+            );
+            assert!(
+                lead >= LEAD / 2,
+                "{threads} thr: producers never ran ahead ({lead})"
+            );
         }
     }
 
