@@ -421,6 +421,7 @@ fn run_ahead_case(ops: &str) -> Partition {
         run(&json(true), Kernel::Filtered),
     ] {
         assert!(other.stats().run_ahead.iter().all(|&n| n == 0));
+        assert!(other.stats().folded.iter().all(|&n| n == 0));
         assert_identical(&fast, &other).unwrap();
     }
     let net = splinecam::net::json::from_str(&json(false)).unwrap();
@@ -428,8 +429,49 @@ fn run_ahead_case(ops: &str) -> Partition {
         let (u, v) = fast.interior_point(f);
         let (_, pattern) = net.forward_exact(&slice.point_exact(&u, &v)).unwrap();
         assert_eq!(pattern, fast.region(f).pattern, "region {f:?}");
+        // The region's f64 output map is within its bounds of the exact one.
+        let out = &fast.region(f).output;
+        for (k, exact) in fast.output_exact(f).unwrap().iter().enumerate() {
+            let approx = [out.u()[k], out.v()[k], out.c()[k]];
+            for j in 0..3 {
+                let dev = Rational::from_f64(approx[j]).unwrap() - &exact[j];
+                assert!(
+                    dev.abs() <= Rational::from_f64(out.err_at(k)[j]).unwrap(),
+                    "region {f:?} output {k} coefficient {j}"
+                );
+            }
+        }
     }
     fast
+}
+
+/// Folded inputs: the last hidden layer (8 units) feeds 2 outputs, so a
+/// face whose run-ahead stops there keeps only the next dense node's
+/// output with the known neurons applied and the rows of the others
+/// (`Stats::folded`). Degenerate on purpose: the first layer has a zero row
+/// and a duplicated one; the second a line through a vertex of the first
+/// layer's arrangement (the origin), its duplicate and its negation, a zero
+/// row, a line far off the square. The partition is exact, the same as
+/// without run-ahead or folding, and every region's output map within its
+/// bounds of the exact one ([`run_ahead_case`]).
+#[test]
+fn a_wide_last_layer_is_folded_and_the_outputs_stay_within_their_bounds() {
+    let p = run_ahead_case(
+        r#"{"op":"dense","weight":[[1,0],[0,1],[1,1],[0,0],[1,0],[-0.5,1]],
+              "bias":[0,0,0.25,0,0,-0.3]},{relu},
+            {"op":"dense","weight":[[1,-1,0,0,0,0],[1,-1,0,0,0,0],[-1,1,0,0,0,0],[0,0,0,0,0,0],
+              [0.5,0.25,-1,1,0.3,0.7],[1,1,1,1,1,1],[0.2,-0.7,0.4,0,-0.1,1],[-0.3,0.6,0.2,0,0.9,-0.4]],
+              "bias":[0,0,0,0.5,0.1,50,-0.05,0.02]},{relu},
+            {"op":"dense","weight":[[1,-0.5,0.25,1,-1,0.001,0.5,2],[0.3,0.3,-1,0,0.5,-0.001,1,-0.25]],
+              "bias":[0.1,-0.2]}"#,
+    );
+    let folded = &p.stats().folded;
+    assert_eq!(folded[0], 0, "the first layer's input is never folded");
+    assert!(
+        folded[1] > 0,
+        "faces with folded inputs per layer {folded:?}"
+    );
+    assert!(p.num_regions() > 12, "both layers cut the square");
 }
 
 /// Run-ahead: a face that no line of a ReLU layer crosses is taken through

@@ -106,41 +106,73 @@ impl Network {
         thread_local! {
             static BOUNDS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        BOUNDS.with_borrow_mut(|buf| self.step(idx, pre, from, &diff, buf))
+        let (pu, pv, pc) = (pre.u(), pre.v(), pre.c());
+        let row = |k: usize| ([pu[k], pv[k], pc[k]], pre.err_at(k));
+        BOUNDS.with_borrow_mut(|buf| self.step(idx, row, from, &diff, buf))
+    }
+
+    /// The output of dense node `idx` after a ReLU, from `from` (the same
+    /// node's output with the neurons `diff` off) by turning those neurons
+    /// on: `row(k)` gives neuron `k`'s input row `[u, v, c]` and its bounds,
+    /// read for the neurons in `diff` only. A face whose input form is kept
+    /// folded (only the rows of the neurons whose lines may cross it) gets
+    /// its sub-faces' forms this way, however many neurons differ (see the
+    /// module documentation: the bound holds for any number of steps).
+    ///
+    /// `None` if `idx` is not a dense node, `from` does not have its output
+    /// length, an index is out of range or a value involved is not finite.
+    pub(crate) fn apply_dense_relu_rows_f64(
+        &self,
+        idx: usize,
+        row: impl Fn(usize) -> ([f64; 3], [f64; 3]),
+        from: &AffineForm,
+        diff: &[usize],
+    ) -> Option<AffineForm> {
+        let (inf, outf) = match self.nodes().get(idx)?.op {
+            Op::Dense {
+                in_features,
+                out_features,
+                ..
+            } => (in_features, out_features),
+            _ => return None,
+        };
+        if from.len() != outf || diff.iter().any(|&k| k >= inf) || !from.all_finite() {
+            return None;
+        }
+        let diff: smallvec::SmallVec<[(usize, f64); 8]> = diff.iter().map(|&k| (k, 1.0)).collect();
+        thread_local! {
+            static BOUNDS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BOUNDS.with_borrow_mut(|buf| self.step(idx, row, from, &diff, buf))
     }
 
     /// [`Network::apply_dense_relu_step_f64`] once its checks passed, for the
-    /// differing inputs `diff` (index, `±1`); `buf` is scratch for `from`'s
-    /// bounds.
+    /// differing inputs `diff` (index, `±1`), reading input rows and their
+    /// bounds from `row`; `buf` is scratch for `from`'s bounds.
     fn step(
         &self,
         idx: usize,
-        pre: &AffineForm,
+        row: impl Fn(usize) -> ([f64; 3], [f64; 3]),
         from: &AffineForm,
         diff: &[(usize, f64)],
         buf: &mut Vec<f64>,
     ) -> Option<AffineForm> {
         let outf = from.len();
         let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
-        let (pu, pv, pc) = (pre.u(), pre.v(), pre.c());
-        if !diff
-            .iter()
-            .all(|&(k, _)| finite(&[pu[k], pv[k], pc[k]]) && finite(&pre.err_at(k)))
-        {
+        if !diff.iter().all(|&(k, _)| {
+            let (x, e) = row(k);
+            finite(&x) && finite(&e)
+        }) {
             return None;
         }
         let wt = &self.abs_data()[idx].wt;
         let d = diff.len();
         let g = gamma(d + 3);
         let n = 3 * d + 6;
-        let x = |k: usize| [pu[k], pv[k], pc[k]];
+        let x = |k: usize| row(k).0;
         let z = |k: usize| {
-            let [eu, ev, ec] = pre.err_at(k);
-            [
-                eu + g * pu[k].abs(),
-                ev + g * pv[k].abs(),
-                ec + g * pc[k].abs(),
-            ]
+            let ([pu, pv, pc], [eu, ev, ec]) = row(k);
+            [eu + g * pu.abs(), ev + g * pv.abs(), ec + g * pc.abs()]
         };
         let mut out = from.clone();
         for j in 0..3 {
@@ -298,6 +330,60 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The folded route ([`crate::net::Network::apply_dense_relu_rows_f64`]):
+    /// from the output with some neurons off, turning on any set of them at
+    /// once (all four, past the share where a sibling step gives up), with
+    /// rows read from a copy of the input's: within its bounds of the
+    /// rational sum on every state vector, scaled bounds kept, on weights
+    /// with a zero column and two equal columns (duplicated neurons) and an
+    /// input with a zero row. An index out of range or a non-finite row is
+    /// refused.
+    #[test]
+    fn folded_steps_turn_on_any_neurons_within_their_bounds() {
+        let w1 = [[0.3, -1.1, 0.7]; 4];
+        let w2 = [[0.1, 0.0, 1.3, 1.3], [-2.5, 0.0, 1.0 / 3.0, 1.0 / 3.0]];
+        let b2 = [0.1, -0.3];
+        let network = net(&w1, &w2);
+        let mut vals = VALS;
+        for row in &mut vals {
+            row[3] = 0.0;
+        }
+        let pre = AffineForm::from_parts(vals.each_ref().map(|a| &a[..]), [&[0.0; 4]; 3]).unwrap();
+        let rows: Vec<([f64; 3], [f64; 3])> = (0..4)
+            .map(|k| ([vals[0][k], vals[1][k], vals[2][k]], pre.err_at(k)))
+            .collect();
+        for known in 0u32..16 {
+            // Neurons in `known` keep their state (on); the others start off.
+            let base: Vec<u32> = (0..4).map(|k| (known >> k) & 1).collect();
+            let fixed = network.apply_dense_relu_f64(2, &pre, Some(&base)).unwrap();
+            assert!(fixed.has_scaled_bounds());
+            for on in 0u32..16 {
+                if on & known != 0 {
+                    continue;
+                }
+                let diff: Vec<usize> = (0..4).filter(|&k| (on >> k) & 1 == 1).collect();
+                let f = network
+                    .apply_dense_relu_rows_f64(2, |k| rows[k], &fixed, &diff)
+                    .expect("a folded step applies");
+                let states: Vec<u32> = (0..4).map(|k| ((known | on) >> k) & 1).collect();
+                within(&f, &exact(&w2, b2, &pre, &states));
+                assert!(f.has_scaled_bounds());
+            }
+        }
+        let fixed = network
+            .apply_dense_relu_f64(2, &pre, Some(&[0; 4]))
+            .unwrap();
+        assert!(network
+            .apply_dense_relu_rows_f64(2, |k| rows[k], &fixed, &[4])
+            .is_none());
+        assert!(network
+            .apply_dense_relu_rows_f64(2, |_| ([f64::NAN, 0.0, 0.0], [0.0; 3]), &fixed, &[1])
+            .is_none());
+        assert!(network
+            .apply_dense_relu_rows_f64(0, |k| rows[k], &fixed, &[1])
+            .is_none());
     }
 
     #[test]

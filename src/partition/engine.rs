@@ -21,11 +21,13 @@
 //! predicate asks (lazily, per face and layer, by an exact propagation).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use rayon::prelude::*;
 use rug::Rational;
+use smallvec::SmallVec;
 
 use crate::domain::Slice;
 use crate::exact::predicates::{classify_lines_at_points, side_of_point, LineClass};
@@ -87,6 +89,117 @@ pub(super) enum Slot {
         act: usize,
         pre: Arc<AffineForm>,
     },
+    /// The input of a ReLU layer that feeds a much narrower dense node, on
+    /// a face whose run-ahead stopped at that layer: kept folded
+    /// ([`Folded`]) instead of whole (only that layer's step 1 reads it).
+    Folded(Arc<Folded>),
+}
+
+/// A ReLU layer's input form on a face, folded: the next dense node's
+/// output with every neuron whose line may cross the face turned off, and
+/// those neurons' rows. The layer needs no more: the point filter's classes
+/// are known already (the run-ahead that stopped there found them), a line
+/// is made from its neuron's row, and a sub-face's dense form is `fixed`
+/// plus one rank-one step per such neuron that is on in it
+/// ([`Network::apply_dense_relu_rows_f64`]). Between two layers, a wide
+/// layer's faces hold this instead of their whole form: a 256-wide form is
+/// 6 KiB, a face's folded form a few hundred bytes.
+pub(super) struct Folded {
+    /// The dense node's output with the known states, the others off.
+    fixed: Arc<AffineForm>,
+    /// The neurons whose lines may cross the face, ascending.
+    index: Box<[u32]>,
+    /// Their rows `[u, v, c]` and the rows' bounds.
+    rows: Box<[([f64; 3], [f64; 3])]>,
+}
+
+impl Folded {
+    /// Folds `form` (the input of ReLU node `r`, read by it alone) for dense
+    /// node `nd` after it, given the point filter's `class`es on the face:
+    /// `None` where a value is not finite (the face keeps its whole form).
+    fn new(
+        net: &Network,
+        (r, nd): (usize, usize),
+        form: &AffineForm,
+        class: &[LineClass],
+        sbuf: &mut Vec<u32>,
+    ) -> Option<Folded> {
+        if !form.all_finite() {
+            return None;
+        }
+        sbuf.clear();
+        sbuf.extend(class.iter().map(|c| class_state(ActKind::Relu, *c)));
+        let fixed = dense_after_relu(net, (r, nd), form, sbuf).ok()?;
+        if !fixed.all_finite() {
+            return None;
+        }
+        let index: Box<[u32]> = (0..class.len() as u32)
+            .filter(|&k| class[k as usize] == LineClass::Unknown)
+            .collect();
+        let (u, v, c) = (form.u(), form.v(), form.c());
+        let rows = index
+            .iter()
+            .map(|&k| {
+                let k = k as usize;
+                ([u[k], v[k], c[k]], form.err_at(k))
+            })
+            .collect();
+        Some(Folded {
+            fixed: Arc::new(fixed),
+            index,
+            rows,
+        })
+    }
+
+    /// Neuron `k`'s row and its bounds, if the fold kept it.
+    fn row(&self, k: usize) -> Option<([f64; 3], [f64; 3])> {
+        let i = self.index.binary_search(&(k as u32)).ok()?;
+        Some(self.rows[i])
+    }
+
+    /// The dense node's output on a sub-face with `states` (this layer's,
+    /// equal to the fold's known states outside [`Folded::index`]).
+    pub(super) fn dense(
+        &self,
+        net: &Network,
+        nd: usize,
+        states: &[u32],
+    ) -> Result<Arc<AffineForm>, NetError> {
+        let on: SmallVec<[usize; 8]> = self
+            .index
+            .iter()
+            .map(|&k| k as usize)
+            .filter(|&k| states[k] == 1)
+            .collect();
+        if on.is_empty() {
+            return Ok(Arc::clone(&self.fixed));
+        }
+        let row = |k: usize| self.row(k).expect("a kept row");
+        net.apply_dense_relu_rows_f64(nd, row, &self.fixed, &on)
+            .map(Arc::new)
+            .ok_or_else(|| {
+                NetError::Argument(format!(
+                    "node {nd}: a dense output is not finite in f64 (weights or inputs too large)"
+                ))
+            })
+    }
+}
+
+/// A ReLU layer's input on a face, as step 2 reads it: whole or folded.
+pub(super) enum LayerInput {
+    Form(Arc<AffineForm>),
+    Folded(Arc<Folded>),
+}
+
+impl LayerInput {
+    /// Neuron `k`'s row `[u, v, c]` and its bounds (`k` one of the
+    /// neurons step 1 left to step 2).
+    fn row(&self, k: usize) -> ([f64; 3], [f64; 3]) {
+        match self {
+            LayerInput::Form(f) => ([f.u()[k], f.v()[k], f.c()[k]], f.err_at(k)),
+            LayerInput::Folded(fd) => fd.row(k).expect("a neuron the filter left open"),
+        }
+    }
 }
 
 /// What a face carries between nodes.
@@ -154,6 +267,9 @@ impl Slot {
                     .expect("activation nodes have a layer");
                 dense_after_relu(net, (*act, *node), pre, &pattern[layer]).map(Arc::new)
             }
+            Slot::Folded(_) => Err(NetError::Argument(
+                "internal: a folded form read whole (only its ReLU layer reads it)".into(),
+            )),
         }
     }
 }
@@ -294,6 +410,7 @@ fn fused_dense(net: &Network, idx: usize, st: &FaceState) -> Option<AffineForm> 
             let x = st.form(net, node.inputs[0]).ok()?;
             net.apply_dense_relu_f64(idx, &x, None)
         }
+        Slot::Folded(_) => None,
     }
 }
 
@@ -377,14 +494,11 @@ const ZONE_MIN_LINES: usize = 8;
 /// while the layer is still being cut (see [`Engine::activation`]).
 const FINISH_BATCH: usize = 64;
 
-/// The line of element `k` of a form.
-fn element_line(form: &AffineForm, k: usize, lazy: &Arc<LazyExact>) -> Line {
+/// The line of element `k` of a form whose row `k` and its bounds are
+/// `(coef, err)`.
+fn row_line((coef, err): ([f64; 3], [f64; 3]), k: usize, lazy: &Arc<LazyExact>) -> Line {
     let lazy = Arc::clone(lazy);
-    Line::with_error(
-        [form.u()[k], form.v()[k], form.c()[k]],
-        form.err_at(k),
-        Arc::new(move || lazy.get().coeffs(k)),
-    )
+    Line::with_error(coef, err, Arc::new(move || lazy.get().coeffs(k)))
 }
 
 /// The line `element a − element b` of a form (positive where `a` is larger).
@@ -445,8 +559,15 @@ fn class_state(kind: ActKind, class: LineClass) -> u32 {
 }
 
 /// A ReLU layer a face can be taken through at once ([`Engine::hops`]):
-/// the ReLU node, its dense node, that node's output.
-pub(super) type Hop = (usize, usize, TensorId);
+/// the ReLU node, its dense node, that node's output, and whether a face
+/// whose run-ahead stops there keeps its input form folded
+/// ([`Slot::Folded`]: the dense node is at most a [`FOLD_SHARE`]th as wide).
+pub(super) type Hop = (usize, usize, TensorId, bool);
+
+/// A ReLU layer's input is folded on the faces where a run-ahead stops
+/// ([`Folded`]) when the dense node after it is at most this many times
+/// narrower: the last hidden layer of a classifier, a bottleneck.
+const FOLD_SHARE: usize = 4;
 
 /// Run-ahead from `form`, the form of `tensor` (the input of the first hop's
 /// ReLU) on a face with the given corners: while every line of the next
@@ -455,7 +576,8 @@ pub(super) type Hop = (usize, usize, TensorId);
 /// ([`Ahead`]): the last form, its tensor, the states of the layers passed
 /// and the signs the point filter proved for them, and the classes of the
 /// layer where it stopped (that layer takes them, and counts their signs,
-/// instead of testing again).
+/// instead of testing again). Where that layer folds its input (see
+/// [`Hop`]), the form is returned folded.
 ///
 /// The same decisions as those layers' own point filter, as long as the
 /// corners are the face's corners at the start of the first hop's layer
@@ -475,7 +597,8 @@ pub(super) fn run_ahead(
     let mut states = Vec::new();
     let mut decided = 0;
     let mut stopped = None;
-    for &(r, nd, t) in hops {
+    let mut folded = None;
+    for &(r, nd, t, fold) in hops {
         let m = form.len();
         class.clear();
         class.resize(m, LineClass::Unknown);
@@ -486,6 +609,9 @@ pub(super) fn run_ahead(
                 class: class.as_slice().into(),
                 decided: d,
             });
+            if fold {
+                folded = Folded::new(net, (r, nd), &form, class, sbuf).map(Arc::new);
+            }
             break;
         }
         sbuf.clear();
@@ -498,6 +624,7 @@ pub(super) fn run_ahead(
     }
     Ok(Ahead {
         form,
+        folded,
         tensor,
         states,
         decided,
@@ -513,6 +640,8 @@ pub(super) type AheadParts = ((TensorId, Slot), Vec<Arc<[u32]>>, Option<Classifi
 /// layer where it stopped on a line the filter could not decide.
 pub(super) struct Ahead {
     pub(super) form: Arc<AffineForm>,
+    /// `form` folded, where the layer it stopped at folds its input.
+    pub(super) folded: Option<Arc<Folded>>,
     pub(super) tensor: TensorId,
     pub(super) states: Vec<Arc<[u32]>>,
     pub(super) decided: u64,
@@ -523,11 +652,11 @@ impl Ahead {
     /// The slot of the form made, the states of the layers passed and the
     /// classes of the layer where it stopped.
     pub(super) fn into_parts(self) -> AheadParts {
-        (
-            (self.tensor, Slot::Ready(self.form)),
-            self.states,
-            self.stopped,
-        )
+        let slot = match self.folded {
+            Some(f) => Slot::Folded(f),
+            None => Slot::Ready(self.form),
+        };
+        ((self.tensor, slot), self.states, self.stopped)
     }
 }
 
@@ -566,6 +695,8 @@ struct Engine {
     marks: zone::FaceMarks,
     /// Per layer, the faces it left alone thanks to run-ahead.
     run_ahead: Vec<usize>,
+    /// Per activation/max layer, the faces whose input came folded.
+    folded: Vec<usize>,
     /// The state vectors made so far, one copy each.
     shared: States,
 }
@@ -648,6 +779,8 @@ type FacePre = (Formed, Vec<u32>, Vec<u32>, u64);
 /// made at once so the input form can be freed.
 pub(super) enum Formed {
     Pre(Arc<AffineForm>),
+    /// The layer's input form, folded ([`Folded`]).
+    Folded(Arc<Folded>),
     /// A dense node's form on a face no line crosses, with the face's
     /// states for this layer (made shared at once: the face is its group's
     /// only member, and its states are final): the next dense node's, or,
@@ -714,6 +847,7 @@ pub(super) fn compute(
         signs: VertexSigns::default(),
         marks: zone::FaceMarks::default(),
         run_ahead: vec![0; net.layer_nodes().len()],
+        folded: vec![0; net.layer_nodes().len()],
         shared: States::default(),
     };
     let mut faces_after_layer = Vec::new();
@@ -786,6 +920,7 @@ pub(super) fn compute(
         faces_after_layer,
         predicates: e.mesh.stats(),
         run_ahead: e.run_ahead,
+        folded: e.folded,
         seconds: start.elapsed().as_secs_f64(),
     };
     Ok(Partition {
@@ -875,11 +1010,12 @@ impl Engine {
             }
             // A face with an activated (or pending) input has forms of its
             // own: its own job, no lookup.
-            if node
-                .inputs
-                .iter()
-                .any(|t| matches!(st.slot(*t), Slot::Activated { .. } | Slot::Pending { .. }))
-            {
+            if node.inputs.iter().any(|t| {
+                matches!(
+                    st.slot(*t),
+                    Slot::Activated { .. } | Slot::Pending { .. } | Slot::Folded(_)
+                )
+            }) {
                 job_of[f] = reps.len();
                 reps.push(f);
                 continue;
@@ -889,7 +1025,7 @@ impl Engine {
                 .iter()
                 .map(|t| match st.slot(*t) {
                     Slot::Ready(a) => Arc::as_ptr(a) as usize,
-                    Slot::Activated { .. } | Slot::Pending { .. } => {
+                    Slot::Activated { .. } | Slot::Pending { .. } | Slot::Folded(_) => {
                         unreachable!("checked above")
                     }
                 })
@@ -1045,6 +1181,8 @@ impl Engine {
         } = self;
         let (net, labels, input_exact, shared) = (&*net, &*labels, &*input_exact, &*shared);
         let fin = Finisher::new(&fin_net, idx, stepped, &hops, shared);
+        // Faces whose input comes folded.
+        let folded = AtomicUsize::new(0);
         // Scratch per thread: the neurons' classes, the form's bounds, states.
         type Scratch = (Vec<LineClass>, Vec<f64>, Vec<u32>);
         let produce = |i: usize, (class, ebuf, sbuf): &mut Scratch| -> Result<FacePre, NetError> {
@@ -1052,30 +1190,43 @@ impl Engine {
             let mut state = cell(f);
             let st = state.as_mut().expect("state");
             debug_assert_eq!(st.pattern.len(), layer, "a face not run ahead");
-            let form = if last {
-                st.take_slot(x)
-                    .expect("live tensor")
-                    .form(net, &st.pattern)?
+            let slot = if last {
+                st.take_slot(x).expect("live tensor")
             } else {
-                st.slot(x).form(net, &st.pattern)?
+                st.slot(x).clone()
+            };
+            let form = match slot {
+                Slot::Folded(fd) => {
+                    folded.fetch_add(1, Ordering::Relaxed);
+                    LayerInput::Folded(fd)
+                }
+                slot => LayerInput::Form(slot.form(net, &st.pattern)?),
             };
             let stored = st.classified.take();
             drop(state);
-            if !filtered {
-                return Ok((Formed::Pre(form), vec![0; n], (0..n as u32).collect(), 0));
-            }
+            let form = match form {
+                LayerInput::Form(form) if !filtered => {
+                    return Ok((Formed::Pre(form), vec![0; n], (0..n as u32).collect(), 0));
+                }
+                form => form,
+            };
             let corners = outlines.get(i);
-            let decided = match stored {
+            let decided = match (stored, &form) {
                 // Found by a run-ahead that stopped at this layer.
-                Some(c) => {
+                (Some(c), _) => {
                     class.clear();
                     class.extend_from_slice(&c.class);
                     c.decided
                 }
-                None => {
+                (None, LayerInput::Form(form)) => {
                     class.clear();
                     class.resize(n, LineClass::Unknown);
                     classify_lines_at_points(form.values(), form.errors_into(ebuf), corners, class)
+                }
+                (None, LayerInput::Folded(_)) => {
+                    return Err(NetError::Argument(
+                        "internal: a folded form without its classes".into(),
+                    ))
                 }
             };
             // Every line decided at every corner: none crosses (no scan).
@@ -1096,8 +1247,11 @@ impl Engine {
                 sbuf.clear();
                 sbuf.extend(class.iter().map(state));
                 let init = shared.get(sbuf);
-                let next = dense_after_relu(net, (idx, nd), &form, &init)?;
-                drop(form);
+                let next = match form {
+                    LayerInput::Form(form) => dense_after_relu(net, (idx, nd), &form, &init)?,
+                    // Every neuron known: the fold's fixed part is it.
+                    LayerInput::Folded(fd) => AffineForm::clone(&fd.fixed),
+                };
                 // Run-ahead through the following ReLU layers whose lines
                 // miss the face too, while the form is in cache (see
                 // `run_ahead`): those layers leave the face out.
@@ -1120,12 +1274,11 @@ impl Engine {
                     decided,
                 ));
             }
-            Ok((
-                Formed::Pre(form),
-                class.iter().map(state).collect(),
-                todo,
-                decided,
-            ))
+            let formed = match form {
+                LayerInput::Form(form) => Formed::Pre(form),
+                LayerInput::Folded(fd) => Formed::Folded(fd),
+            };
+            Ok((formed, class.iter().map(state).collect(), todo, decided))
         };
         let mut outline: Vec<HalfEdgeId> = Vec::new();
         let mut signs: Vec<Sign> = Vec::new();
@@ -1149,7 +1302,8 @@ impl Engine {
                 ..PredicateStats::default()
             });
             let form = match form {
-                Formed::Pre(form) if !todo.is_empty() => form,
+                Formed::Pre(form) if !todo.is_empty() => LayerInput::Form(form),
+                Formed::Folded(fd) if !todo.is_empty() => LayerInput::Folded(fd),
                 formed => return Ok((formed, vec![(f, init)], None, None)),
             };
             // The face's sides now (neighbours may have added vertices on
@@ -1185,8 +1339,8 @@ impl Engine {
             for &k in &todo {
                 let k = k as usize;
                 let label = labels.neuron(layer, k);
-                let coef = [form.u()[k], form.v()[k], form.c()[k]];
-                let err = form.err_at(k);
+                let row = form.row(k);
+                let (coef, err) = row;
                 let mut line: Option<Line> = None;
                 signs.clear();
                 for &h in &outline {
@@ -1202,7 +1356,7 @@ impl Engine {
                         }
                         _ => {
                             let l = line.get_or_insert_with(|| {
-                                element_line(&form, k, lazy.get_or_insert_with(exact_form))
+                                row_line(row, k, lazy.get_or_insert_with(exact_form))
                             });
                             mesh.side_of_vertex_unstored(v, l, label)
                         }
@@ -1216,8 +1370,8 @@ impl Engine {
                     }
                     continue;
                 }
-                let line = line
-                    .unwrap_or_else(|| element_line(&form, k, lazy.get_or_insert_with(exact_form)));
+                let line =
+                    line.unwrap_or_else(|| row_line(row, k, lazy.get_or_insert_with(exact_form)));
                 let id = mesh.add_line(line);
                 vs.begin(mesh.num_vertices());
                 zone.clear();
@@ -1279,7 +1433,10 @@ impl Engine {
                 Some(states) => members.into_iter().zip(states).collect(),
                 None => zone::states(mesh, fm, members, base, &root, (first_label, n)),
             };
-            let formed = Formed::Pre(form);
+            let formed = match form {
+                LayerInput::Form(form) => Formed::Pre(form),
+                LayerInput::Folded(fd) => Formed::Folded(fd),
+            };
             // The marks still hold this group's members.
             let order = fin
                 .needs_order(&formed, &group)
@@ -1356,6 +1513,7 @@ impl Engine {
             filtered: fin.decided(),
             ..PredicateStats::default()
         });
+        self.folded[layer] = folded.into_inner();
         self.place(built);
         Ok(())
     }
@@ -1373,7 +1531,7 @@ impl Engine {
 
     /// The run-ahead after dense node `first` (made for the faces of the
     /// current layer): ReLU layers that a face is taken through at once, as
-    /// long as their lines provably miss it. Each hop `(r, nd, t)` is a
+    /// long as their lines provably miss it. Each hop `(r, nd, t, fold)` is a
     /// ReLU node `r` right after the previous hop's dense node and alone
     /// reading its output, and `r`'s own eager dense node `nd` (output `t`).
     fn hops(&self, first: Option<usize>) -> Vec<Hop> {
@@ -1396,7 +1554,9 @@ impl Engine {
             let Some(next) = self.eager(r) else {
                 break;
             };
-            out.push((r, next, self.net.nodes()[next].output));
+            let out_t = self.net.nodes()[next].output;
+            let fold = self.net.len_of(out_t) * FOLD_SHARE <= self.net.len_of(t);
+            out.push((r, next, out_t, fold));
             nd = next;
         }
         out

@@ -253,9 +253,11 @@ impl<'a> Finisher<'a> {
     }
 
     /// Whether [`Finisher::group`] runs the group's members ahead (it
-    /// then needs their corners as the cut left them).
+    /// then needs their corners as the cut left them): where it makes
+    /// their dense forms.
     pub(super) fn runs_ahead(&self, formed: &Formed, group: &Group) -> bool {
-        !self.hops.is_empty() && self.needs_order(formed, group)
+        !self.hops.is_empty()
+            && (self.needs_order(formed, group) || matches!(formed, Formed::Folded(_)))
     }
 
     /// Signs the point filter proved while running ahead, so far.
@@ -346,7 +348,8 @@ impl<'a> Finisher<'a> {
     ) -> Result<Members, NetError> {
         let min_members = self.min_members;
         // The next dense node's forms: made already for an uncut face, made
-        // here for a group of several siblings.
+        // here for a group of several siblings, or for every member of a
+        // group whose input is folded.
         let (pre, dense) = match formed {
             Formed::Next { states, ahead } => match &group[..] {
                 &[(f, _)] => {
@@ -371,7 +374,24 @@ impl<'a> Finisher<'a> {
                     )?),
                     _ => None,
                 };
-                (pre, dense)
+                (Some(pre), dense)
+            }
+            Formed::Folded(fd) => {
+                let (nd, _) = self.stepped.expect("a folded layer feeds its dense node");
+                let dense = |(_, states): &(FaceId, Vec<u32>)| fd.dense(self.net, nd, states);
+                let forms = if group.len() > min_members {
+                    group
+                        .par_iter()
+                        .with_min_len(min_members)
+                        .map(dense)
+                        .collect::<Result<Vec<_>, NetError>>()?
+                } else {
+                    group
+                        .iter()
+                        .map(dense)
+                        .collect::<Result<Vec<_>, NetError>>()?
+                };
+                (None, Some(forms))
             }
         };
         if let (Some(d), Some((_, t))) = (dense, self.stepped) {
@@ -426,6 +446,7 @@ impl<'a> Finisher<'a> {
             ));
         }
         // The ReLU's output, kept as its input form (applied on demand).
+        let pre = pre.expect("only a whole input form is left");
         let slot = || {
             (
                 self.output,

@@ -161,6 +161,12 @@ pub struct Stats {
     /// earlier layer was cut, no line of it could cross them (run-ahead:
     /// their states and the next dense layer's forms were made then).
     pub run_ahead: Vec<usize>,
+    /// Per activation/max layer, the faces that held its input folded (a
+    /// ReLU layer feeding a dense node at most a quarter as wide, on faces
+    /// whose run-ahead stopped there: the next dense node's output with the
+    /// known neurons applied, and the rows of the others; see
+    /// `docs/algorithm.md`, Folded inputs).
+    pub folded: Vec<usize>,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
