@@ -112,21 +112,23 @@ impl Network {
     }
 
     /// The output of dense node `idx` after a ReLU, from `from` (the same
-    /// node's output with the neurons `diff` off) by turning those neurons
-    /// on: `row(k)` gives neuron `k`'s input row `[u, v, c]` and its bounds,
-    /// read for the neurons in `diff` only. A face whose input form is kept
-    /// folded (only the rows of the neurons whose lines may cross it) gets
-    /// its sub-faces' forms this way, however many neurons differ (see the
-    /// module documentation: the bound holds for any number of steps).
+    /// node's output on the same input) by turning the neurons `diff` on
+    /// (`(k, 1.0)`) or off (`(k, -1.0)`): `row(k)` gives neuron `k`'s input
+    /// row `[u, v, c]` and its bounds, read for the neurons in `diff` only.
+    /// A face whose input form is kept folded (only the rows of the neurons
+    /// whose lines may cross it) gets its sub-faces' forms this way,
+    /// however many neurons differ (see the module documentation: the bound
+    /// holds for any number of steps).
     ///
     /// `None` if `idx` is not a dense node, `from` does not have its output
-    /// length, an index is out of range or a value involved is not finite.
+    /// length, an index is out of range, a sign is not ±1 or a value
+    /// involved is not finite.
     pub(crate) fn apply_dense_relu_rows_f64(
         &self,
         idx: usize,
         row: impl Fn(usize) -> ([f64; 3], [f64; 3]),
         from: &AffineForm,
-        diff: &[usize],
+        diff: &[(usize, f64)],
     ) -> Option<AffineForm> {
         let (inf, outf) = match self.nodes().get(idx)?.op {
             Op::Dense {
@@ -136,14 +138,16 @@ impl Network {
             } => (in_features, out_features),
             _ => return None,
         };
-        if from.len() != outf || diff.iter().any(|&k| k >= inf) || !from.all_finite() {
+        if from.len() != outf
+            || diff.iter().any(|&(k, s)| k >= inf || s.abs() != 1.0)
+            || !from.all_finite()
+        {
             return None;
         }
-        let diff: smallvec::SmallVec<[(usize, f64); 8]> = diff.iter().map(|&k| (k, 1.0)).collect();
         thread_local! {
             static BOUNDS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        BOUNDS.with_borrow_mut(|buf| self.step(idx, row, from, &diff, buf))
+        BOUNDS.with_borrow_mut(|buf| self.step(idx, row, from, diff, buf))
     }
 
     /// [`Network::apply_dense_relu_step_f64`] once its checks passed, for the
@@ -334,8 +338,8 @@ mod tests {
 
     /// The folded route ([`crate::net::Network::apply_dense_relu_rows_f64`]):
     /// from the output with some neurons off, turning on any set of them at
-    /// once (all four, past the share where a sibling step gives up), with
-    /// rows read from a copy of the input's: within its bounds of the
+    /// once (all four, past the share where a sibling step gives up) and
+    /// off again, with rows read from a copy of the input's: within its bounds of the
     /// rational sum on every state vector, scaled bounds kept, on weights
     /// with a zero column and two equal columns (duplicated neurons) and an
     /// input with a zero row. An index out of range or a non-finite row is
@@ -363,26 +367,38 @@ mod tests {
                 if on & known != 0 {
                     continue;
                 }
-                let diff: Vec<usize> = (0..4).filter(|&k| (on >> k) & 1 == 1).collect();
+                let diff: Vec<(usize, f64)> = (0..4)
+                    .filter(|&k| (on >> k) & 1 == 1)
+                    .map(|k| (k, 1.0))
+                    .collect();
                 let f = network
                     .apply_dense_relu_rows_f64(2, |k| rows[k], &fixed, &diff)
                     .expect("a folded step applies");
                 let states: Vec<u32> = (0..4).map(|k| ((known | on) >> k) & 1).collect();
                 within(&f, &exact(&w2, b2, &pre, &states));
                 assert!(f.has_scaled_bounds());
+                // And back off again: the known states' output.
+                let off: Vec<(usize, f64)> = diff.iter().map(|&(k, _)| (k, -1.0)).collect();
+                let g = network
+                    .apply_dense_relu_rows_f64(2, |k| rows[k], &f, &off)
+                    .expect("a folded step applies");
+                within(&g, &exact(&w2, b2, &pre, &base));
             }
         }
         let fixed = network
             .apply_dense_relu_f64(2, &pre, Some(&[0; 4]))
             .unwrap();
         assert!(network
-            .apply_dense_relu_rows_f64(2, |k| rows[k], &fixed, &[4])
+            .apply_dense_relu_rows_f64(2, |k| rows[k], &fixed, &[(4, 1.0)])
             .is_none());
         assert!(network
-            .apply_dense_relu_rows_f64(2, |_| ([f64::NAN, 0.0, 0.0], [0.0; 3]), &fixed, &[1])
+            .apply_dense_relu_rows_f64(2, |k| rows[k], &fixed, &[(1, 2.0)])
             .is_none());
         assert!(network
-            .apply_dense_relu_rows_f64(0, |k| rows[k], &fixed, &[1])
+            .apply_dense_relu_rows_f64(2, |_| ([f64::NAN, 0.0, 0.0], [0.0; 3]), &fixed, &[(1, 1.0)])
+            .is_none());
+        assert!(network
+            .apply_dense_relu_rows_f64(0, |k| rows[k], &fixed, &[(1, 1.0)])
             .is_none());
     }
 

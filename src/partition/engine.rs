@@ -158,18 +158,20 @@ impl Folded {
     }
 
     /// The dense node's output on a sub-face with `states` (this layer's,
-    /// equal to the fold's known states outside [`Folded::index`]).
+    /// equal to the fold's known states outside [`Folded::index`]): `fixed`
+    /// with the open neurons that are on turned on.
     pub(super) fn dense(
         &self,
         net: &Network,
         nd: usize,
         states: &[u32],
     ) -> Result<Arc<AffineForm>, NetError> {
-        let on: SmallVec<[usize; 8]> = self
+        let on: SmallVec<[(usize, f64); 8]> = self
             .index
             .iter()
             .map(|&k| k as usize)
             .filter(|&k| states[k] == 1)
+            .map(|k| (k, 1.0))
             .collect();
         if on.is_empty() {
             return Ok(Arc::clone(&self.fixed));
@@ -182,6 +184,31 @@ impl Folded {
                     "node {nd}: a dense output is not finite in f64 (weights or inputs too large)"
                 ))
             })
+    }
+
+    /// The same from a sibling's output `from` (with states `from_states`)
+    /// by one rank-one step per differing open neuron; `None` (make it with
+    /// [`Folded::dense`]) where more than a quarter of them differ, or a
+    /// value is not finite.
+    pub(super) fn step(
+        &self,
+        net: &Network,
+        nd: usize,
+        from: &AffineForm,
+        (from_states, states): (&[u32], &[u32]),
+    ) -> Option<AffineForm> {
+        let mut diff: SmallVec<[(usize, f64); 8]> = SmallVec::new();
+        for &k in self.index.iter() {
+            let k = k as usize;
+            if states[k] != from_states[k] {
+                diff.push((k, if states[k] == 1 { 1.0 } else { -1.0 }));
+                if diff.len() > (self.index.len() / 4).max(2) {
+                    return None;
+                }
+            }
+        }
+        let row = |k: usize| self.row(k).expect("a kept row");
+        net.apply_dense_relu_rows_f64(nd, row, from, &diff)
     }
 }
 

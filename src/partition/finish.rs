@@ -14,7 +14,7 @@ use crate::net::{AffineForm, NetError, Network, TensorId};
 
 use super::engine::{
     dense_after_relu, min_faces_per_task, run_ahead, AheadParts, Classified, FaceState, Formed,
-    Group, Hop, OutlineBlock, Slot,
+    Group, Hop, LayerInput, OutlineBlock, Slot,
 };
 use super::states::States;
 
@@ -33,15 +33,25 @@ const SIBLING_BLOCK: usize = 64;
 /// gets its form from the parent's by rank-one steps for the neurons whose
 /// states differ ([`Network::apply_dense_relu_step_f64`]); the others (a
 /// block's first, the few whose parent is in an earlier block) and any
-/// where a step does not apply get a full product.
+/// where a step does not apply get a full product. A folded input
+/// ([`super::engine::Folded`]) works the same way: its "full product" is
+/// the fold's output with the member's open neurons turned on, its steps
+/// read the fold's rows.
 pub(super) fn sibling_forms(
     net: &Network,
     order: &[(usize, Option<usize>)],
     (act, nd): (usize, usize),
-    pre: &AffineForm,
+    pre: &LayerInput,
     group: &Group,
 ) -> Result<Vec<Arc<AffineForm>>, NetError> {
-    let full = |states: &[u32]| dense_after_relu(net, (act, nd), pre, states).map(Arc::new);
+    let full = |states: &[u32]| match pre {
+        LayerInput::Form(pre) => dense_after_relu(net, (act, nd), pre, states).map(Arc::new),
+        LayerInput::Folded(fd) => fd.dense(net, nd, states),
+    };
+    let step = |from: &AffineForm, from_states: &[u32], states: &[u32]| match pre {
+        LayerInput::Form(pre) => net.apply_dense_relu_step_f64(nd, pre, from, from_states, states),
+        LayerInput::Folded(fd) => fd.step(net, nd, from, (from_states, states)),
+    };
     let m = group.len();
     debug_assert_eq!(order.len(), m, "every sibling is in the order");
     let mut pos = vec![0usize; m];
@@ -52,15 +62,9 @@ pub(super) fn sibling_forms(
         let start = b * SIBLING_BLOCK;
         let mut made: Vec<Arc<AffineForm>> = Vec::with_capacity(block.len());
         for &(j, parent) in block {
-            let stepped = parent.filter(|&i| pos[i] >= start).and_then(|i| {
-                net.apply_dense_relu_step_f64(
-                    nd,
-                    pre,
-                    &made[pos[i] - start],
-                    &group[i].1,
-                    &group[j].1,
-                )
-            });
+            let stepped = parent
+                .filter(|&i| pos[i] >= start)
+                .and_then(|i| step(&made[pos[i] - start], &group[i].1, &group[j].1));
             made.push(match stepped {
                 Some(f) => Arc::new(f),
                 None => full(&group[j].1)?,
@@ -249,7 +253,9 @@ impl<'a> Finisher<'a> {
 
     /// Whether [`Finisher::group`] needs the group's [`sibling_order`].
     pub(super) fn needs_order(&self, formed: &Formed, group: &Group) -> bool {
-        matches!(formed, Formed::Pre(_)) && self.stepped.is_some() && group.len() > 1
+        matches!(formed, Formed::Pre(_) | Formed::Folded(_))
+            && self.stepped.is_some()
+            && group.len() > 1
     }
 
     /// Whether [`Finisher::group`] runs the group's members ahead (it
@@ -364,6 +370,7 @@ impl<'a> Finisher<'a> {
                 return Ok(self.serial(parent, group, slots));
             }
             Formed::Pre(pre) => {
+                let pre = LayerInput::Form(pre);
                 let dense = match (self.stepped, order) {
                     (Some((nd, _)), Some(order)) if group.len() > 1 => Some(sibling_forms(
                         self.net,
@@ -377,19 +384,18 @@ impl<'a> Finisher<'a> {
                 (Some(pre), dense)
             }
             Formed::Folded(fd) => {
+                // Every member's form is made here (there is no whole input
+                // form to keep), from a sibling's where it has one.
                 let (nd, _) = self.stepped.expect("a folded layer feeds its dense node");
-                let dense = |(_, states): &(FaceId, Vec<u32>)| fd.dense(self.net, nd, states);
-                let forms = if group.len() > min_members {
-                    group
-                        .par_iter()
-                        .with_min_len(min_members)
-                        .map(dense)
-                        .collect::<Result<Vec<_>, NetError>>()?
-                } else {
-                    group
+                let forms = match order {
+                    Some(order) => {
+                        let pre = LayerInput::Folded(fd);
+                        sibling_forms(self.net, order, (self.idx, nd), &pre, &group)?
+                    }
+                    None => group
                         .iter()
-                        .map(dense)
-                        .collect::<Result<Vec<_>, NetError>>()?
+                        .map(|(_, states)| fd.dense(self.net, nd, states))
+                        .collect::<Result<Vec<_>, NetError>>()?,
                 };
                 (None, Some(forms))
             }
@@ -446,7 +452,9 @@ impl<'a> Finisher<'a> {
             ));
         }
         // The ReLU's output, kept as its input form (applied on demand).
-        let pre = pre.expect("only a whole input form is left");
+        let Some(LayerInput::Form(pre)) = pre else {
+            unreachable!("a folded input makes every member's form")
+        };
         let slot = || {
             (
                 self.output,
