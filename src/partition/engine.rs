@@ -37,7 +37,7 @@ use crate::net::{
     ActKind, AffineForm, ExactAffineForm, NetError, Network, Op, OpClass, Pattern, TensorId,
 };
 
-use super::finish::{member_of, sibling_order, Finisher, Members};
+use super::finish::{member_of, sibling_order, Finisher, Members, Scratch};
 use super::labels::{LabelKind, LabelTable};
 use super::pipeline;
 use super::states::States;
@@ -1211,7 +1211,6 @@ impl Engine {
         // Faces whose input comes folded.
         let folded = AtomicUsize::new(0);
         // Scratch per thread: the neurons' classes, the form's bounds, states.
-        type Scratch = (Vec<LineClass>, Vec<f64>, Vec<u32>);
         let produce = |i: usize, (class, ebuf, sbuf): &mut Scratch| -> Result<FacePre, NetError> {
             let f = faces[i];
             let mut state = cell(f);

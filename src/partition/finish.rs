@@ -9,6 +9,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use smallvec::SmallVec;
 
+use crate::exact::predicates::LineClass;
 use crate::mesh::{FaceId, Mesh};
 use crate::net::{AffineForm, NetError, Network, TensorId};
 
@@ -37,13 +38,19 @@ const SIBLING_BLOCK: usize = 64;
 /// ([`super::engine::Folded`]) works the same way: its "full product" is
 /// the fold's output with the member's open neurons turned on, its steps
 /// read the fold's rows.
-pub(super) fn sibling_forms(
+///
+/// Each member's form goes through `then(member, form, scratch)` as soon as
+/// its block is made (while the block is in cache; only the blocks in the
+/// making hold forms the caller would drop, such as those that `then`
+/// folds), and the results come back in member order.
+pub(super) fn sibling_forms<T: Send>(
     net: &Network,
     order: &[(usize, Option<usize>)],
     (act, nd): (usize, usize),
     pre: &LayerInput,
     group: &Group,
-) -> Result<Vec<Arc<AffineForm>>, NetError> {
+    then: impl Fn(usize, Arc<AffineForm>, &mut Scratch) -> Result<T, NetError> + Sync,
+) -> Result<Vec<T>, NetError> {
     let full = |states: &[u32]| match pre {
         LayerInput::Form(pre) => dense_after_relu(net, (act, nd), pre, states).map(Arc::new),
         LayerInput::Folded(fd) => fd.dense(net, nd, states),
@@ -70,10 +77,15 @@ pub(super) fn sibling_forms(
                 None => full(&group[j].1)?,
             });
         }
-        Ok(made)
+        let mut scratch = Scratch::default();
+        block
+            .iter()
+            .zip(made)
+            .map(|(&(j, _), f)| then(j, f, &mut scratch))
+            .collect::<Result<Vec<T>, NetError>>()
     };
     // One block: no parallel hand-over.
-    let blocks: Vec<Vec<Arc<AffineForm>>> = if m <= SIBLING_BLOCK {
+    let blocks: Vec<Vec<T>> = if m <= SIBLING_BLOCK {
         vec![make_block((0, order))?]
     } else {
         order
@@ -82,15 +94,19 @@ pub(super) fn sibling_forms(
             .map(make_block)
             .collect::<Result<_, NetError>>()?
     };
-    let mut forms: Vec<Option<Arc<AffineForm>>> = vec![None; m];
-    for (&(j, _), f) in order.iter().zip(blocks.into_iter().flatten()) {
-        forms[j] = Some(f);
+    let mut out: Vec<Option<T>> = (0..m).map(|_| None).collect();
+    for (&(j, _), x) in order.iter().zip(blocks.into_iter().flatten()) {
+        out[j] = Some(x);
     }
-    Ok(forms
+    Ok(out
         .into_iter()
-        .map(|f| f.expect("every sibling is in the order"))
+        .map(|x| x.expect("every sibling is in the order"))
         .collect())
 }
+
+/// Scratch for a member's run-ahead: the lines' classes, a form's bounds,
+/// states.
+pub(super) type Scratch = (Vec<LineClass>, Vec<f64>, Vec<u32>);
 
 /// The order in which [`sibling_forms`] makes a group's forms: a
 /// depth-first walk over the sub-faces' shared edges, as `(member, the
@@ -353,10 +369,30 @@ impl<'a> Finisher<'a> {
         corners: Option<&OutlineBlock>,
     ) -> Result<Members, NetError> {
         let min_members = self.min_members;
+        // Each member's next dense form, as it is made: where the members'
+        // corners came along, the member runs ahead through the ReLU layers
+        // after it whose lines miss it (their corners are those of the next
+        // layer's start: see `run_ahead`), with the states of those layers.
+        let ahead = |j: usize, d: Arc<AffineForm>, (class, ebuf, sbuf): &mut Scratch| {
+            let (_, t) = self.stepped.expect("a dense node after the layer");
+            let Some(c) = corners else {
+                return Ok(((t, Slot::Ready(d)), Vec::new(), None));
+            };
+            let ahead = run_ahead(
+                self.net,
+                self.shared,
+                self.hops,
+                (d, t),
+                c.get(j),
+                (class, ebuf, sbuf),
+            )?;
+            self.decided.fetch_add(ahead.decided, Ordering::Relaxed);
+            Ok(ahead.into_parts())
+        };
         // The next dense node's forms: made already for an uncut face, made
         // here for a group of several siblings, or for every member of a
         // group whose input is folded.
-        let (pre, dense) = match formed {
+        let (pre, dense): (_, Option<Vec<AheadParts>>) = match formed {
             Formed::Next { states, ahead } => match &group[..] {
                 &[(f, _)] => {
                     let (slot, passed, stopped) = ahead.into_parts();
@@ -378,6 +414,7 @@ impl<'a> Finisher<'a> {
                         (self.idx, nd),
                         &pre,
                         &group,
+                        ahead,
                     )?),
                     _ => None,
                 };
@@ -387,51 +424,26 @@ impl<'a> Finisher<'a> {
                 // Every member's form is made here (there is no whole input
                 // form to keep), from a sibling's where it has one.
                 let (nd, _) = self.stepped.expect("a folded layer feeds its dense node");
-                let forms = match order {
+                let items = match order {
                     Some(order) => {
                         let pre = LayerInput::Folded(fd);
-                        sibling_forms(self.net, order, (self.idx, nd), &pre, &group)?
+                        sibling_forms(self.net, order, (self.idx, nd), &pre, &group, ahead)?
                     }
-                    None => group
-                        .iter()
-                        .map(|(_, states)| fd.dense(self.net, nd, states))
-                        .collect::<Result<Vec<_>, NetError>>()?,
+                    None => {
+                        let mut scratch = Scratch::default();
+                        group
+                            .iter()
+                            .enumerate()
+                            .map(|(j, (_, states))| {
+                                ahead(j, fd.dense(self.net, nd, states)?, &mut scratch)
+                            })
+                            .collect::<Result<Vec<_>, NetError>>()?
+                    }
                 };
-                (None, Some(forms))
+                (None, Some(items))
             }
         };
-        if let (Some(d), Some((_, t))) = (dense, self.stepped) {
-            // The next dense node's forms, one per member, moved in; where
-            // the members' corners came along, each member runs ahead
-            // through the ReLU layers after it whose lines miss it (their
-            // corners are those of the next layer's start: see
-            // `run_ahead`), with the states of those layers.
-            let items: Vec<AheadParts> = match corners {
-                Some(c) => d
-                    .into_par_iter()
-                    .enumerate()
-                    .with_min_len(min_members)
-                    .map_init(
-                        || (Vec::new(), Vec::new(), Vec::new()),
-                        |(class, ebuf, sbuf), (j, d)| {
-                            let ahead = run_ahead(
-                                self.net,
-                                self.shared,
-                                self.hops,
-                                (d, t),
-                                c.get(j),
-                                (class, ebuf, sbuf),
-                            )?;
-                            self.decided.fetch_add(ahead.decided, Ordering::Relaxed);
-                            Ok(ahead.into_parts())
-                        },
-                    )
-                    .collect::<Result<Vec<_>, NetError>>()?,
-                None => d
-                    .into_iter()
-                    .map(|d| ((t, Slot::Ready(d)), Vec::new(), None))
-                    .collect(),
-            };
+        if let Some(items) = dense {
             if group.len() > min_members {
                 return Ok(group
                     .into_par_iter()
