@@ -825,8 +825,22 @@ pub(super) enum Formed {
 }
 
 /// A group of sub-faces of one original face, each with its states for the
-/// current layer.
-pub(super) type Group = Vec<(FaceId, Vec<u32>)>;
+/// current layer as they are being worked out.
+pub(super) type Cells = Vec<(FaceId, Vec<u32>)>;
+
+/// A group once its states are final: each member's states as the
+/// partition keeps them ([`States`]: one copy of each distinct vector), made
+/// as soon as the group is cut, so that groups waiting for step 3 hold no
+/// copy of their own (on a wide layer, 1 KiB per sub-face).
+pub(super) type Group = Vec<(FaceId, Arc<[u32]>)>;
+
+/// `cells` with their states made shared.
+fn share(shared: &States, cells: Cells) -> Group {
+    cells
+        .into_iter()
+        .map(|(f, s)| (f, shared.get(&s)))
+        .collect()
+}
 
 pub(super) fn compute(
     net: &Network,
@@ -1330,7 +1344,14 @@ impl Engine {
             let form = match form {
                 Formed::Pre(form) if !todo.is_empty() => LayerInput::Form(form),
                 Formed::Folded(fd) if !todo.is_empty() => LayerInput::Folded(fd),
-                formed => return Ok((formed, vec![(f, init)], None, None)),
+                formed => {
+                    let states = match &formed {
+                        // Shared already (its only member's states).
+                        Formed::Next { states, .. } => Arc::clone(states),
+                        _ => shared.get(&init),
+                    };
+                    return Ok((formed, vec![(f, states)], None, None));
+                }
             };
             // The face's sides now (neighbours may have added vertices on
             // them): a line that misses the face misses every sub-face.
@@ -1455,10 +1476,11 @@ impl Engine {
                     gverts.extend((before..mesh.num_vertices()).map(VertexId::from_index));
                 }
             }
-            let group: Group = match tried {
+            let cells: Cells = match tried {
                 Some(states) => members.into_iter().zip(states).collect(),
                 None => zone::states(mesh, fm, members, base, &root, (first_label, n)),
             };
+            let group = share(shared, cells);
             let formed = match form {
                 LayerInput::Form(form) => Formed::Pre(form),
                 LayerInput::Folded(fd) => Formed::Folded(fd),
@@ -1612,7 +1634,7 @@ impl Engine {
     fn finish_layer(
         &mut self,
         idx: usize,
-        groups: Vec<(FaceState, Formed, Group)>,
+        groups: Vec<(FaceState, Formed, Cells)>,
     ) -> Result<(), PartitionError> {
         let fin = Finisher::new(&self.net, idx, self.next_dense(idx), &[], &self.shared);
         let mesh = &self.mesh;
@@ -1625,10 +1647,12 @@ impl Engine {
         } else {
             fin.min_members
         };
+        let shared = &self.shared;
         let built: Vec<Members> = groups
             .into_par_iter()
             .with_min_len(min_groups)
-            .map(|(parent, formed, group)| {
+            .map(|(parent, formed, cells)| {
+                let group = share(shared, cells);
                 let order = fin
                     .needs_order(&formed, &group)
                     .then(|| sibling_order(mesh, &group, member_of(&group)));
@@ -1654,14 +1678,14 @@ impl Engine {
         let layer = node.layer.expect("max layer");
         let x = node.inputs[0];
         let units = node.windows.len();
-        let mut groups: Vec<(FaceState, Formed, Group)> = Vec::new();
+        let mut groups: Vec<(FaceState, Formed, Cells)> = Vec::new();
         for f in self.live_faces() {
             let form = self.states[f.index()]
                 .as_ref()
                 .expect("state")
                 .form(&self.net, x)?;
             let lazy = self.lazy(f, x);
-            let mut group: Group = vec![(f, vec![0; units])];
+            let mut group: Cells = vec![(f, vec![0; units])];
             for (j, window) in node.windows.iter().enumerate() {
                 let cands: Vec<usize> = window.iter().map(|&w| w as usize).collect();
                 let pair_label = |a: u32, b: u32| LabelKind::MaxPair {
@@ -1701,7 +1725,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn argmax_cells(
         &mut self,
-        group: &mut Group,
+        group: &mut Cells,
         j: usize,
         cands: &[usize],
         form: &AffineForm,
@@ -1770,7 +1794,7 @@ impl Engine {
     }
 
     /// Merges adjacent members of a group whose states are equal.
-    fn merge_group(&mut self, group: &mut Group) -> Result<(), PartitionError> {
+    fn merge_group(&mut self, group: &mut Cells) -> Result<(), PartitionError> {
         let index: HashMap<FaceId, usize> = group
             .iter()
             .enumerate()
@@ -1820,14 +1844,14 @@ impl Engine {
                 )));
             }
         }
-        let mut groups: Vec<(FaceId, Group)> = Vec::new();
+        let mut groups: Vec<(FaceId, Cells)> = Vec::new();
         for f in self.live_faces() {
             let form = self.states[f.index()]
                 .as_ref()
                 .expect("state")
                 .form(&self.net, out_t)?;
             let lazy = self.lazy(f, out_t);
-            let mut group: Group = vec![(f, vec![0])];
+            let mut group: Cells = vec![(f, vec![0])];
             match b {
                 Boundary::Level { output, value } => {
                     let label = self.labels.intern(LabelKind::Level {
