@@ -445,6 +445,95 @@ fn run_ahead_case(ops: &str) -> Partition {
     fast
 }
 
+/// A random MLP (2 inputs, the given widths; weights uniform in
+/// ±1.5/sqrt(fan_in), biases in ±0.3) from a fixed-seed LCG, as native JSON.
+fn lcg_mlp(widths: &[usize], seed: u64) -> String {
+    let mut s = seed;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    };
+    let mut ops = Vec::new();
+    for w in widths.windows(2) {
+        let scale = 1.5 / (w[0] as f64).sqrt();
+        let weight: Vec<Vec<f64>> = (0..w[1])
+            .map(|_| (0..w[0]).map(|_| next() * scale).collect())
+            .collect();
+        let bias: Vec<f64> = (0..w[1]).map(|_| next() * 0.3).collect();
+        ops.push(serde_json::json!({"op": "dense", "weight": weight, "bias": bias}).to_string());
+        ops.push(r#"{"op":"relu"}"#.to_string());
+    }
+    ops.pop();
+    format!(
+        r#"{{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[{}]}}"#,
+        ops.join(",")
+    )
+}
+
+/// Folded inputs on random nets whose last hidden layers are narrow or
+/// wide against the next (8 -> 1, 6 -> 2, 16 -> 3): the regions' `f64`
+/// output maps are the same bit for bit on 1, 2 and 3 threads (which forms
+/// are stepped from which does not depend on the thread count) and within
+/// their bounds of the exact maps. (Written from a review of the fold.)
+#[test]
+fn folded_outputs_do_not_depend_on_the_thread_count() {
+    let slice = splinecam::domain::Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
+    for (widths, seed) in [
+        (vec![2, 48, 48, 8, 1], 1u64),
+        (vec![2, 40, 40, 40, 6, 2], 7),
+        (vec![2, 64, 16, 3], 11),
+    ] {
+        let net = splinecam::net::json::from_str(&lcg_mlp(&widths, seed)).unwrap();
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    Partition::compute(&net, &slice, &opts(Kernel::Filtered, Boundary::None))
+                        .unwrap()
+                })
+        };
+        let one = run(1);
+        assert!(
+            one.stats().folded.iter().sum::<usize>() > 0,
+            "{widths:?}: nothing folded ({:?})",
+            one.stats().folded
+        );
+        let bits = |o: &splinecam::net::AffineForm, k: usize| {
+            let [a, b, c] = [o.u()[k], o.v()[k], o.c()[k]].map(f64::to_bits);
+            let [x, y, z] = o.err_at(k).map(f64::to_bits);
+            [a, b, c, x, y, z]
+        };
+        for threads in [2, 3] {
+            let other = run(threads);
+            assert_identical(&one, &other).unwrap();
+            for f in one.regions() {
+                let (a, b) = (&one.region(f).output, &other.region(f).output);
+                for k in 0..a.len() {
+                    assert_eq!(
+                        bits(a, k),
+                        bits(b, k),
+                        "{widths:?} {threads} threads {f:?} output {k}"
+                    );
+                }
+            }
+        }
+        for f in one.regions() {
+            let out = &one.region(f).output;
+            for (k, exact) in one.output_exact(f).unwrap().iter().enumerate() {
+                let approx = [out.u()[k], out.v()[k], out.c()[k]];
+                for j in 0..3 {
+                    let dev = Rational::from_f64(approx[j]).unwrap() - &exact[j];
+                    assert!(dev.abs() <= Rational::from_f64(out.err_at(k)[j]).unwrap());
+                }
+            }
+        }
+    }
+}
+
 /// Folded inputs: the last hidden layer (8 units) feeds 2 outputs, so a
 /// face whose run-ahead stops there keeps only the next dense node's
 /// output with the known neurons applied and the rows of the others

@@ -91,7 +91,8 @@ pub(super) enum Slot {
     },
     /// The input of a ReLU layer that feeds a much narrower dense node, on
     /// a face whose run-ahead stopped at that layer: kept folded
-    /// ([`Folded`]) instead of whole (only that layer's step 1 reads it).
+    /// ([`Folded`]) instead of whole (only that layer reads it: step 1 takes
+    /// it out of the face's state and hands it to steps 2 and 3).
     Folded(Arc<Folded>),
 }
 
@@ -116,7 +117,9 @@ pub(super) struct Folded {
 impl Folded {
     /// Folds `form` (the input of ReLU node `r`, read by it alone) for dense
     /// node `nd` after it, given the point filter's `class`es on the face:
-    /// `None` where a value is not finite (the face keeps its whole form).
+    /// `None` where the fold would not be smaller than the form (many open
+    /// neurons: a row and its bounds are six numbers, a unit of a form
+    /// three) or a value is not finite (the face keeps its whole form).
     fn new(
         net: &Network,
         (r, nd): (usize, usize),
@@ -124,7 +127,8 @@ impl Folded {
         class: &[LineClass],
         sbuf: &mut Vec<u32>,
     ) -> Option<Folded> {
-        if !form.all_finite() {
+        let open = class.iter().filter(|c| **c == LineClass::Unknown).count();
+        if 2 * open + net.len_of(net.nodes()[nd].output) >= class.len() || !form.all_finite() {
             return None;
         }
         sbuf.clear();
@@ -1581,7 +1585,9 @@ impl Engine {
     /// current layer): ReLU layers that a face is taken through at once, as
     /// long as their lines provably miss it. Each hop `(r, nd, t, fold)` is a
     /// ReLU node `r` right after the previous hop's dense node and alone
-    /// reading its output, and `r`'s own eager dense node `nd` (output `t`).
+    /// reading its output, `r`'s own eager dense node `nd` (output `t`), and
+    /// whether a face whose run-ahead stops at `r` keeps `r`'s input folded
+    /// (`nd` at most a [`FOLD_SHARE`]th as wide as `r`).
     fn hops(&self, first: Option<usize>) -> Vec<Hop> {
         let mut out = Vec::new();
         let Some(mut nd) = first else {

@@ -222,7 +222,11 @@ fn with_ahead(
 /// a network is one such group: the whole arrangement). A face no line
 /// crossed has that form already (`Formed::Next`, when the dense node is no
 /// wider than the layer); the other sub-faces alone in their group keep the
-/// lazy route (`Slot::Pending`, made while the next layer is being cut).
+/// lazy route (`Slot::Pending`, made while the next layer is being cut),
+/// except where the layer's input is folded: there every member's form is
+/// made here (there is no whole input form to keep), and every member runs
+/// ahead (a member alone in its group has its final corners too: no line of
+/// this layer crosses its sides inside, so no neighbour's cut ends there).
 pub(super) struct Finisher<'a> {
     net: &'a Network,
     /// The layer's node.

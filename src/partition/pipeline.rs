@@ -16,6 +16,11 @@ use std::sync::Mutex;
 /// How many chunks producers may run ahead of the consumer.
 pub(super) const LEAD: usize = 64;
 
+/// A producer that is [`LEAD`] chunks ahead and finds no other job yields
+/// its core this many times in a row, then naps [`IDLE_NAP`] at a time.
+const IDLE_YIELDS: u32 = 64;
+const IDLE_NAP: std::time::Duration = std::time::Duration::from_micros(50);
+
 /// A produced chunk, or the panic that stopped its producer.
 type Chunk<T> = std::thread::Result<Vec<T>>;
 
@@ -28,8 +33,14 @@ type Chunk<T> = std::thread::Result<Vec<T>>;
 /// a thread that has not started (it also runs on a pool of one thread).
 /// Producers stay at most [`LEAD`] chunks ahead of the consumer (a producer
 /// that gets there runs other jobs of the pool, such as the layer's step 3,
-/// until the consumer catches up): what waits to be consumed (a wide layer's
-/// faces with their forms and states) stays bounded.
+/// and with none to run yields its core, then sleeps in short naps, until
+/// the consumer catches up): what waits to be consumed (a wide layer's faces
+/// with their forms and states) stays bounded.
+///
+/// `produce` and `consume` must not wait inside rayon (`join`, parallel
+/// iterators, scopes, a nested `ordered`): a thread waiting there may start
+/// a producer of this loop on top of the chunk it holds, and that producer
+/// would wait for the consumer, which waits for that chunk.
 /// Stops at the first error of `consume` (producers stop claiming chunks);
 /// a panic in `produce` on another thread is resumed on the calling thread
 /// when the consumer reaches that chunk.
@@ -90,15 +101,24 @@ where
         for _ in 1..threads.min(chunks) {
             scope.spawn(|_| {
                 let mut scratch = init();
+                // Rounds in a row without work.
+                let mut idle = 0u32;
                 loop {
                     match claim(&mut scratch) {
-                        Claim::Made => {}
+                        Claim::Made => idle = 0,
                         Claim::Done => break,
-                        // Too far ahead: run another job of the pool, or
-                        // let the consumer's thread have the core.
+                        // Too far ahead: run another job of the pool; with
+                        // none, let the consumer's thread have the core, and
+                        // after a while nap (a long wait, e.g. a slow exact
+                        // sign, should not keep a core spinning).
                         Claim::Ahead => {
-                            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                            if rayon::yield_now() == Some(rayon::Yield::Executed) {
+                                idle = 0;
+                            } else if idle < IDLE_YIELDS {
+                                idle += 1;
                                 std::thread::yield_now();
+                            } else {
+                                std::thread::sleep(IDLE_NAP);
                             }
                         }
                     }
