@@ -525,6 +525,14 @@ const ZONE_MIN_LINES: usize = 8;
 /// while the layer is still being cut (see [`Engine::activation`]).
 const FINISH_BATCH: usize = 64;
 
+/// While this many sub-faces wait for step 3 in the pool, the cutting
+/// thread finishes its next batch itself instead of handing it over: on a
+/// wide layer whose sibling products cost more than its cuts (2-256x4-1's
+/// third), what waits would otherwise grow to most of the layer. (Lower in
+/// debug builds, so that the tests' small networks take that path too: the
+/// result is the same either way, each group's step 3 is its own.)
+const MAX_WAITING: usize = if cfg!(debug_assertions) { 128 } else { 4096 };
+
 /// The line of element `k` of a form whose row `k` and its bounds are
 /// `(coef, err)`.
 fn row_line((coef, err): ([f64; 3], [f64; 3]), k: usize, lazy: &Arc<LazyExact>) -> Line {
@@ -829,22 +837,8 @@ pub(super) enum Formed {
 }
 
 /// A group of sub-faces of one original face, each with its states for the
-/// current layer as they are being worked out.
-pub(super) type Cells = Vec<(FaceId, Vec<u32>)>;
-
-/// A group once its states are final: each member's states as the
-/// partition keeps them ([`States`]: one copy of each distinct vector), made
-/// as soon as the group is cut, so that groups waiting for step 3 hold no
-/// copy of their own (on a wide layer, 1 KiB per sub-face).
-pub(super) type Group = Vec<(FaceId, Arc<[u32]>)>;
-
-/// `cells` with their states made shared.
-fn share(shared: &States, cells: Cells) -> Group {
-    cells
-        .into_iter()
-        .map(|(f, s)| (f, shared.get(&s)))
-        .collect()
-}
+/// current layer.
+pub(super) type Group = Vec<(FaceId, Vec<u32>)>;
 
 pub(super) fn compute(
     net: &Network,
@@ -1348,14 +1342,7 @@ impl Engine {
             let form = match form {
                 Formed::Pre(form) if !todo.is_empty() => LayerInput::Form(form),
                 Formed::Folded(fd) if !todo.is_empty() => LayerInput::Folded(fd),
-                formed => {
-                    let states = match &formed {
-                        // Shared already (its only member's states).
-                        Formed::Next { states, .. } => Arc::clone(states),
-                        _ => shared.get(&init),
-                    };
-                    return Ok((formed, vec![(f, states)], None, None));
-                }
+                formed => return Ok((formed, vec![(f, init)], None, None)),
             };
             // The face's sides now (neighbours may have added vertices on
             // them): a line that misses the face misses every sub-face.
@@ -1480,11 +1467,10 @@ impl Engine {
                     gverts.extend((before..mesh.num_vertices()).map(VertexId::from_index));
                 }
             }
-            let cells: Cells = match tried {
+            let group: Group = match tried {
                 Some(states) => members.into_iter().zip(states).collect(),
                 None => zone::states(mesh, fm, members, base, &root, (first_label, n)),
             };
-            let group = share(shared, cells);
             let formed = match form {
                 LayerInput::Form(form) => Formed::Pre(form),
                 LayerInput::Folded(fd) => Formed::Folded(fd),
@@ -1523,6 +1509,8 @@ impl Engine {
         // Chunks small enough for both threads to stay busy, large enough
         // that handing them over costs little.
         let chunk = (faces.len() / 64).clamp(1, min_faces_per_task(n).min(32));
+        // Sub-faces handed to the pool for step 3 and not finished yet.
+        let waiting = &AtomicUsize::new(0);
         rayon::in_place_scope(|scope| -> Result<(), PartitionError> {
             let mut jobs: Vec<Job> = Vec::new();
             let mut batch = 0;
@@ -1533,7 +1521,19 @@ impl Engine {
                 jobs.push((i, parent, formed, group, order, corners));
                 if batch >= FINISH_BATCH {
                     let jobs = std::mem::take(&mut jobs);
-                    scope.spawn(move |_| run(jobs));
+                    if waiting.load(Ordering::Relaxed) >= MAX_WAITING {
+                        // Step 3 is behind: this thread does the batch
+                        // (what waits holds parent forms and the members'
+                        // states, up to a layer's worth on a wide layer).
+                        run(jobs);
+                    } else {
+                        waiting.fetch_add(batch, Ordering::Relaxed);
+                        let done = batch;
+                        scope.spawn(move |_| {
+                            run(jobs);
+                            waiting.fetch_sub(done, Ordering::Relaxed);
+                        });
+                    }
                     batch = 0;
                 }
                 Ok::<(), PartitionError>(())
@@ -1640,7 +1640,7 @@ impl Engine {
     fn finish_layer(
         &mut self,
         idx: usize,
-        groups: Vec<(FaceState, Formed, Cells)>,
+        groups: Vec<(FaceState, Formed, Group)>,
     ) -> Result<(), PartitionError> {
         let fin = Finisher::new(&self.net, idx, self.next_dense(idx), &[], &self.shared);
         let mesh = &self.mesh;
@@ -1653,12 +1653,10 @@ impl Engine {
         } else {
             fin.min_members
         };
-        let shared = &self.shared;
         let built: Vec<Members> = groups
             .into_par_iter()
             .with_min_len(min_groups)
-            .map(|(parent, formed, cells)| {
-                let group = share(shared, cells);
+            .map(|(parent, formed, group)| {
                 let order = fin
                     .needs_order(&formed, &group)
                     .then(|| sibling_order(mesh, &group, member_of(&group)));
@@ -1684,14 +1682,14 @@ impl Engine {
         let layer = node.layer.expect("max layer");
         let x = node.inputs[0];
         let units = node.windows.len();
-        let mut groups: Vec<(FaceState, Formed, Cells)> = Vec::new();
+        let mut groups: Vec<(FaceState, Formed, Group)> = Vec::new();
         for f in self.live_faces() {
             let form = self.states[f.index()]
                 .as_ref()
                 .expect("state")
                 .form(&self.net, x)?;
             let lazy = self.lazy(f, x);
-            let mut group: Cells = vec![(f, vec![0; units])];
+            let mut group: Group = vec![(f, vec![0; units])];
             for (j, window) in node.windows.iter().enumerate() {
                 let cands: Vec<usize> = window.iter().map(|&w| w as usize).collect();
                 let pair_label = |a: u32, b: u32| LabelKind::MaxPair {
@@ -1731,7 +1729,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn argmax_cells(
         &mut self,
-        group: &mut Cells,
+        group: &mut Group,
         j: usize,
         cands: &[usize],
         form: &AffineForm,
@@ -1800,7 +1798,7 @@ impl Engine {
     }
 
     /// Merges adjacent members of a group whose states are equal.
-    fn merge_group(&mut self, group: &mut Cells) -> Result<(), PartitionError> {
+    fn merge_group(&mut self, group: &mut Group) -> Result<(), PartitionError> {
         let index: HashMap<FaceId, usize> = group
             .iter()
             .enumerate()
@@ -1850,14 +1848,14 @@ impl Engine {
                 )));
             }
         }
-        let mut groups: Vec<(FaceId, Cells)> = Vec::new();
+        let mut groups: Vec<(FaceId, Group)> = Vec::new();
         for f in self.live_faces() {
             let form = self.states[f.index()]
                 .as_ref()
                 .expect("state")
                 .form(&self.net, out_t)?;
             let lazy = self.lazy(f, out_t);
-            let mut group: Cells = vec![(f, vec![0])];
+            let mut group: Group = vec![(f, vec![0])];
             match b {
                 Boundary::Level { output, value } => {
                     let label = self.labels.intern(LabelKind::Level {

@@ -179,8 +179,8 @@ fn serial_members<S, B, L>(
     build_last: L,
 ) -> Members
 where
-    B: Fn(&FaceState, S, (FaceId, Arc<[u32]>)) -> (FaceId, FaceState),
-    L: Fn(FaceState, S, (FaceId, Arc<[u32]>)) -> (FaceId, FaceState),
+    B: Fn(&FaceState, S, (FaceId, Vec<u32>)) -> (FaceId, FaceState),
+    L: Fn(FaceState, S, (FaceId, Vec<u32>)) -> (FaceId, FaceState),
 {
     let (n, last) = (group.len(), group.len().saturating_sub(1));
     let mut out = Members::with_capacity(n);
@@ -296,11 +296,11 @@ impl<'a> Finisher<'a> {
         &self,
         parent: &FaceState,
         slot: (TensorId, Slot),
-        (f, init): (FaceId, Arc<[u32]>),
+        (f, init): (FaceId, Vec<u32>),
     ) -> (FaceId, FaceState) {
         let mut pattern = Vec::with_capacity(self.layers.max(parent.pattern.len() + 1));
         pattern.extend(parent.pattern.iter().cloned());
-        pattern.push(init);
+        pattern.push(self.shared.get(&init));
         let live = parent
             .forms
             .iter()
@@ -357,7 +357,7 @@ impl<'a> Finisher<'a> {
             group,
             slots,
             |p, slot, m| self.build(p, slot, m),
-            |p, slot, m| self.take_over(p, slot, m),
+            |p, slot, (f, init)| self.take_over(p, slot, (f, self.shared.get(&init))),
         )
     }
 
@@ -462,7 +462,9 @@ impl<'a> Finisher<'a> {
                 group,
                 items.into_iter(),
                 |p, (slot, a, c), m| with_ahead(self.build(p, slot, m), a, c),
-                |p, (slot, a, c), m| with_ahead(self.take_over(p, slot, m), a, c),
+                |p, (slot, a, c), (f, init)| {
+                    with_ahead(self.take_over(p, slot, (f, self.shared.get(&init))), a, c)
+                },
             ));
         }
         // The ReLU's output, kept as its input form (applied on demand).

@@ -37,10 +37,13 @@ type Chunk<T> = std::thread::Result<Vec<T>>;
 /// the consumer catches up): what waits to be consumed (a wide layer's faces
 /// with their forms and states) stays bounded.
 ///
-/// `produce` and `consume` must not wait inside rayon (`join`, parallel
-/// iterators, scopes, a nested `ordered`): a thread waiting there may start
-/// a producer of this loop on top of the chunk it holds, and that producer
-/// would wait for the consumer, which waits for that chunk.
+/// `produce` must not wait inside rayon (`join`, parallel iterators,
+/// scopes, a nested `ordered`): a thread waiting there may start a producer
+/// of this loop on top of the chunk it holds, and that producer would wait
+/// for the consumer, which waits for that chunk. `consume` may (the
+/// partition engine finishes groups there when step 3 falls behind): a
+/// producer started on the consumer's own thread never waits, it leaves
+/// the rest to the others.
 /// Stops at the first error of `consume` (producers stop claiming chunks);
 /// a panic in `produce` on another thread is resumed on the calling thread
 /// when the consumer reaches that chunk.
@@ -97,6 +100,7 @@ where
         *slots[c].lock().unwrap_or_else(|e| e.into_inner()) = Some(items);
         Claim::Made
     };
+    let consumer = rayon::current_thread_index();
     rayon::in_place_scope(|scope| {
         for _ in 1..threads.min(chunks) {
             scope.spawn(|_| {
@@ -107,6 +111,10 @@ where
                     match claim(&mut scratch) {
                         Claim::Made => idle = 0,
                         Claim::Done => break,
+                        // Started on the consumer's thread (inside `consume`
+                        // waiting in rayon): waiting here would wait for
+                        // itself.
+                        Claim::Ahead if rayon::current_thread_index() == consumer => break,
                         // Too far ahead: run another job of the pool; with
                         // none, let the consumer's thread have the core, and
                         // after a while nap (a long wait, e.g. a slow exact
@@ -285,6 +293,40 @@ mod tests {
                 lead >= LEAD / 2,
                 "{threads} thr: producers never ran ahead ({lead})"
             );
+        }
+    }
+
+    /// A consumer that waits inside rayon (as the engine's does when it
+    /// finishes groups itself) still gets every item once, in order. (Such
+    /// a consumer may start a producer of its own loop while it waits, which
+    /// must then not wait for the consumer; rayon's stealing order makes
+    /// that rare, and this test does not force it.)
+    #[test]
+    fn a_consumer_may_wait_inside_rayon() {
+        use rayon::prelude::*;
+        for threads in [2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            let mut seen = Vec::new();
+            let r = pool.install(|| {
+                ordered(
+                    20 * LEAD,
+                    1,
+                    || (),
+                    |i, _| i,
+                    |i, x| {
+                        assert_eq!(i, x);
+                        let s: usize = (0..256usize).into_par_iter().map(|k| k * i).sum();
+                        assert_eq!(s, i * 255 * 128);
+                        seen.push(i);
+                        Ok::<(), ()>(())
+                    },
+                )
+            });
+            assert!(r.is_ok());
+            assert_eq!(seen, (0..20 * LEAD).collect::<Vec<_>>());
         }
     }
 

@@ -9,7 +9,7 @@
 use crate::exact::Sign;
 use crate::mesh::{FaceId, HalfEdgeId, Label, LineId, Mesh, VertexId};
 
-use super::engine::{Cells, VertexSigns};
+use super::engine::{Group, VertexSigns};
 
 /// Per face, whether it is a member of the group being cut (and which)
 /// and whether the current line's zone has reached it (epochs, as in
@@ -205,7 +205,7 @@ pub(super) fn states(
     mut base: Vec<u32>,
     root: &[(usize, u32)],
     (first_label, n): (u32, usize),
-) -> Cells {
+) -> Group {
     let flip = |st: &mut [u32], h: HalfEdgeId| {
         for l in mesh.edge_labels(h) {
             if let Some(s) = st.get_mut(l.0.wrapping_sub(first_label) as usize) {
