@@ -429,9 +429,16 @@ fn run_ahead_case(ops: &str) -> Partition {
         let (u, v) = fast.interior_point(f);
         let (_, pattern) = net.forward_exact(&slice.point_exact(&u, &v)).unwrap();
         assert_eq!(pattern, fast.region(f).pattern, "region {f:?}");
-        // The region's f64 output map is within its bounds of the exact one.
-        let out = &fast.region(f).output;
-        for (k, exact) in fast.output_exact(f).unwrap().iter().enumerate() {
+    }
+    assert_outputs_within_bounds(&fast);
+    fast
+}
+
+/// Every region's `f64` output map is within its bounds of the exact one.
+fn assert_outputs_within_bounds(p: &Partition) {
+    for f in p.regions() {
+        let out = &p.region(f).output;
+        for (k, exact) in p.output_exact(f).unwrap().iter().enumerate() {
             let approx = [out.u()[k], out.v()[k], out.c()[k]];
             for j in 0..3 {
                 let dev = Rational::from_f64(approx[j]).unwrap() - &exact[j];
@@ -442,7 +449,6 @@ fn run_ahead_case(ops: &str) -> Partition {
             }
         }
     }
-    fast
 }
 
 /// A random MLP (2 inputs, the given widths; weights uniform in
@@ -521,16 +527,7 @@ fn folded_outputs_do_not_depend_on_the_thread_count() {
                 }
             }
         }
-        for f in one.regions() {
-            let out = &one.region(f).output;
-            for (k, exact) in one.output_exact(f).unwrap().iter().enumerate() {
-                let approx = [out.u()[k], out.v()[k], out.c()[k]];
-                for j in 0..3 {
-                    let dev = Rational::from_f64(approx[j]).unwrap() - &exact[j];
-                    assert!(dev.abs() <= Rational::from_f64(out.err_at(k)[j]).unwrap());
-                }
-            }
-        }
+        assert_outputs_within_bounds(&one);
     }
 }
 

@@ -56,14 +56,7 @@ impl Network {
         from_states: &[u32],
         states: &[u32],
     ) -> Option<AffineForm> {
-        let (inf, outf) = match self.nodes().get(idx)?.op {
-            Op::Dense {
-                in_features,
-                out_features,
-                ..
-            } => (in_features, out_features),
-            _ => return None,
-        };
+        let (inf, outf) = self.dense_sizes(idx)?;
         if pre.len() != inf || from.len() != outf || states.len() != inf {
             return None;
         }
@@ -103,12 +96,22 @@ impl Network {
         if !from.all_finite() {
             return None;
         }
-        thread_local! {
-            static BOUNDS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
         let (pu, pv, pc) = (pre.u(), pre.v(), pre.c());
         let row = |k: usize| ([pu[k], pv[k], pc[k]], pre.err_at(k));
-        BOUNDS.with_borrow_mut(|buf| self.step(idx, row, from, &diff, buf))
+        self.step(idx, row, from, &diff)
+    }
+
+    /// `(in_features, out_features)` of dense node `idx`; `None` for any
+    /// other node.
+    fn dense_sizes(&self, idx: usize) -> Option<(usize, usize)> {
+        match self.nodes().get(idx)?.op {
+            Op::Dense {
+                in_features,
+                out_features,
+                ..
+            } => Some((in_features, out_features)),
+            _ => None,
+        }
     }
 
     /// The output of dense node `idx` after a ReLU, from `from` (the same
@@ -130,36 +133,25 @@ impl Network {
         from: &AffineForm,
         diff: &[(usize, f64)],
     ) -> Option<AffineForm> {
-        let (inf, outf) = match self.nodes().get(idx)?.op {
-            Op::Dense {
-                in_features,
-                out_features,
-                ..
-            } => (in_features, out_features),
-            _ => return None,
-        };
+        let (inf, outf) = self.dense_sizes(idx)?;
         if from.len() != outf
             || diff.iter().any(|&(k, s)| k >= inf || s.abs() != 1.0)
             || !from.all_finite()
         {
             return None;
         }
-        thread_local! {
-            static BOUNDS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        BOUNDS.with_borrow_mut(|buf| self.step(idx, row, from, diff, buf))
+        self.step(idx, row, from, diff)
     }
 
     /// [`Network::apply_dense_relu_step_f64`] once its checks passed, for the
     /// differing inputs `diff` (index, `±1`), reading input rows and their
-    /// bounds from `row`; `buf` is scratch for `from`'s bounds.
+    /// bounds from `row`.
     fn step(
         &self,
         idx: usize,
         row: impl Fn(usize) -> ([f64; 3], [f64; 3]),
         from: &AffineForm,
         diff: &[(usize, f64)],
-        buf: &mut Vec<f64>,
     ) -> Option<AffineForm> {
         let outf = from.len();
         let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
@@ -200,24 +192,30 @@ impl Network {
                 .step_scales(&mut out, g, zsum.map(|x| inflate(x, 2 * d + 1)))
                 .then_some(out);
         }
-        let [fu, fv, fc] = from.values();
-        let [feu, fev, fec] = from.errors_into(buf);
-        for j in 0..3 {
-            let (y0, e0) = ([fu, fv, fc][j], [feu, fev, fec][j]);
-            let e = out.errors_mut(j);
-            for ((e, e0), y0) in e.iter_mut().zip(e0).zip(y0) {
-                *e = e0 + g * y0.abs();
-            }
-            for &(k, _) in diff {
-                let zk = z(k)[j];
-                for (e, w) in e.iter_mut().zip(&wt[k * outf..(k + 1) * outf]) {
-                    *e += w.abs() * zk;
+        // Scratch for `from`'s bounds, one per thread.
+        thread_local! {
+            static BOUNDS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BOUNDS.with_borrow_mut(|buf| {
+            let [fu, fv, fc] = from.values();
+            let [feu, fev, fec] = from.errors_into(buf);
+            for j in 0..3 {
+                let (y0, e0) = ([fu, fv, fc][j], [feu, fev, fec][j]);
+                let e = out.errors_mut(j);
+                for ((e, e0), y0) in e.iter_mut().zip(e0).zip(y0) {
+                    *e = e0 + g * y0.abs();
+                }
+                for &(k, _) in diff {
+                    let zk = z(k)[j];
+                    for (e, w) in e.iter_mut().zip(&wt[k * outf..(k + 1) * outf]) {
+                        *e += w.abs() * zk;
+                    }
+                }
+                for e in e.iter_mut() {
+                    *e = inflate(*e, n);
                 }
             }
-            for e in e.iter_mut() {
-                *e = inflate(*e, n);
-            }
-        }
+        });
         Some(out)
     }
 }

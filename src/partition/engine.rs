@@ -127,8 +127,11 @@ impl Folded {
         class: &[LineClass],
         sbuf: &mut Vec<u32>,
     ) -> Option<Folded> {
-        let open = class.iter().filter(|c| **c == LineClass::Unknown).count();
-        if 2 * open + net.len_of(net.nodes()[nd].output) >= class.len() || !form.all_finite() {
+        let index: Box<[u32]> = (0..class.len() as u32)
+            .filter(|&k| class[k as usize] == LineClass::Unknown)
+            .collect();
+        let outputs = net.len_of(net.nodes()[nd].output);
+        if 2 * index.len() + outputs >= class.len() || !form.all_finite() {
             return None;
         }
         sbuf.clear();
@@ -137,9 +140,6 @@ impl Folded {
         if !fixed.all_finite() {
             return None;
         }
-        let index: Box<[u32]> = (0..class.len() as u32)
-            .filter(|&k| class[k as usize] == LineClass::Unknown)
-            .collect();
         let (u, v, c) = (form.u(), form.v(), form.c());
         let rows = index
             .iter()

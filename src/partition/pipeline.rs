@@ -183,11 +183,15 @@ enum Claim {
 mod tests {
     use super::{ordered, LEAD};
 
-    fn run(threads: usize, n: usize, chunk: usize, fail_at: Option<usize>) -> (Vec<usize>, bool) {
-        let pool = rayon::ThreadPoolBuilder::new()
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .expect("pool");
+            .expect("pool")
+    }
+
+    fn run(threads: usize, n: usize, chunk: usize, fail_at: Option<usize>) -> (Vec<usize>, bool) {
+        let pool = pool(threads);
         pool.install(|| {
             let mut seen = Vec::new();
             let r = ordered(
@@ -229,10 +233,7 @@ mod tests {
     #[test]
     fn a_producer_panic_reaches_the_caller() {
         for threads in [1, 2] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("pool");
+            let pool = pool(threads);
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 pool.install(|| {
                     ordered(
@@ -255,10 +256,7 @@ mod tests {
     fn producers_stay_within_the_lead_of_a_slow_consumer() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         for threads in [2, 3] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("pool");
+            let pool = pool(threads);
             let (n, chunk) = (40 * LEAD, 2);
             let consumed = AtomicUsize::new(0);
             let lead = AtomicUsize::new(0);
@@ -305,10 +303,7 @@ mod tests {
     fn a_consumer_may_wait_inside_rayon() {
         use rayon::prelude::*;
         for threads in [2, 3] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("pool");
+            let pool = pool(threads);
             let mut seen = Vec::new();
             let r = pool.install(|| {
                 ordered(
