@@ -21,6 +21,10 @@
 //! All partitions use `Boundary::None` (activation regions only, which is
 //! what regioncam counts) except the row marked "+ boundary".
 //!
+//! Timing: the tools take turns in up to five blocks of runs each, and
+//! each block starts with 0.1 s of untimed runs of the same tool (see
+//! `warm_block`: a core left idle runs slow for a while on this host).
+//!
 //! Per model it prints one markdown-table row: regions, vertices, median
 //! seconds with 1 and 2 rayon threads, regions per second, the floor (a
 //! batched `f64` forward pass of one interior point per region) and the ratio
@@ -515,6 +519,37 @@ fn run_regioncam(m: &RcModel) -> (f64, (usize, usize)) {
     (t, (rc.num_faces(), rc.num_vertices()))
 }
 
+/// Blocks of timed runs per tool: `runs` in all, in up to [`BLOCKS`]
+/// blocks as even as can be.
+fn blocks(runs: usize) -> impl Iterator<Item = usize> {
+    let k = runs.clamp(1, BLOCKS);
+    (0..k).map(move |i| runs / k + usize::from(i < runs % k))
+}
+
+/// One block of `n` timed runs of `run` (which returns its time), after
+/// untimed runs of it for [`WARM_S`] (at least one), unless one run
+/// (`probe` seconds) takes longer than [`WARM_SKIP_S`].
+///
+/// Why: on this kind of host a core that has been idle for some tens of
+/// milliseconds runs the next tens of milliseconds of work up to 2x slower
+/// (ACAS Xu, 2 threads: 10.5 ms back to back, 22 ms after a 60 ms sleep;
+/// 1 thread: 17.6 vs 22 ms). Run by run, each tool started on cores the
+/// others had left idle to different degrees: regioncam on the core our
+/// 2-thread run had just used, our 2-thread run with one core idle since
+/// our own last 2-thread run. See docs/benchmarks.md.
+fn warm_block(n: usize, probe: f64, mut run: impl FnMut() -> f64) -> Vec<f64> {
+    if probe < WARM_SKIP_S {
+        let start = Instant::now();
+        loop {
+            black_box(run());
+            if start.elapsed().as_secs_f64() >= WARM_S {
+                break;
+            }
+        }
+    }
+    (0..n).map(|_| run()).collect()
+}
+
 /// Our partition on `pool`, timed on the pool's thread (the hand-over to
 /// the pool is not counted: a caller already on a pool pays none), without
 /// dropping it.
@@ -677,6 +712,12 @@ const MAX_RUNS: usize = 41;
 /// for a dozen or more paired runs of the tens-of-milliseconds cases, whose
 /// paired ratios move by ±50 % from run to run on a shared host.
 const ROUND_TARGET_S: f64 = 6.0;
+/// Blocks per tool and case (see [`warm_block`]).
+const BLOCKS: usize = 5;
+/// Seconds of untimed runs before each block.
+const WARM_S: f64 = 0.1;
+/// No warm-up for a case whose single run takes longer than this.
+const WARM_SKIP_S: f64 = 0.4;
 /// Default per-case budget in seconds (env `SPLINECAM_BENCH_BUDGET_S`).
 const CASE_BUDGET_S: f64 = 120.0;
 /// Default region limit of the guarded run (env `SPLINECAM_BENCH_MAX_REGIONS`).
@@ -1226,20 +1267,23 @@ fn main() {
         let mut t2 = Vec::new();
         let mut trc = Vec::new();
         let mut rc_faces = rc_probe.as_ref().map(|((_, (f, _)), _, _)| *f);
-        // Interleave the tools so that load from other processes hits all alike.
-        for _ in 0..runs {
-            let (t, q) = run_ours(&pool1, &net, &slice, &opts);
+        // The tools take turns in blocks (so that load from other processes
+        // hits all alike), each block warmed up first (see `warm_block`).
+        let ours = |pool: &rayon::ThreadPool| {
+            let (t, q) = run_ours(pool, &net, &slice, &opts);
             assert_eq!(q.num_regions(), regions, "splinecam is deterministic");
             drop(q);
-            t1.push(t);
-            let (t, q) = run_ours(&pool2, &net, &slice, &opts);
-            assert_eq!(q.num_regions(), regions, "splinecam is deterministic");
-            drop(q);
-            t2.push(t);
+            t
+        };
+        for n in blocks(runs) {
+            t1.extend(warm_block(n, t_probe, || ours(&pool1)));
+            t2.extend(warm_block(n, t_probe, || ours(&pool2)));
             if let Some(m) = &rc_model {
-                let (t, (f, _)) = run_regioncam(m);
-                rc_faces = Some(f);
-                trc.push(t);
+                trc.extend(warm_block(n, t_rc_probe, || {
+                    let (t, (f, _)) = run_regioncam(m);
+                    rc_faces = Some(f);
+                    t
+                }));
             }
         }
 
@@ -1426,7 +1470,7 @@ fn main() {
     ));
     summary.push(String::new());
     summary.push(format!(
-        "Times: median of {runs} to {MAX_RUNS} runs (about {ROUND_TARGET_S} s of runs for a fast case; floor: of {floor_runs}), in this process. Heap: one 2-thread probe run with counting on. Load average {load_start} at the start, {} at the end; {:.0} s in all. Machine: {}.",
+        "Times: median of {runs} to {MAX_RUNS} runs (about {ROUND_TARGET_S} s of runs for a fast case; floor: of {floor_runs}), in this process, in up to {BLOCKS} blocks per tool taking turns, each after {WARM_S} s of untimed runs of the same tool (none for a run over {WARM_SKIP_S} s). Heap: one 2-thread probe run with counting on. Load average {load_start} at the start, {} at the end; {:.0} s in all. Machine: {}.",
         loadavg(),
         started.elapsed().as_secs_f64(),
         machine()
