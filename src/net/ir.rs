@@ -476,6 +476,12 @@ impl NetworkBuilder {
     }
 
     /// Finishes the network with the given output tensor.
+    ///
+    /// Nodes that the output does not depend on (everything after an
+    /// intermediate output, a branch that leads nowhere) are dropped: the
+    /// network is the function that computes its output, and a dead node's
+    /// ReLU would otherwise cut regions the output never sees. The kept
+    /// nodes are renumbered in order (tensors and activation layers).
     pub fn finish(
         self,
         output: TensorId,
@@ -486,6 +492,34 @@ impl NetworkBuilder {
                 "output tensor #{} does not exist",
                 output.0
             )));
+        }
+        // Tensor `k > 0` is the output of node `k - 1` (`push`).
+        let mut live = vec![false; self.shapes.len()];
+        live[output.index()] = true;
+        for n in self.nodes.iter().rev() {
+            if live[n.output.index()] {
+                for t in &n.inputs {
+                    live[t.index()] = true;
+                }
+            }
+        }
+        if self.nodes.iter().any(|n| !live[n.output.index()]) {
+            let mut b = NetworkBuilder::new(self.shapes[0].clone())?;
+            let mut map: Vec<Option<TensorId>> = vec![None; self.shapes.len()];
+            map[0] = Some(TensorId(0));
+            for n in self.nodes {
+                if !live[n.output.index()] {
+                    continue;
+                }
+                let inputs = n
+                    .inputs
+                    .iter()
+                    .map(|t| map[t.index()].expect("a live node's inputs are live"))
+                    .collect();
+                map[n.output.index()] = Some(b.push(n.name, n.op, inputs)?);
+            }
+            let output = map[output.index()].expect("the output is live");
+            return b.finish(output, transform);
         }
         let mut last_use = vec![0usize; self.shapes.len()];
         for (i, n) in self.nodes.iter().enumerate() {
