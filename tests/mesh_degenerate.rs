@@ -80,23 +80,46 @@ fn line_through_existing_vertices_reuses_them() {
 }
 
 #[test]
-fn line_along_a_side_labels_it_and_cuts_nothing() {
-    let mut m = unit_square(Kernel::Filtered);
-    let l = m.add_line(line(0.0, 1.0, 0.0)); // v = 0, the bottom side
-    let f = only_face(&m);
-    assert_eq!(
-        m.cut_face(f, l, Label(3)).unwrap(),
-        CutOutcome::Missed {
-            side: Sign::Positive
+fn line_along_a_side_cuts_nothing_and_labels_only_inner_edges() {
+    for kernel in [Kernel::Filtered, Kernel::Rational] {
+        let mut m = unit_square(kernel);
+        let l = m.add_line(line(0.0, 1.0, 0.0)); // v = 0, the bottom side
+        let f = only_face(&m);
+        assert_eq!(
+            m.cut_face(f, l, Label(3)).unwrap(),
+            CutOutcome::Missed {
+                side: Sign::Positive
+            }
+        );
+        // A side of the domain polygon carries no labels (output format).
+        assert!(m.edges().all(|h| m.edge_labels(h).is_empty()));
+        assert_eq!(m.num_faces(), 1);
+        // An inner edge along a line is labelled by it: u = 1/2 cuts the
+        // square, then the same line again (another label) runs along the
+        // new edge of either half, and along sides of the square too.
+        let half = m.add_line(line(2.0, 0.0, -1.0));
+        let CutOutcome::Split { edge, .. } = m.cut_face(f, half, Label(0)).unwrap() else {
+            panic!("u = 1/2 splits the square")
+        };
+        let again = m.add_line(line(-4.0, 0.0, 2.0));
+        for g in m.faces().collect::<Vec<_>>() {
+            assert!(matches!(
+                m.cut_face(g, again, Label(5)).unwrap(),
+                CutOutcome::Missed { .. }
+            ));
         }
-    );
-    let bottom: Vec<_> = m
-        .edges()
-        .filter(|&h| m.edge_labels(h) == [Label(3)])
-        .collect();
-    assert_eq!(bottom.len(), 1);
-    assert_eq!(m.num_faces(), 1);
-    check(&m);
+        assert_eq!(m.edge_labels(edge), [Label(0), Label(5)]);
+        let side = m.add_line(line(1.0, 0.0, -1.0)); // u = 1, the right side
+        for g in m.faces().collect::<Vec<_>>() {
+            m.cut_face(g, side, Label(6)).unwrap();
+        }
+        let labelled: Vec<_> = m
+            .edges()
+            .filter(|&h| !m.edge_labels(h).is_empty())
+            .collect();
+        assert_eq!(labelled, [edge], "only the inner edge is labelled");
+        check(&m);
+    }
 }
 
 #[test]

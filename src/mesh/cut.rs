@@ -16,7 +16,8 @@ use super::MeshError;
 pub enum CutOutcome {
     /// The line does not cross the face's interior; `side` is its sign on the
     /// whole interior. It may still touch the face at one vertex or run
-    /// along one side (that side's edge is then labelled). `side` is
+    /// along one side (that side's edge is then labelled, unless it is a
+    /// side of the domain polygon, which carries no labels). `side` is
     /// [`Sign::Zero`] only for a line that vanishes on the whole face (all
     /// coefficients zero).
     Missed {

@@ -235,6 +235,12 @@ impl Mesh {
 
     /// Adds a label to an edge's zero-set record (kept sorted, no repeats).
     pub(super) fn mark_edge(&mut self, h: HalfEdgeId, label: Label) {
+        // A side of the domain polygon carries no labels (it bounds one
+        // region only; the output format and `verify` hold it so), even
+        // where a line runs along it.
+        if self.face(h) == FaceId::OUTER || self.face(h.twin()) == FaceId::OUTER {
+            return;
+        }
         let labels = &mut self.edges[h.edge()].labels;
         if let Err(pos) = labels.binary_search(&label) {
             labels.insert(pos, label);

@@ -50,6 +50,13 @@ pub enum PartitionViolation {
         /// The region.
         face: FaceId,
     },
+    /// A side of the domain polygon records a zero set (sides carry no
+    /// labels).
+    #[error("edge {he:?} is a side of the slice polygon but carries labels")]
+    SideLabels {
+        /// The edge.
+        he: HalfEdgeId,
+    },
     /// Two regions differ in a unit whose zero set the edge between them is
     /// not recorded in.
     #[error("edge {he:?}: its regions differ in {what} but the edge does not record it")]
@@ -161,6 +168,10 @@ impl Partition {
         for h in self.mesh.edges() {
             let (f, g) = (self.mesh.face(h), self.mesh.face(h.twin()));
             if f == FaceId::OUTER || g == FaceId::OUTER {
+                // A side of the domain polygon carries no labels.
+                if !self.mesh.edge_labels(h).is_empty() {
+                    return Err(PartitionViolation::SideLabels { he: h });
+                }
                 continue;
             }
             let labels: Vec<LabelKind> = self
