@@ -926,6 +926,14 @@ pub(super) fn compute(
     let classes = e.boundary(options.boundary)?;
     if classes.is_some() {
         faces_after_layer.push(e.mesh.num_faces());
+        if let Some(limit) = options.max_regions.filter(|&l| e.mesh.num_faces() > l) {
+            return Err(PartitionError::TooManyRegions {
+                found: e.mesh.num_faces(),
+                limit,
+                node: n_nodes,
+                name: "the decision boundary, after the last node".into(),
+            });
+        }
     }
     let out_t = net.output();
     let mut regions = Vec::with_capacity(e.states.len());
