@@ -318,6 +318,47 @@ fn checked_polygon(
     Ok(points)
 }
 
+/// The largest magnitude a slice allows for a polygon corner's coordinates
+/// `u, v` and for the input-space points `o + u·e1 + v·e2` of its corners.
+/// The geometry is exact at any size, but the `f64` quantities reported
+/// with it (areas, lengths, eccentricities, pictures, the result file's
+/// `area_f64`) square such numbers and would overflow beyond about 1e150.
+pub const MAX_EXTENT: f64 = 1e100;
+
+/// Refuses a polygon, or a plane through it, beyond [`MAX_EXTENT`].
+fn within_extent(
+    polygon: &[(Rational, Rational)],
+    (origin, e1, e2): (&[Rational], &[Rational], &[Rational]),
+) -> Result<(), SliceError> {
+    let too_far = |what: String, value: f64| {
+        SliceError::Argument {
+        what,
+        msg: format!(
+            "{value:e} is beyond {MAX_EXTENT:e} in magnitude (areas and lengths would overflow f64); use a smaller slice or rescale the inputs"
+        ),
+    }
+    };
+    let big = |x: &Rational| x.clone().abs() > MAX_EXTENT;
+    for (k, (u, v)) in polygon.iter().enumerate() {
+        for (name, c) in [("u", u), ("v", v)] {
+            if big(c) {
+                return Err(too_far(format!("polygon corner {k} {name}"), c.to_f64()));
+            }
+        }
+        // |o_i + u·e1_i + v·e2_i| <= |o_i| + |u||e1_i| + |v||e2_i|, in f64
+        // rounded up enough (a relative 1e-12 is far more than the rounding).
+        let (u, v) = (u.to_f64().abs(), v.to_f64().abs());
+        for (i, ((o, a), b)) in origin.iter().zip(e1).zip(e2).enumerate() {
+            let m =
+                (o.to_f64().abs() + u * a.to_f64().abs() + v * b.to_f64().abs()) * (1.0 - 1e-12);
+            if m > MAX_EXTENT {
+                return Err(too_far(format!("input {i} at polygon corner {k}"), m));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The axis-aligned rectangle `[u0, u1] × [v0, v1]`, counter-clockwise.
 fn rectangle(u0: Rational, u1: Rational, v0: Rational, v1: Rational) -> Vec<(Rational, Rational)> {
     vec![
@@ -397,6 +438,7 @@ impl Slice {
         anchors: Vec<(Rational, Rational)>,
     ) -> Result<Slice, SliceError> {
         let polygon = checked_polygon(polygon)?;
+        within_extent(&polygon, (&origin, &e1, &e2))?;
         let to_f64 = |v: &[Rational]| v.iter().map(Rational::to_f64).collect::<Arc<[f64]>>();
         let input_f64 = AffineForm::input_rational(&origin, &e1, &e2)
             .expect("origin, e1 and e2 have the input length by construction");
@@ -846,9 +888,11 @@ impl Slice {
             let v = finite(|| format!("polygon corner {k} v"), c[1])?;
             corners.push((u, v));
         }
+        let polygon = checked_polygon(corners)?;
+        within_extent(&polygon, (&self.origin, &self.e1, &self.e2))?;
         // The same plane: everything but the polygon is shared.
         Ok(Slice {
-            polygon: checked_polygon(corners)?,
+            polygon,
             meshes: Arc::default(),
             ..self.clone()
         })

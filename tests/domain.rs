@@ -620,11 +620,12 @@ fn through_two_shape() {
 
 #[test]
 fn through_two_extreme_scales() {
-    // Far apart and very close: e2 still has |e1| and the slice is valid.
-    let s = Slice::through_two(&[2], &[-1e300, 0.0], &[1e300, 0.0], 0.1, 5).unwrap();
+    // Far apart and very close: e2 still has |e1| and the slice is valid
+    // (up to `MAX_EXTENT`; beyond it, a clear refusal).
+    let s = Slice::through_two(&[2], &[-1e90, 0.0], &[1e90, 0.0], 0.1, 5).unwrap();
     check_common(&s);
     let g = s.gram_exact();
-    let len2 = (q(1e300) * 2u32).square();
+    let len2 = (q(1e90) * 2u32).square();
     assert_eq!(g[0][0], len2);
     assert!(g[1][1] > 0);
     let tiny = f64::from_bits(1);
@@ -633,6 +634,10 @@ fn through_two_extreme_scales() {
     if let Err(e) = s {
         assert!(msg(e).contains("degenerate"));
     }
+    assert_refused(
+        Slice::through_two(&[2], &[-1e300, 0.0], &[1e300, 0.0], 0.1, 5),
+        &["beyond 1e100"],
+    );
     // |b - a| beyond the f64 range is refused.
     assert_refused(
         Slice::through_two(&[2], &[-f64::MAX, 0.0], &[f64::MAX, 0.0], 0.1, 5),
@@ -666,4 +671,40 @@ fn through_two_refuses() {
         Slice::through_two(&[2], &[f64::NAN, 0.0], &[1.0, 0.0], 0.1, 0),
         &["a[0]", "finite"],
     );
+}
+
+// ---------------------------------------------------------------------------
+// extent: slices whose f64 areas and lengths would overflow are refused
+
+#[test]
+fn slices_beyond_the_extent_limit_are_refused() {
+    use splinecam::domain::MAX_EXTENT;
+    assert_refused(
+        Slice::square_box(&[2], [-1e160, 1e160, -1.0, 1.0]),
+        &["polygon corner", "1e100", "smaller slice"],
+    );
+    // Within the limit in slice coordinates, beyond it in input space.
+    assert_refused(
+        Slice::explicit(
+            &[3],
+            &[0.0, 0.0, 0.0],
+            &[1e90, 0.0, 0.0],
+            &[0.0, 1.0, 0.0],
+            &[[0.0, 0.0], [1e20, 0.0], [0.0, 1.0]],
+        ),
+        &["input 0", "1e100"],
+    );
+    assert_refused(
+        Slice::through_points(&[2], &[0.0, 0.0], &[1e200, 0.0], &[0.0, 1.0], 0.0),
+        &["1e100"],
+    );
+    let s = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
+    assert_refused(
+        s.with_polygon(&[[0.0, 0.0], [2e100, 0.0], [0.0, 1.0]]),
+        &["polygon corner 1 u"],
+    );
+    // The limit itself is allowed, and every f64 quantity stays finite.
+    let big = Slice::square_box(&[2], [-MAX_EXTENT, MAX_EXTENT, -MAX_EXTENT, MAX_EXTENT]).unwrap();
+    assert!(big.area_exact().to_f64().is_finite());
+    check_common(&big);
 }

@@ -421,3 +421,32 @@ fn batched_vertex_signs_equal_single_ones() {
         }
     }
 }
+
+#[test]
+fn huge_coefficients_still_give_finite_vertices_within_their_radius() {
+    // Coefficients near 1e300: the f64 crossing overflows (1e300 · 1e300),
+    // so new vertices are rounded from their exact crossing instead.
+    for kernel in [Kernel::Filtered, Kernel::Rational] {
+        let mut m = unit_square(kernel);
+        let f = only_face(&m);
+        let a = m.add_line(line(1e300, 1e300, -1e300)); // u + v = 1
+        m.cut_face(f, a, Label(0)).unwrap();
+        let b = m.add_line(line(3e300, -1e300, -1e300)); // 3u - v = 1
+        for g in m.faces().collect::<Vec<_>>() {
+            m.cut_face(g, b, Label(1)).unwrap();
+        }
+        assert_eq!(m.num_faces(), 4);
+        for v in m.vertices() {
+            let [x, y] = m.vertex_xy(v);
+            let r = m.vertex_radius(v);
+            assert!(x.is_finite() && y.is_finite() && r.is_finite(), "{v:?}");
+            let (ex, ey) = m.vertex_exact(v).unwrap();
+            let near = |c: f64, e: &Rational| (Rational::from_f64(c).unwrap() - e).abs() <= r;
+            assert!(
+                near(x, &ex) && near(y, &ey),
+                "{v:?} is not within {r} of its exact point"
+            );
+        }
+        check(&m);
+    }
+}

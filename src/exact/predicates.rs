@@ -528,6 +528,38 @@ pub fn crossing_with_radius(l1: &Line, l2: &Line) -> ([f64; 2], f64) {
     }
 }
 
+/// The crossing of two non-parallel lines rounded to `f64` from its exact
+/// value ([`crossing_exact`]), with a radius that bounds the rounding in
+/// each coordinate (under one ulp, whatever the rounding direction: `4u`
+/// times the larger coordinate, plus `2^-1000` for subnormal results).
+/// For the rare vertex whose `f64` evaluation ([`crossing_with_radius`])
+/// overflows or cannot be bounded, e.g. lines with coefficients near
+/// `1e300`: the vertex then still has finite coordinates to draw and
+/// measure, and a radius the point filter can use. `None` if parallel.
+///
+/// ```
+/// use splinecam::exact::{predicates::crossing_rounded, Line};
+/// let l1 = Line::from_f64(1e300, 0.0, -5e299).unwrap(); // u = 1/2
+/// let l2 = Line::from_f64(0.0, 1e300, 0.0).unwrap(); // v = 0
+/// let (xy, r) = crossing_rounded(&l1, &l2).unwrap();
+/// assert_eq!(xy, [0.5, 0.0]);
+/// assert!(r < 1e-15);
+/// // Parallel lines have no crossing.
+/// let l3 = Line::from_f64(2e300, 0.0, 1.0).unwrap();
+/// assert!(crossing_rounded(&l1, &l3).is_none());
+/// ```
+pub fn crossing_rounded(l1: &Line, l2: &Line) -> Option<([f64; 2], f64)> {
+    let (x, y) = crossing_exact(l1, l2)?;
+    let xy = [x.to_f64(), y.to_f64()];
+    let m = xy[0].abs().max(xy[1].abs());
+    let r = if m.is_finite() {
+        4.0 * U * m + ABS_SLACK
+    } else {
+        f64::INFINITY
+    };
+    Some((xy, r))
+}
+
 /// The sign of the exact line `(a, b, c) + Δ`, `|Δ| <= err` elementwise, at an
 /// exact point within `r` of `xy` in each coordinate, if `f64` arithmetic
 /// proves it; `None` otherwise (the caller then asks the exact predicates,

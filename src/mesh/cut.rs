@@ -2,7 +2,9 @@
 
 use smallvec::{smallvec, SmallVec};
 
-use crate::exact::predicates::{crossing_with_radius, det2_sign, side_of_crossing, side_of_point};
+use crate::exact::predicates::{
+    crossing_rounded, crossing_with_radius, det2_sign, side_of_crossing, side_of_point,
+};
 use crate::exact::Kernel;
 use crate::exact::{Line, Sign};
 
@@ -242,7 +244,16 @@ impl Mesh {
         );
         self.stats = st;
         debug_assert_ne!(d2, Sign::Zero, "ends of opposite signs: not parallel");
-        let (xy, r) = crossing_with_radius(&self.lines[el.index()], &self.lines[line.index()]);
+        let (l1, l2) = (&self.lines[el.index()], &self.lines[line.index()]);
+        let (mut xy, mut r) = crossing_with_radius(l1, l2);
+        if !r.is_finite() {
+            // The f64 evaluation overflowed or could not be bounded: round
+            // the exact crossing instead (finite coordinates to draw and
+            // measure, a radius the filter can use).
+            if let Some(rounded) = crossing_rounded(l1, l2) {
+                (xy, r) = rounded;
+            }
+        }
         // The vertex lies on the edge, hence in the zero set of every label
         // of the edge, and on the cutting line.
         let mut on = Labels::from_slice(self.edge_labels(h));
