@@ -63,6 +63,45 @@ impl Window2d {
     }
 }
 
+impl Window2d {
+    /// The output size for an input of size `(h, w)`, or why the window does
+    /// not fit it (for error messages: which parameter is zero, or how far
+    /// the window spans).
+    pub fn fit(&self, h: usize, w: usize) -> Result<(usize, usize), String> {
+        let [kh, kw] = self.kernel;
+        let [sh, sw] = self.stride;
+        let [dh, dw] = self.dilation;
+        if kh == 0 || kw == 0 {
+            return Err(format!("the kernel is {kh}x{kw}: it must be at least 1x1"));
+        }
+        if sh == 0 || sw == 0 {
+            return Err(format!(
+                "the stride is {sh}x{sw}: it must be at least 1 in each direction"
+            ));
+        }
+        if dh == 0 || dw == 0 {
+            return Err(format!(
+                "the dilation is {dh}x{dw}: it must be at least 1 in each direction"
+            ));
+        }
+        self.output_size(h, w).ok_or_else(|| {
+            format!("the window ({self}) spans more than the input {h}x{w} with its padding")
+        })
+    }
+}
+
+impl std::fmt::Display for Window2d {
+    /// `kernel 3x3, stride 1x1, pads [0, 0, 0, 0], dilation 1x1`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ([kh, kw], [sh, sw], [dh, dw]) = (self.kernel, self.stride, self.dilation);
+        write!(
+            f,
+            "kernel {kh}x{kw}, stride {sh}x{sw}, pads {:?} (top, left, bottom, right), dilation {dh}x{dw}",
+            self.pads
+        )
+    }
+}
+
 /// A monotone output transform that is recorded but skipped for geometry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputTransform {
@@ -607,13 +646,9 @@ fn infer(name: &str, op: &Op, ins: &[Vec<usize>]) -> Result<(Vec<usize>, Vec<Vec
             if *groups == 0 || c % groups != 0 || out_channels % groups != 0 || *out_channels == 0 {
                 return Err(NetError::shape(name, opn, format!("{c} input and {out_channels} output channels are not divisible into {groups} groups")));
             }
-            let (oh, ow) = window.output_size(h, w).ok_or_else(|| {
-                NetError::shape(
-                    name,
-                    opn,
-                    format!("window {window:?} does not fit input {h}x{w}"),
-                )
-            })?;
+            let (oh, ow) = window
+                .fit(h, w)
+                .map_err(|msg| NetError::shape(name, opn, msg))?;
             let per = c / groups * window.kernel[0] * window.kernel[1];
             if weight.len() != out_channels * per || bias.len() != *out_channels {
                 return Err(NetError::shape(name, opn, format!("weight has {} values (expected {}), bias {} (expected {out_channels}) for input channels {c}", weight.len(), out_channels * per, bias.len())));
@@ -639,6 +674,10 @@ fn infer(name: &str, op: &Op, ins: &[Vec<usize>]) -> Result<(Vec<usize>, Vec<Vec
             if window.dilation != [1, 1] {
                 return Err(NetError::unsupported(name, opn, "dilated average pooling"));
             }
+            // A zero kernel first (its padding is then never smaller).
+            window
+                .fit(h, w)
+                .map_err(|msg| NetError::shape(name, opn, msg))?;
             if window.pads[0] >= window.kernel[0]
                 || window.pads[2] >= window.kernel[0]
                 || window.pads[1] >= window.kernel[1]
@@ -650,13 +689,9 @@ fn infer(name: &str, op: &Op, ins: &[Vec<usize>]) -> Result<(Vec<usize>, Vec<Vec
                     "padding must be smaller than the kernel",
                 ));
             }
-            let (oh, ow) = window.output_size(h, w).ok_or_else(|| {
-                NetError::shape(
-                    name,
-                    opn,
-                    format!("window {window:?} does not fit input {h}x{w}"),
-                )
-            })?;
+            let (oh, ow) = window
+                .fit(h, w)
+                .map_err(|msg| NetError::shape(name, opn, msg))?;
             with_chw(s0, c, oh, ow)
         }
         Op::Scale { factor } => {
@@ -729,13 +764,9 @@ fn infer(name: &str, op: &Op, ins: &[Vec<usize>]) -> Result<(Vec<usize>, Vec<Vec
             let (c, h, w) = chw(s0).ok_or_else(|| {
                 NetError::shape(name, opn, format!("input {s0:?} must be [1, C, H, W]"))
             })?;
-            let (oh, ow) = window.output_size(h, w).ok_or_else(|| {
-                NetError::shape(
-                    name,
-                    opn,
-                    format!("window {window:?} does not fit input {h}x{w}"),
-                )
-            })?;
+            let (oh, ow) = window
+                .fit(h, w)
+                .map_err(|msg| NetError::shape(name, opn, msg))?;
             let wins = pool_windows(c, h, w, window, oh, ow);
             if wins.iter().any(|v| v.is_empty()) {
                 return Err(NetError::shape(

@@ -23,6 +23,16 @@ use protobuf::Message;
 use super::error::NetError;
 use super::ir::{Network, NetworkBuilder, Op, OutputTransform, TensorId, Window2d};
 
+/// A node's name for messages: its ONNX name, or `#index (output 'name')`.
+fn node_name(node: &NodeProto, index: usize) -> String {
+    if node.name.is_empty() {
+        let out0 = node.output.first().map_or("", String::as_str);
+        format!("#{index} (output '{out0}')")
+    } else {
+        node.name.clone()
+    }
+}
+
 /// Lowest supported default-domain opset.
 pub const MIN_OPSET: i64 = 8;
 /// Highest supported default-domain opset.
@@ -402,6 +412,11 @@ impl Loader {
             Some(v) if v.len() == 2 && v.iter().all(|&x| x >= 1) => {
                 Ok([v[0] as usize, v[1] as usize])
             }
+            Some(v) if v.len() == 2 => Err(NetError::invalid(
+                nname,
+                &node.op_type,
+                format!("kernel_shape {v:?}: each size must be at least 1"),
+            )),
             Some(v) => Err(NetError::unsupported(
                 nname,
                 &node.op_type,
@@ -487,11 +502,7 @@ impl Loader {
 
     fn node(&mut self, node: &NodeProto, index: usize) -> Result<(), NetError> {
         let out0 = node.output.first().cloned().unwrap_or_default();
-        let nname = if node.name.is_empty() {
-            format!("#{index} (output '{out0}')")
-        } else {
-            node.name.clone()
-        };
+        let nname = node_name(node, index);
         let nname = nname.as_str();
         let op = node.op_type.as_str();
         if !(node.domain.is_empty() || node.domain == "ai.onnx") {
@@ -1010,7 +1021,11 @@ pub fn from_model(model: &ModelProto) -> Result<Network, NetError> {
                 return Err(NetError::Shape {
                     node: format!("graph input '{iname}'"),
                     op: "Input".into(),
-                    msg: format!("dimension {i} is dynamic ({:?}) and cannot be resolved; export with a fixed input size", d.value),
+                    msg: match &d.value {
+                        Some(D::DimParam(p)) => format!("dimension {i} is dynamic ('{p}') and cannot be resolved; export with a fixed input size"),
+                        Some(D::DimValue(v)) => format!("dimension {i} is {v}; every dimension after the batch must be at least 1"),
+                        _ => format!("dimension {i} has no size; export with a fixed input size"),
+                    },
                 })
             }
         }
@@ -1061,9 +1076,25 @@ pub fn from_model(model: &ModelProto) -> Result<Network, NetError> {
             )))
         }
         None => {
-            return Err(NetError::Model(format!(
-                "the graph output '{graph_output}' is not produced by any node"
-            )))
+            // A later output of a node (MaxPool's `Indices`, Dropout's mask)
+            // is not made: say so rather than "not produced".
+            let maker = graph.node.iter().enumerate().find_map(|(i, n)| {
+                let k = n.output.iter().position(|o| *o == graph_output)?;
+                Some((i, n, k))
+            });
+            return Err(match maker {
+                Some((i, n, k)) => NetError::unsupported(
+                    &node_name(n, i),
+                    &n.op_type,
+                    format!(
+                        "the graph output '{graph_output}' is this node's output {}; only its first output is supported: make the graph output a tensor the network computes",
+                        k + 1
+                    ),
+                ),
+                None => NetError::Model(format!(
+                    "the graph output '{graph_output}' is not produced by any node"
+                )),
+            });
         }
     };
     let transform = ld.transform;
