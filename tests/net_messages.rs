@@ -110,3 +110,25 @@ fn an_input_dimension_of_zero_is_named_as_such() {
     );
     assert!(!e.contains("Some("), "{e}");
 }
+
+#[test]
+fn a_tensor_written_twice_is_refused() {
+    let mut m = model("dense_ops.onnx");
+    let g = m.graph.as_mut().expect("graph");
+    let first = g.node[0].output[0].clone();
+    let name = g.node[1].name.clone();
+    g.node[1].output[0] = first.clone();
+    let e = onnx::from_model(&m).expect_err("written twice").to_string();
+    assert!(
+        e.contains(&format!("its output '{first}' is also written by node")),
+        "{e}"
+    );
+    assert!(e.contains(&name) || name.is_empty(), "{e}");
+    // Writing over the graph input is refused too.
+    let mut m = model("dense_ops.onnx");
+    let g = m.graph.as_mut().expect("graph");
+    let input = g.input[0].name.clone();
+    g.node[0].output[0] = input;
+    let e = onnx::from_model(&m).expect_err("the input").to_string();
+    assert!(e.contains("is also the graph input"), "{e}");
+}

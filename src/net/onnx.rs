@@ -1043,6 +1043,28 @@ pub fn from_model(model: &ModelProto) -> Result<Network, NetError> {
             *uses.entry(i.clone()).or_default() += 1;
         }
     }
+    // Every tensor has one producer (ONNX's single-assignment rule): a
+    // second node writing a name, or a node writing the input or an
+    // initializer, would silently shadow it.
+    let mut written: HashMap<&str, String> = HashMap::new();
+    written.insert(iname.as_str(), "the graph input".into());
+    for init in &graph.initializer {
+        written.insert(init.name.as_str(), "an initializer".into());
+    }
+    for (i, n) in graph.node.iter().enumerate() {
+        for o in n.output.iter().filter(|o| !o.is_empty()) {
+            let here = format!("written by node '{}'", node_name(n, i));
+            if let Some(first) = written.insert(o.as_str(), here) {
+                return Err(NetError::invalid(
+                    &node_name(n, i),
+                    &n.op_type,
+                    format!(
+                        "its output '{o}' is also {first}; every tensor name must be written once"
+                    ),
+                ));
+            }
+        }
+    }
     let mut ld = Loader {
         b: NetworkBuilder::new(shape)?,
         vals,
