@@ -58,6 +58,12 @@ pub enum SampleError {
     /// The boundary does not meet the slice.
     #[error("the decision boundary does not cross this slice (every region has the same class); try a larger or another slice, or sample one point per region instead")]
     NoBoundary,
+    /// The requested number of points does not fit in memory.
+    #[error("cannot hold {n} sample points in memory; ask for fewer")]
+    TooMany {
+        /// The number asked for.
+        n: usize,
+    },
 }
 
 /// `n` points uniformly along the decision boundary (input-space length),
@@ -69,6 +75,17 @@ pub fn boundary_samples(
 ) -> Result<Vec<SamplePoint>, SampleError> {
     if p.boundary() == Boundary::None {
         return Err(SampleError::NoBoundarySpec);
+    }
+    let mut out = Vec::new();
+    // One input of the network per point: refuse what cannot be allocated
+    // (instead of aborting), before any work.
+    let per_point =
+        std::mem::size_of::<SamplePoint>() + p.network().input_len() * std::mem::size_of::<f64>();
+    if n.checked_mul(per_point)
+        .is_none_or(|b| b > isize::MAX as usize)
+        || out.try_reserve_exact(n).is_err()
+    {
+        return Err(SampleError::TooMany { n });
     }
     let mesh = p.mesh();
     let g = p.slice().gram_f64();
@@ -98,7 +115,6 @@ pub fn boundary_samples(
         return Err(SampleError::NoBoundary);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let r: f64 = rng.gen_range(0.0..total);
         let i = cumulative
@@ -142,5 +158,33 @@ fn point(p: &Partition, uv: [f64; 2], faces: &[FaceId]) -> SamplePoint {
         input: p.slice().point_f64(uv[0], uv[1]),
         regions: faces.iter().map(|f| f.index() - 1).collect(),
         classes: faces.iter().map(|&f| p.region(f).class).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Slice;
+    use crate::net::json;
+    use crate::partition::Options;
+
+    #[test]
+    fn huge_counts_are_an_error_not_a_panic() {
+        let net = json::from_str(
+            r#"{"format":"splinecam-model","version":1,"input_shape":[2],
+            "ops":[{"op":"dense","weight":[[1,0],[0,1]],"bias":[0,0]},{"op":"relu"},
+                   {"op":"dense","weight":[[1,1]],"bias":[-0.5]}]}"#,
+        )
+        .unwrap();
+        let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
+        let p = Partition::compute(&net, &slice, &Options::default()).unwrap();
+        for n in [usize::MAX, usize::MAX / 8, isize::MAX as usize] {
+            assert_eq!(
+                boundary_samples(&p, n, 0),
+                Err(SampleError::TooMany { n }),
+                "{n}"
+            );
+        }
+        assert_eq!(boundary_samples(&p, 0, 0), Ok(Vec::new()));
     }
 }

@@ -8,13 +8,13 @@ use clap::{ArgGroup, Args, ValueEnum};
 use rand::seq::index::sample as draw_indices;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use splinecam::domain::Slice;
+use splinecam::domain::{Slice, SliceError};
 use splinecam::metrics::{summarize, Metrics, Summary};
 use splinecam::net::Network;
 use splinecam::partition::Partition;
 
 use super::inputs::{load_model, read_point, read_points};
-use super::slice::{parse_box, RunArgs};
+use super::slice::{box_slice, parse_box, parse_non_negative, parse_positive, RunArgs};
 
 /// Arguments of `compare`.
 #[derive(Args)]
@@ -24,23 +24,49 @@ pub struct CompareArgs {
     #[arg(required = true)]
     models: Vec<PathBuf>,
     /// How many random slices.
-    #[arg(long, value_name = "K", default_value_t = 5)]
+    #[arg(
+        long,
+        value_name = "K",
+        default_value_t = 5,
+        conflicts_with = "box_bounds"
+    )]
     slices: usize,
     /// Seed of the random slices (same slices for every model).
-    #[arg(long, value_name = "S", default_value_t = 0)]
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 0,
+        conflicts_with = "box_bounds"
+    )]
     seed: u64,
     /// Planes through random triples of these samples (.npy batches or single
     /// points, .json, VNN-LIB centres; at least three points in all).
     #[arg(long, value_name = "FILE", num_args = 1..)]
     samples: Option<Vec<PathBuf>>,
-    /// With --samples: grow each triangle by the factor 1 + M.
-    #[arg(long, value_name = "M", default_value_t = 0.0, requires = "samples")]
+    /// With --samples: grow each triangle by the factor 1 + M (M >= 0).
+    #[arg(
+        long,
+        value_name = "M",
+        default_value_t = 0.0,
+        value_parser = parse_non_negative,
+        allow_hyphen_values = true,
+        requires = "samples",
+        conflicts_with_all = ["around", "box_bounds"]
+    )]
     margin: f64,
     /// Random square planes (half side --pad) through this point.
     #[arg(long, value_name = "POINT")]
     around: Option<PathBuf>,
-    /// With --around: half side of the squares.
-    #[arg(long, value_name = "R", default_value_t = 0.1, requires = "around")]
+    /// With --around: half side of the squares (R > 0).
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = 0.1,
+        value_parser = parse_positive,
+        allow_hyphen_values = true,
+        requires = "around",
+        conflicts_with_all = ["samples", "box_bounds"]
+    )]
     pad: f64,
     /// 2-input networks: this one box (then --slices is 1).
     #[arg(
@@ -72,7 +98,11 @@ fn slices(a: &CompareArgs, shape: &[usize], n: usize) -> Result<Vec<Slice>> {
         bail!("--slices must be at least 1");
     }
     if let Some(b) = a.box_bounds {
-        return Ok(vec![Slice::square_box(shape, b)?]);
+        return Ok(vec![box_slice(
+            shape,
+            b,
+            "--samples FILE... or --around POINT",
+        )?]);
     }
     if let Some(file) = &a.around {
         let point = read_point(file, n)?;
@@ -111,9 +141,11 @@ fn slices(a: &CompareArgs, shape: &[usize], n: usize) -> Result<Vec<Slice>> {
         }
         let idx = draw_indices(&mut rng, points.len(), 3);
         let (i, j, k) = (idx.index(0), idx.index(1), idx.index(2));
-        // Collinear or repeated samples: draw again.
-        if let Ok(s) = Slice::through_points(shape, &points[i], &points[j], &points[k], a.margin) {
-            out.push(s);
+        match Slice::through_points(shape, &points[i], &points[j], &points[k], a.margin) {
+            Ok(s) => out.push(s),
+            // Collinear or repeated samples: draw again.
+            Err(SliceError::Degenerate(_)) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(out)

@@ -4,7 +4,9 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use splinecam::io::{atomic, npy, vnnlib};
+use splinecam::io::atomic::{self, Staged};
+use splinecam::io::npy::{self, NpyError};
+use splinecam::io::vnnlib::{self, VnnlibError};
 use splinecam::net::{json, onnx, Network};
 
 /// Loads an ONNX or JSON model: by extension, else by content (JSON starts
@@ -42,7 +44,12 @@ fn extension(path: &Path) -> Option<String> {
 /// its input box).
 pub fn read_points(path: &Path, input_len: usize) -> Result<Vec<Vec<f64>>> {
     match extension(path).as_deref() {
-        Some("npy") => Ok(npy::read_points(path, input_len)?),
+        Some("npy") => npy::read_points(path, input_len).map_err(|e| match e {
+            NpyError::Io { source, .. } => {
+                anyhow!(source).context(format!("cannot read points {}", path.display()))
+            }
+            e => e.into(),
+        }),
         Some("json") => {
             let text = fs::read_to_string(path)
                 .with_context(|| format!("cannot read points {}", path.display()))?;
@@ -70,15 +77,15 @@ pub fn read_points(path: &Path, input_len: usize) -> Result<Vec<Vec<f64>>> {
             }
             Ok(pts)
         }
-        _ => {
-            let bx = vnnlib::read_input_box(path).with_context(|| {
-                format!(
-                    "cannot read {} as a VNN-LIB property (points are read from .npy, .json or VNN-LIB files)",
-                    path.display()
-                )
-            })?;
-            Ok(vec![bx.centre()])
-        }
+        _ => match vnnlib::read_input_box(path) {
+            Ok(bx) => Ok(vec![bx.centre()]),
+            // Names the file and says why it cannot be read.
+            Err(e @ VnnlibError::Io { .. }) => Err(e.into()),
+            Err(e) => Err(anyhow!(e).context(format!(
+                "cannot read {} as a VNN-LIB property (points are read from .npy, .json or VNN-LIB files)",
+                path.display()
+            ))),
+        },
     }
 }
 
@@ -103,4 +110,41 @@ pub fn create_dir(dir: &Path) -> Result<()> {
 /// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     atomic::write_atomic(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes `bytes` to a temporary file next to `path`, to be renamed over it
+/// by [`commit_files`] together with the other files of the same output.
+pub fn stage_file(path: &Path, bytes: &[u8]) -> Result<Staged> {
+    atomic::stage(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// [`stage_file`] with the bytes written by `write`.
+pub fn stage_file_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<Staged> {
+    atomic::stage_with(path, write).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Renames staged files over their targets, in order. Every file's bytes
+/// are on disk before the first rename, so a failed write changes none of
+/// the targets; put the file that vouches for the others last.
+pub fn commit_files(files: Vec<Staged>) -> Result<()> {
+    for f in files {
+        let path = f.path().to_path_buf();
+        f.commit()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `e`, with `what` (e.g. "--vnnlib-box FILE") in front unless its message
+/// already names `path`.
+pub fn naming_file(e: impl Into<anyhow::Error>, path: &Path, what: &str) -> anyhow::Error {
+    let e = e.into();
+    if format!("{e:#}").contains(&path.display().to_string()) {
+        e
+    } else {
+        e.context(format!("{what} {}", path.display()))
+    }
 }

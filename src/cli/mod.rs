@@ -18,12 +18,14 @@ mod verify;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use splinecam::domain::Slice;
 use splinecam::net::Network;
 use splinecam::partition::Partition;
 
-use slice::RunArgs;
+use slice::{BoundaryArg, RunArgs};
 
 #[derive(Parser)]
 #[command(
@@ -36,8 +38,9 @@ use slice::RunArgs;
 See docs/cli.md."
 )]
 struct Cli {
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, global = true, value_name = "N")]
+    /// Worker threads (default: one per core; at most 4 per core or 256,
+    /// whichever is larger). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N", value_parser = parse_threads)]
     threads: Option<usize>,
     #[command(subcommand)]
     command: Command,
@@ -59,6 +62,28 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Re-check a saved result against its model in exact arithmetic.
     Verify(verify::VerifyArgs),
+}
+
+/// The most worker threads `--threads` accepts: 4 per core or 256,
+/// whichever is larger. More only slow the run down (starting and waking
+/// thousands of threads takes seconds and hundreds of MB) and cannot change
+/// the result.
+fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_mul(4).max(256)
+}
+
+/// Parses `--threads N` (1 ..= [`max_threads`]).
+fn parse_threads(s: &str) -> std::result::Result<usize, String> {
+    let max = max_threads();
+    match s.trim().parse::<u128>() {
+        Ok(0) => Err("at least 1 thread is needed".into()),
+        Ok(n) if n <= max as u128 => Ok(n as usize),
+        Ok(_) => Err(format!(
+            "at most {max} threads (4 per core or 256, whichever is larger); more only slow the run down, and results do not depend on the number"
+        )),
+        Err(_) => Err(format!("'{s}' is not a whole number")),
+    }
 }
 
 /// Partitions `slice` of `net` with a progress bar per node.
@@ -85,12 +110,72 @@ fn one_line(msg: &str) -> String {
     out
 }
 
+/// The error and its causes on one line, "a: b: c", each said once: a
+/// cause whose text is already in the line (an error type that prints its
+/// source, which the chain then yields again) is left out.
+fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = one_line(&cause.to_string());
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+/// Parses the command line: clap's checks, then the ones clap cannot
+/// express (an option that only applies with a value of another).
+fn parse() -> std::result::Result<Cli, clap::Error> {
+    let mut cmd = Cli::command();
+    let mut matches = cmd.try_get_matches_from_mut(std::env::args_os())?;
+    check_level_options(&mut cmd, &matches)?;
+    Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut cmd))
+}
+
+/// `--level` and `--level-output` apply only with `--boundary level`
+/// (`sample`: `--kind level`); given with another boundary they are refused
+/// as clap refuses conflicting arguments.
+fn check_level_options(
+    cmd: &mut clap::Command,
+    m: &ArgMatches,
+) -> std::result::Result<(), clap::Error> {
+    let Some((name, sub)) = m.subcommand() else {
+        return Ok(());
+    };
+    let kind = match name {
+        "partition" | "stats" | "compare" => "boundary",
+        "sample" => "kind",
+        _ => return Ok(()),
+    };
+    if sub.get_one::<BoundaryArg>(kind) == Some(&BoundaryArg::Level) {
+        return Ok(());
+    }
+    for (id, flag) in [
+        ("level", "--level <C>"),
+        ("level_output", "--level-output <K>"),
+    ] {
+        if sub.value_source(id) == Some(ValueSource::CommandLine) {
+            let msg = format!("the argument '{flag}' cannot be used without '--{kind} level'");
+            let err = match cmd.find_subcommand_mut(name) {
+                Some(sc) => sc.error(ErrorKind::ArgumentConflict, msg),
+                None => cmd.error(ErrorKind::ArgumentConflict, msg),
+            };
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
 /// Parses the command line, runs the subcommand, and exits.
 pub fn main() {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
-            use clap::error::ErrorKind;
             match e.kind() {
                 ErrorKind::DisplayHelp
                 | ErrorKind::DisplayVersion
@@ -113,16 +198,13 @@ pub fn main() {
     };
     let result = run(&cli);
     if let Err(e) = result {
-        eprintln!("error: {}", one_line(&format!("{e:#}")));
+        eprintln!("error: {}", error_line(&e));
         std::process::exit(1);
     }
 }
 
 fn run(cli: &Cli) -> Result<()> {
     if let Some(n) = cli.threads {
-        if n == 0 {
-            anyhow::bail!("--threads must be at least 1");
-        }
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
@@ -136,5 +218,35 @@ fn run(cli: &Cli) -> Result<()> {
         Command::Stats(a) => stats::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Verify(a) => verify::run(a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that prints its source, as `#[error("...: {0}")]` with
+    /// `#[from]` does.
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read the box: {0}")]
+    struct Outer(#[from] Inner);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("input X_1: empty interval [2, 1]")]
+    struct Inner;
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        let e = anyhow::Error::from(Outer(Inner)).context("--vnnlib-box p.vnnlib");
+        assert_eq!(
+            error_line(&e),
+            "--vnnlib-box p.vnnlib: cannot read the box: input X_1: empty interval [2, 1]"
+        );
+        // Causes that do not repeat are all kept, in order.
+        let e = anyhow::anyhow!("inner").context("middle").context("outer");
+        assert_eq!(error_line(&e), "outer: middle: inner");
+        // A multi-line message becomes one line.
+        let e = anyhow::anyhow!("a:\n  b\nc");
+        assert_eq!(error_line(&e), "a: b; c");
     }
 }

@@ -6,8 +6,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use splinecam::io::output::ResultFile;
 
-use super::inputs::{create_dir, load_model, write_file};
-use super::pictures::{write_pictures, PictureArgs};
+use super::inputs::{commit_files, create_dir, load_model, stage_file};
+use super::pictures::{stage_pictures, PictureArgs};
 use super::slice::{RunArgs, SliceArgs};
 use super::term::fmt_duration;
 
@@ -41,13 +41,20 @@ pub fn run(a: &PartitionArgs) -> Result<()> {
     }
     let result = ResultFile::from_partition(&p).context("collecting the result")?;
     create_dir(&a.out)?;
+    // The pictures, then result.json, as one set: every file is on disk
+    // before the first rename, result.json is renamed last.
+    let mut staged = if a.pictures.no_pictures {
+        Vec::new()
+    } else {
+        stage_pictures(&p, &style, &a.out, "partition")?
+    };
+    let pictures: Vec<PathBuf> = staged.iter().map(|s| s.path().to_path_buf()).collect();
     let json_path = a.out.join("result.json");
     let text = result.to_json_pretty().context("serialising the result")?;
-    write_file(&json_path, text.as_bytes())?;
+    staged.push(stage_file(&json_path, text.as_bytes())?);
+    commit_files(staged)?;
     let mut written = vec![json_path];
-    if !a.pictures.no_pictures {
-        written.extend(write_pictures(&p, &style, &a.out, "partition")?);
-    }
+    written.extend(pictures);
     outln!(
         "{}: {} regions, {} boundary segments in {}{}",
         a.model.display(),

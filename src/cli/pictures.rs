@@ -4,10 +4,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use splinecam::io::atomic::Staged;
 use splinecam::partition::Partition;
 use splinecam::render::{self, Fill, Style};
 
-use super::inputs::write_file;
+use super::inputs::{commit_files, stage_file};
 
 /// How regions are filled.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -34,13 +35,19 @@ impl From<FillArg> for Fill {
 #[derive(Args, Clone, Debug)]
 pub struct PictureArgs {
     /// How regions are filled.
-    #[arg(long, value_enum, default_value_t = FillArg::Class)]
+    #[arg(long, value_enum, default_value_t = FillArg::Class, conflicts_with = "no_pictures")]
     pub fill: FillArg,
     /// Picture size in pixels: WIDTHxHEIGHT.
-    #[arg(long, value_name = "WxH", default_value = "1000x800", value_parser = parse_size)]
+    #[arg(
+        long,
+        value_name = "WxH",
+        default_value = "1000x800",
+        value_parser = parse_size,
+        conflicts_with = "no_pictures"
+    )]
     pub size: (u32, u32),
     /// No axes or tick labels.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_pictures")]
     pub no_axes: bool,
     /// Write no pictures (only the JSON).
     #[arg(long)]
@@ -67,12 +74,22 @@ pub fn write_pictures(
     dir: &Path,
     stem: &str,
 ) -> Result<Vec<PathBuf>> {
-    let svg_path = dir.join(format!("{stem}.svg"));
-    write_file(&svg_path, render::to_svg(p, style).as_bytes())?;
+    let staged = stage_pictures(p, style, dir, stem)?;
+    let paths = staged.iter().map(|s| s.path().to_path_buf()).collect();
+    commit_files(staged)?;
+    Ok(paths)
+}
+
+/// Renders `dir/stem.svg` and `dir/stem.png` into temporary files next to
+/// them, for [`commit_files`].
+pub fn stage_pictures(p: &Partition, style: &Style, dir: &Path, stem: &str) -> Result<Vec<Staged>> {
+    let svg = stage_file(
+        &dir.join(format!("{stem}.svg")),
+        render::to_svg(p, style).as_bytes(),
+    )?;
     let png = render::to_png(p, style).context("rendering the PNG")?;
-    let png_path = dir.join(format!("{stem}.png"));
-    write_file(&png_path, &png)?;
-    Ok(vec![svg_path, png_path])
+    let png = stage_file(&dir.join(format!("{stem}.png")), &png)?;
+    Ok(vec![svg, png])
 }
 
 /// Parses `WxH` (each side 1..=16384).

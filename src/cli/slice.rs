@@ -5,13 +5,18 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use clap::{ArgGroup, Args, ValueEnum};
-use splinecam::domain::Slice;
+use splinecam::domain::{Slice, SliceError};
 use splinecam::net::Network;
 use splinecam::partition::{Boundary, Options, ProgressFn};
 
-use super::inputs::read_point;
+use super::inputs::{naming_file, read_point};
 
 /// Which 2-D slice of the input space to partition (exactly one of them).
+///
+/// An option of one kind of slice (e.g. `--pad` of `--square-around`) given
+/// with another kind is refused. (`requires` alone does not do it: clap
+/// excuses a required argument that conflicts with a present one, and the
+/// slice kinds conflict with each other through their group.)
 #[derive(Args, Clone, Debug)]
 #[command(group(
     ArgGroup::new("slice")
@@ -31,20 +36,31 @@ pub struct SliceArgs {
     /// inputs, .json lists of numbers, or VNN-LIB files (their box centres).
     #[arg(long, num_args = 3, value_names = ["A", "B", "C"])]
     pub through: Option<Vec<PathBuf>>,
-    /// With --through: grow the triangle about its centroid by the factor 1 + M.
-    #[arg(long, value_name = "M", default_value_t = 0.0, requires = "through")]
+    /// With --through: grow the triangle about its centroid by the factor 1 + M (M >= 0).
+    #[arg(
+        long,
+        value_name = "M",
+        default_value_t = 0.0,
+        value_parser = parse_non_negative,
+        allow_hyphen_values = true,
+        requires = "through",
+        conflicts_with_all = ["box_bounds", "square_around", "vnnlib_box", "polygon"]
+    )]
     pub margin: f64,
     /// A square around one point (random orthonormal directions, half side
     /// --pad), or a rectangle through two points (a random second
     /// direction, padded by --pad in units of |B - A|), as SplineCam offers.
     #[arg(long, num_args = 1..=2, value_names = ["A", "B"])]
     pub square_around: Option<Vec<PathBuf>>,
-    /// With --square-around: the padding.
+    /// With --square-around: the padding (R > 0 around one point, R >= 0 through two).
     #[arg(
         long,
         value_name = "R",
         default_value_t = 0.1,
-        requires = "square_around"
+        value_parser = parse_non_negative,
+        allow_hyphen_values = true,
+        requires = "square_around",
+        conflicts_with_all = ["box_bounds", "through", "vnnlib_box", "polygon"]
     )]
     pub pad: f64,
     /// With --square-around: seed of the random directions.
@@ -52,21 +68,34 @@ pub struct SliceArgs {
         long,
         value_name = "S",
         default_value_t = 0,
-        requires = "square_around"
+        requires = "square_around",
+        conflicts_with_all = ["box_bounds", "through", "vnnlib_box", "polygon"]
     )]
     pub seed: u64,
     /// The 2-D face, through its centre, of a VNN-LIB property's input box (needs --dims).
     #[arg(long, value_name = "FILE", requires = "dims")]
     pub vnnlib_box: Option<PathBuf>,
     /// The two input dimensions of the --vnnlib-box face: I,J (0-based, flat input index).
-    #[arg(long, value_name = "I,J", value_parser = parse_dims, requires = "vnnlib_box")]
+    #[arg(
+        long,
+        value_name = "I,J",
+        value_parser = parse_dims,
+        requires = "vnnlib_box",
+        conflicts_with_all = ["box_bounds", "through", "square_around", "polygon"]
+    )]
     pub dims: Option<(usize, usize)>,
     /// A convex polygon in slice coordinates: "u,v u,v u,v ..." (counter-clockwise
     /// or clockwise). Of the input plane of a 2-input network, or of --plane.
     #[arg(long, value_name = "U,V U,V ...", value_parser = parse_polygon, allow_hyphen_values = true)]
     pub polygon: Option<Polygon>,
     /// With --polygon: the plane origin + u·E1 + v·E2 (three point files).
-    #[arg(long, num_args = 3, value_names = ["O", "E1", "E2"], requires = "polygon")]
+    #[arg(
+        long,
+        num_args = 3,
+        value_names = ["O", "E1", "E2"],
+        requires = "polygon",
+        conflicts_with_all = ["box_bounds", "through", "square_around", "vnnlib_box"]
+    )]
     pub plane: Option<Vec<PathBuf>>,
     /// Any slice but --polygon: keep its plane, but partition this convex
     /// polygon of its slice coordinates instead ("u,v u,v ..."), e.g. a
@@ -89,12 +118,13 @@ impl SliceArgs {
         let shape = net.input_shape();
         let n = net.input_len();
         Ok(if let Some(b) = self.box_bounds {
-            Slice::square_box(shape, b)?
+            box_slice(shape, b, "--through A B C, --square-around A, --vnnlib-box FILE --dims I,J, or --polygon ... --plane O E1 E2")?
         } else if let Some(file) = &self.vnnlib_box {
             let Some(dims) = self.dims else {
                 bail!("--vnnlib-box needs --dims I,J");
             };
-            Slice::vnnlib_face(shape, file, dims)?
+            Slice::vnnlib_face(shape, file, dims)
+                .map_err(|e| naming_file(e, file, "--vnnlib-box"))?
         } else if let Some(files) = &self.through {
             let [a, b, c] = files.as_slice() else {
                 bail!("--through needs exactly three files");
@@ -103,7 +133,14 @@ impl SliceArgs {
             Slice::through_points(shape, &pa, &pb, &pc, self.margin)?
         } else if let Some(files) = &self.square_around {
             match files.as_slice() {
-                [a] => Slice::square_around(shape, &read_point(a, n)?, self.pad, self.seed)?,
+                [a] => {
+                    if self.pad <= 0.0 {
+                        bail!(
+                            "--pad must be > 0 for a square around one point (it is the half side)"
+                        );
+                    }
+                    Slice::square_around(shape, &read_point(a, n)?, self.pad, self.seed)?
+                }
                 [a, b] => Slice::through_two(
                     shape,
                     &read_point(a, n)?,
@@ -137,8 +174,21 @@ impl SliceArgs {
     }
 }
 
+/// `--box`: the box slice of a 2-input network. For another network the
+/// message names the options to use instead (`others`), not the library's
+/// constructors.
+pub fn box_slice(shape: &[usize], bounds: [f64; 4], others: &str) -> Result<Slice> {
+    let n: usize = shape.iter().product();
+    match Slice::square_box(shape, bounds) {
+        Err(SliceError::InputShape { .. }) if n != 2 => bail!(
+            "--box is a box of a network with 2 inputs, but this one has {n} (input shape {shape:?}); use {others} instead"
+        ),
+        r => Ok(r?),
+    }
+}
+
 /// The decision boundary to cut in after the last layer.
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum BoundaryArg {
     /// One output: its zero set; several: the argmax boundary.
     Auto,
@@ -159,7 +209,12 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = BoundaryArg::Auto)]
     pub boundary: BoundaryArg,
     /// With --boundary level: the level C.
-    #[arg(long, value_name = "C", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "C",
+        allow_hyphen_values = true,
+        required_if_eq("boundary", "level")
+    )]
     pub level: Option<f64>,
     /// With --boundary level: which output (0-based).
     #[arg(long, value_name = "K", default_value_t = 0)]
@@ -212,6 +267,24 @@ pub fn parse_box(s: &str) -> std::result::Result<[f64; 4], String> {
             v.len()
         )
     })
+}
+
+/// Parses a finite number >= 0 (`--margin`, `--pad`).
+pub fn parse_non_negative(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        Ok(_) => Err("must be a finite number >= 0".into()),
+        Err(_) => Err(format!("'{s}' is not a number")),
+    }
+}
+
+/// Parses a finite number > 0.
+pub fn parse_positive(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(_) => Err("must be a finite number > 0".into()),
+        Err(_) => Err(format!("'{s}' is not a number")),
+    }
 }
 
 /// Parses a comma-separated list of finite numbers.

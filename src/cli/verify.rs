@@ -21,8 +21,8 @@ pub struct VerifyArgs {
 /// check that failed.
 pub fn run(a: &VerifyArgs) -> Result<()> {
     let net = load_model(&a.model)?;
-    let result = ResultFile::read(&a.result)
-        .with_context(|| format!("cannot read result {}", a.result.display()))?;
+    // The reader's errors name the file.
+    let result = ResultFile::read(&a.result).context("cannot read the result file")?;
     let report = splinecam::verify::verify(&net, &result)
         .with_context(|| format!("{} does NOT verify", a.result.display()))?;
     outln!("{}: {report}", a.result.display());

@@ -63,6 +63,12 @@ pub enum NpyError {
         /// The value.
         value: f64,
     },
+    /// The array cannot be encoded or written as `.npy`.
+    #[error("cannot encode the points as .npy: {msg}")]
+    Encode {
+        /// The encoder's complaint.
+        msg: String,
+    },
     /// The points do not match the shape to write.
     #[error("point {index} has {len} numbers but the input shape {shape:?} holds {expected}")]
     Length {
@@ -161,15 +167,50 @@ pub fn parse_points(bytes: &[u8], name: &str, input_len: usize) -> Result<Vec<Ve
 
 /// Writes `points` as a `float64` array of shape `(N, *input_shape)`,
 /// atomically (see [`crate::io::atomic`]).
-pub fn write_points(
+pub fn write_points<P: AsRef<[f64]>>(
     path: impl AsRef<Path>,
-    points: &[Vec<f64>],
+    points: &[P],
     input_shape: &[usize],
 ) -> Result<(), NpyError> {
     let path = path.as_ref();
+    let array = to_array(points, input_shape)?;
+    let mut bytes = Vec::new();
+    array
+        .write_npy(&mut bytes)
+        .map_err(|e| NpyError::Encode { msg: e.to_string() })?;
+    crate::io::atomic::write_atomic(path, &bytes).map_err(|source| NpyError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Writes the `.npy` file of [`write_points`] to `w` (e.g. a file staged
+/// with [`crate::io::atomic::stage_with`] to be committed together with
+/// others), without building its bytes in memory first. A failed write is
+/// an [`NpyError::Encode`] error.
+///
+/// ```
+/// use splinecam::io::npy;
+/// let mut bytes = Vec::new();
+/// npy::to_writer(&mut bytes, &[[1.0, 2.0].as_slice()], &[2]).unwrap();
+/// assert_eq!(npy::parse_points(&bytes, "mem", 2).unwrap(), vec![vec![1.0, 2.0]]);
+/// ```
+pub fn to_writer<P: AsRef<[f64]>>(
+    w: impl std::io::Write,
+    points: &[P],
+    input_shape: &[usize],
+) -> Result<(), NpyError> {
+    to_array(points, input_shape)?
+        .write_npy(w)
+        .map_err(|e| NpyError::Encode { msg: e.to_string() })
+}
+
+/// `points` as one array of shape `(N, *input_shape)`.
+fn to_array<P: AsRef<[f64]>>(points: &[P], input_shape: &[usize]) -> Result<ArrayD<f64>, NpyError> {
     let expected: usize = input_shape.iter().product();
-    let mut flat = Vec::with_capacity(points.len() * expected);
+    let mut flat = Vec::with_capacity(points.len().saturating_mul(expected));
     for (index, p) in points.iter().enumerate() {
+        let p = p.as_ref();
         if p.len() != expected {
             return Err(NpyError::Length {
                 index,
@@ -182,19 +223,5 @@ pub fn write_points(
     }
     let mut shape = vec![points.len()];
     shape.extend_from_slice(input_shape);
-    let io_err = |source| NpyError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let array = ArrayD::from_shape_vec(IxDyn(&shape), flat).map_err(|e| {
-        io_err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            e.to_string(),
-        ))
-    })?;
-    let mut bytes = Vec::new();
-    array
-        .write_npy(&mut bytes)
-        .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
-    crate::io::atomic::write_atomic(path, &bytes).map_err(io_err)
+    ArrayD::from_shape_vec(IxDyn(&shape), flat).map_err(|e| NpyError::Encode { msg: e.to_string() })
 }
