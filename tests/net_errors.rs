@@ -201,3 +201,199 @@ fn bad_points() {
         Err(NetError::Argument(_))
     ));
 }
+
+/// A native JSON model with the given `ops` (a JSON array's text).
+fn json_model(ops: &str) -> String {
+    format!(r#"{{"format":"splinecam-model","version":1,"input_shape":[2],"ops":{ops}}}"#)
+}
+
+#[test]
+fn json_unknown_field_is_rejected_with_node_op_and_suggestion() {
+    // A typo for "bias" used to be ignored (bias silently 0).
+    let text = json_model(
+        r#"[{"op":"dense","weight":[[1,-1],[0.5,2]],"bais":[0,1]},{"op":"relu"},{"op":"dense","weight":[[1,1]]}]"#,
+    );
+    let e = json::from_str(&text).expect_err("typo must be an error");
+    assert!(
+        matches!(&e, NetError::JsonNode { index: 0, name: None, op: Some(op), line: 1, .. } if op == "dense"),
+        "{e:?}"
+    );
+    let s = e.to_string();
+    for part in [
+        "node 0 (dense)",
+        "unknown field \"bais\"",
+        "did you mean \"bias\"?",
+        "\"weight\" and \"bias\"",
+        "\"name\"",
+        "\"inputs\"",
+    ] {
+        assert!(s.contains(part), "{s:?} lacks {part:?}");
+    }
+    // The column points at the key.
+    let NetError::JsonNode { column, .. } = e else {
+        unreachable!()
+    };
+    let key_end = text.find("\"bais\"").expect("key") + "\"bais\"".len();
+    assert_eq!(column, key_end, "{s}");
+
+    // An op without fields of its own, and a named one.
+    let e = json::from_str(&json_model(
+        r#"[{"op":"dense","weight":[[1,1]]},{"op":"relu","name":"act","extra":5}]"#,
+    ))
+    .expect_err("extra field");
+    assert!(
+        matches!(&e, NetError::JsonNode { index: 1, name: Some(n), op: Some(op), .. } if n == "act" && op == "relu"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("node 1 ('act', relu)"), "{e}");
+    assert!(e.to_string().contains("no fields besides"), "{e}");
+
+    // Unknown top-level fields too.
+    let e = json::from_str(
+        r#"{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[],"outptu":"x"}"#,
+    )
+    .expect_err("top-level typo");
+    assert!(matches!(e, NetError::Json(_)), "{e:?}");
+    assert!(
+        e.to_string()
+            .contains("unknown top-level field \"outptu\" (did you mean \"output\"?)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn json_missing_field_names_node_and_op() {
+    let e = json::from_str(&json_model(
+        r#"[{"op":"dense","name":"fc0","weight":[[1,0],[0,1]]},{"op":"relu"},{"op":"dense","name":"fc1","bias":[0]}]"#,
+    ))
+    .expect_err("missing weight");
+    assert!(
+        matches!(&e, NetError::JsonNode { index: 2, name: Some(n), op: Some(op), .. } if n == "fc1" && op == "dense"),
+        "{e:?}"
+    );
+    let s = e.to_string();
+    assert!(s.contains("node 2 ('fc1', dense) at line 1 column"), "{s}");
+    assert!(s.contains("missing field") && s.contains("weight"), "{s}");
+}
+
+#[test]
+fn json_wrong_type_names_node_op_field_and_position() {
+    // Pretty-printed, so the position is on a later line.
+    let text = r#"{
+  "format": "splinecam-model",
+  "version": 1,
+  "input_shape": [2],
+  "ops": [
+    {"op": "dense", "name": "fc0", "weight": [[1, 0], [0, 1]]},
+    {"op": "leaky_relu", "alpha": 0.125},
+    {"op": "dense", "name": "out",
+     "weight": [["1", -1]]}
+  ]
+}"#;
+    let e = json::from_str(text).expect_err("string weight");
+    assert!(
+        matches!(&e, NetError::JsonNode { index: 2, name: Some(n), op: Some(op), line: 9, .. } if n == "out" && op == "dense"),
+        "{e:?}"
+    );
+    let s = e.to_string();
+    assert!(s.contains("node 2 ('out', dense) at line 9 column"), "{s}");
+    assert!(
+        s.contains("field \"weight\": invalid type: string \"1\", expected f64"),
+        "{s}"
+    );
+    // The column is that of the bad value (serde_json points at its end).
+    let NetError::JsonNode { column, .. } = e else {
+        unreachable!()
+    };
+    let line9 = text.lines().nth(8).expect("line 9");
+    assert_eq!(column, line9.find("\"1\"").expect("value") + 3, "{s}");
+
+    // The same for the fields every op has.
+    let e = json::from_str(&json_model(r#"[{"op":"relu","inputs":"input"}]"#))
+        .expect_err("inputs not a list");
+    assert!(
+        matches!(&e, NetError::JsonNode { index: 0, op: Some(op), .. } if op == "relu"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("field \"inputs\""), "{e}");
+}
+
+#[test]
+fn json_non_string_op_lists_the_operations() {
+    for (op, found) in [
+        ("5", "the number 5"),
+        ("null", "null"),
+        ("[\"relu\"]", "an array"),
+    ] {
+        let e = json::from_str(&json_model(&format!(
+            r#"[{{"op":"dense","weight":[[1,1]]}},{{"name":"a","op":{op}}}]"#
+        )))
+        .expect_err("non-string op");
+        assert!(
+            matches!(&e, NetError::JsonNode { index: 1, name: Some(n), op: None, .. } if n == "a"),
+            "{e:?}"
+        );
+        let s = e.to_string();
+        assert!(
+            s.contains("\"op\" must be a string naming one of the supported operations"),
+            "{s}"
+        );
+        assert!(s.contains(found), "{s}");
+        for name in json::OPS {
+            assert!(s.contains(name), "{s} lacks {name}");
+        }
+        // It used to report a field of an unrelated op ("missing field `kernel`").
+        assert!(!s.contains("kernel"), "{s}");
+    }
+    let e = json::from_str(&json_model(r#"[{"name":"a"}]"#)).expect_err("no op");
+    assert!(
+        matches!(
+            &e,
+            NetError::JsonNode {
+                index: 0,
+                op: None,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("missing field \"op\""), "{e}");
+    let e = json::from_str(&json_model(r#"[{"op":"Relu"}]"#)).expect_err("case");
+    assert!(
+        e.to_string()
+            .contains("unknown op \"Relu\" (did you mean \"relu\"?)"),
+        "{e}"
+    );
+    let e = json::from_str(&json_model(r#"[5]"#)).expect_err("not an object");
+    assert!(
+        matches!(
+            &e,
+            NetError::JsonNode {
+                index: 0,
+                op: None,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("must be a JSON object"), "{e}");
+}
+
+#[test]
+fn json_repeated_keys_are_rejected() {
+    // Which of two "bias" values counts would be a silent guess.
+    let e = json::from_str(&json_model(
+        r#"[{"op":"dense","weight":[[1,1]],"bias":[0],"bias":[1]}]"#,
+    ))
+    .expect_err("repeated bias");
+    assert!(
+        matches!(&e, NetError::JsonNode { index: 0, op: Some(op), .. } if op == "dense"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("duplicate field"), "{e}");
+    let e = json::from_str(
+        r#"{"format":"splinecam-model","version":1,"version":1,"input_shape":[2],"ops":[]}"#,
+    )
+    .expect_err("repeated version");
+    assert!(e.to_string().contains("duplicate field"), "{e}");
+}

@@ -57,3 +57,41 @@ fn mangled_json_models_never_panic() {
         assert!(r.is_ok(), "case {i} panicked on {s}");
     }
 }
+
+#[test]
+fn renamed_json_keys_are_errors_naming_the_node() {
+    // No misspelt key is ever ignored: renaming any key of any op gives an
+    // error that names that op (index, and the op unless "op" itself was renamed).
+    let good = r#"{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[{"op":"dense","name":"fc","weight":[[1,2],[3,4]],"bias":[0,1]},{"op":"leaky_relu","alpha":0.25},{"op":"maxout","pieces":2,"axis":0},{"op":"dense","inputs":["maxout_2"],"weight":[[1]]}]}"#;
+    assert!(json::from_str(good).is_ok());
+    let model: serde_json::Value = serde_json::from_str(good).unwrap();
+    let n_ops = model["ops"].as_array().unwrap().len();
+    let mut checked = 0;
+    for i in 0..n_ops {
+        let keys: Vec<String> = model["ops"][i]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        for k in keys {
+            let mut m = model.clone();
+            let op = m["ops"][i].as_object_mut().unwrap();
+            let v = op.remove(&k).unwrap();
+            op.insert(format!("{k}x"), v);
+            let e = json::from_str(&m.to_string()).expect_err(&format!("op {i} key {k}x"));
+            match &e {
+                splinecam::net::NetError::JsonNode { index, op, .. } => {
+                    assert_eq!(*index, i, "{e}");
+                    assert_eq!(op.is_none(), k == "op", "{e}");
+                }
+                _ => panic!("op {i} key {k}x: {e:?}"),
+            }
+            if k != "op" {
+                assert!(e.to_string().contains(&format!("\"{k}x\"")), "{e}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 12);
+}

@@ -12,6 +12,23 @@ pub enum NetError {
     /// The JSON model is malformed or has the wrong format tag or version.
     #[error("invalid splinecam JSON model: {0}")]
     Json(String),
+    /// An op of a JSON model does not match the format: a missing, unknown
+    /// or mistyped field, or a missing or unknown `"op"`.
+    #[error("invalid splinecam JSON model: {}: {msg}", json_node_label(*.index, .name.as_deref(), .op.as_deref(), *.line, *.column))]
+    JsonNode {
+        /// The op's index in `"ops"` (0-based).
+        index: usize,
+        /// The op's `"name"`, if it has one.
+        name: Option<String>,
+        /// The op's `"op"`, if it is a known operation.
+        op: Option<String>,
+        /// 1-based line of the error in the file (0: unknown).
+        line: usize,
+        /// 1-based column (in bytes) of the error in the file.
+        column: usize,
+        /// What is wrong and what is expected.
+        msg: String,
+    },
     /// Reading a file failed.
     #[error("cannot read {path}: {source}")]
     Io {
@@ -111,4 +128,26 @@ impl NetError {
             msg: msg.into(),
         }
     }
+}
+
+/// `node 2 ('fc1', dense) at line 3 column 17`.
+fn json_node_label(
+    index: usize,
+    name: Option<&str>,
+    op: Option<&str>,
+    line: usize,
+    column: usize,
+) -> String {
+    let what = match (name, op) {
+        (Some(n), Some(o)) => format!(" ('{n}', {o})"),
+        (Some(n), None) => format!(" ('{n}')"),
+        (None, Some(o)) => format!(" ({o})"),
+        (None, None) => String::new(),
+    };
+    let at = if line > 0 {
+        format!(" at line {line} column {column}")
+    } else {
+        String::new()
+    };
+    format!("node {index}{what}{at}")
 }
