@@ -14,7 +14,8 @@
 //!    layers) and the slice (exact numbers, the polygon strictly convex and
 //!    counter-clockwise).
 //! 2. Vertices: exact coordinates parse, are pairwise distinct, and the
-//!    `f64` coordinates are their roundings.
+//!    `f64` coordinates are their roundings; every vertex is a corner of
+//!    some face (checked after the faces).
 //! 3. Each face: valid and distinct vertex indices, at least three; convex
 //!    and counter-clockwise (every vertex on or left of the line of every
 //!    side, so collinear vertices on a side are allowed) with positive
@@ -46,7 +47,34 @@
 //!    both endpoints are vertices of both faces), the `boundary` flags and
 //!    `boundary_segments` are the edges between faces of different classes,
 //!    and an edge records every unit in which its two faces' patterns
-//!    differ (and a class label where their classes differ).
+//!    differ (and a class label where their classes differ). The polygon's
+//!    sides carry no labels. Every label of an edge between two faces names
+//!    a function of this model and boundary, once: a `neuron` a unit of an
+//!    activation layer (its pre-activation), a `max_pair` two different
+//!    candidates of a unit of a max layer (their difference), an
+//!    `output_pair` two different outputs under an argmax or argmin
+//!    boundary, a `level` the file's level-set output (output minus level);
+//!    and that function is exactly 0 at both ends of the edge, evaluated
+//!    with the exact forms of the edge's left face from check 5. Those forms
+//!    are the network's on the closed face and affine there, so the
+//!    function is 0 on the whole edge: the edge lies in its zero set. (That
+//!    every function vanishing on the edge is listed is not checked beyond
+//!    the units in which the two faces differ.)
+//! 9. Statistics: every field of [`crate::metrics::Metrics`] is there and
+//!    no other. The counts (regions, activation regions, linear pieces,
+//!    regions after each layer, vertices, edges, adjacencies, boundary
+//!    pieces, regions touching the boundary) and the exact total area
+//!    equal what the checked faces and edges give (the regions after
+//!    pattern layer `l` are the distinct pattern prefixes up to `l`: the
+//!    points with one prefix form a convex set, one face after that layer;
+//!    then the regions, after the boundary cut if any); the reals computed from
+//!    exact values (`area_factor`, `total_area`, `total_area_input`,
+//!    `density`, `density_input`, `mean_vertices_per_region`, and the
+//!    input-space area mean and spread from the slice-unit ones) are the
+//!    same `f64` results. The shape measurements (region area mean and
+//!    spread, eccentricity, centrality, boundary length) are measured on
+//!    the engine's `f64` vertex positions, which the file does not hold:
+//!    informative, not checked.
 //!
 //! # Why the faces do not overlap
 //!
@@ -70,10 +98,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
+use petgraph::unionfind::UnionFind;
 use rug::Rational;
 
-use crate::io::output::{parse_rational, BoundarySpec, EdgeLabel, ResultFile, FORMAT, VERSION};
+use crate::io::output::{
+    parse_rational, BoundarySpec, EdgeLabel, FaceRecord, ResultFile, FORMAT, VERSION,
+};
 use crate::net::{ExactAffineForm, Network, OpClass};
 
 /// Counts of a successful [`verify`].
@@ -94,20 +126,24 @@ pub struct VerifyReport {
     /// Exact sign conditions checked at vertices (per face, per vertex, per
     /// unit or candidate pair).
     pub vertex_conditions: usize,
+    /// Exact edge-label conditions checked (per edge, per label, per end:
+    /// the label's function is 0 there).
+    pub label_conditions: usize,
 }
 
 impl fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "verified: {} faces, {} vertices, {} edges, {} boundary segments; total area {}; {} exact forward passes, {} exact vertex conditions",
+            "verified: {} faces, {} vertices, {} edges, {} boundary segments; total area {}; {} exact forward passes, {} exact vertex conditions, {} exact edge-label conditions",
             self.faces,
             self.vertices,
             self.edges,
             self.boundary_segments,
             self.total_area,
             self.forward_passes,
-            self.vertex_conditions
+            self.vertex_conditions,
+            self.label_conditions
         )
     }
 }
@@ -171,6 +207,10 @@ pub enum VerifyError {
     /// The decision-boundary segments are wrong.
     #[error("boundary segments: {0}")]
     Boundary(String),
+    /// The statistics block is missing a field, has an unknown one, or
+    /// disagrees with what the checked file gives.
+    #[error("statistics: {0}")]
+    Statistics(String),
     /// The network failed on a face.
     #[error("face {face}: network evaluation failed: {msg}")]
     Net {
@@ -404,10 +444,48 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
     }
     let nv = pts.len();
 
+    // Edge labels (check 8): each names a function of this file, at most
+    // once per edge. Where an edge has a face on both sides, its labels are
+    // evaluated on its left face, in that face's pass of check 5.
+    let nf = result.faces.len();
+    let mut labelled: Vec<Vec<usize>> = vec![Vec::new(); nf];
+    for (ei, e) in result.edges.iter().enumerate() {
+        // Repeats: compared pairwise when few, hashed when many.
+        let mut many = (e.labels.len() > 16).then(|| HashSet::with_capacity(e.labels.len()));
+        for (i, k) in e.labels.iter().enumerate() {
+            if let Err(why) = label_exists(net, layers, n_out, result.boundary, k) {
+                return Err(VerifyError::Edge {
+                    edge: ei,
+                    what: format!("label {} names no function: {why}", label_name(k)),
+                });
+            }
+            let repeated = match many.as_mut() {
+                Some(seen) => !seen.insert(k),
+                None => e.labels[..i].contains(k),
+            };
+            if repeated {
+                return Err(VerifyError::Edge {
+                    edge: ei,
+                    what: format!("label {} is listed twice", label_name(k)),
+                });
+            }
+        }
+        if let (Some(l), Some(_)) = (e.left, e.right) {
+            if l < nf && !e.labels.is_empty() {
+                labelled[l].push(ei);
+            }
+        }
+    }
+
     // 3.–6. Faces.
     let face_err = |face: usize, what: String| VerifyError::Face { face, what };
     let mut sum = Rational::new();
     let mut conditions = 0usize;
+    let mut label_conditions = 0usize;
+    let mut used = vec![false; nv];
+    // Per face, a hash of its exact output map (linear pieces, check 9).
+    let mut map_hashes: Vec<u64> = Vec::with_capacity(nf);
+    let mut n_corners = 0usize;
     let mut patterns: HashMap<(&Vec<Vec<u32>>, Option<u32>), usize> = HashMap::new();
     // Directed face sides (a, b) -> face.
     let mut sides: HashMap<(usize, usize), usize> = HashMap::new();
@@ -428,7 +506,9 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
             if !own.insert(v) {
                 return Err(face_err(fi, format!("vertex {v} appears twice")));
             }
+            used[v] = true;
         }
+        n_corners += k;
         let c: Vec<&Pt> = cyc.iter().map(|&v| &pts[v]).collect();
         for i in 0..k {
             for j in 0..k {
@@ -514,15 +594,7 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
                 ),
             ));
         }
-        let map: Vec<[Rational; 3]> = face
-            .output
-            .iter()
-            .enumerate()
-            .map(|(o, r)| {
-                let w = || format!("face {fi} output {o}");
-                Ok([parse(w, &r[0])?, parse(w, &r[1])?, parse(w, &r[2])?])
-            })
-            .collect::<Result<_, VerifyError>>()?;
+        let map = output_map(fi, face)?;
         if (face.class.is_some()) != (result.boundary != BoundarySpec::None) {
             return Err(face_err(
                 fi,
@@ -586,19 +658,32 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
         }
 
         // 5. On the whole face: pre-activation conditions at every vertex.
+        // This face's labelled edges (it is their left face), with the
+        // positions of their endpoints in its cycle; an edge whose ends are
+        // not on the cycle is refused by check 8.
+        let ends: Vec<(usize, (usize, usize))> = labelled[fi]
+            .iter()
+            .filter_map(|&ei| {
+                let e = &result.edges[ei];
+                let ia = cyc.iter().position(|&v| v == e.a)?;
+                let ib = cyc.iter().position(|&v| v == e.b)?;
+                Some((ei, (ia, ib)))
+            })
+            .collect();
         let mut bad: Option<String> = None;
+        let mut bad_label: Option<VerifyError> = None;
         let pattern = crate::net::Pattern {
             layers: face.pattern.iter().map(|l| l.as_slice().into()).collect(),
         };
         let out = net
             .propagate_exact(input_form.clone(), &pattern, |l, pre| {
-                if bad.is_some() {
+                if bad.is_some() || bad_label.is_some() {
                     return;
                 }
                 let node = &net.nodes()[layers[l]];
                 let states = &face.pattern[l];
-                for (vi, p) in cyc.iter().zip(&c) {
-                    let vals = pre.eval(&p.0, &p.1);
+                let at: Vec<Vec<Rational>> = c.iter().map(|p| pre.eval(&p.0, &p.1)).collect();
+                for (vi, vals) in cyc.iter().zip(&at) {
                     match node.op.class() {
                         OpClass::Max => {
                             for (unit, (w, &s)) in node.windows.iter().zip(states).enumerate() {
@@ -632,6 +717,38 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
                         }
                     }
                 }
+                // The labels of this layer on the face's labelled edges vanish
+                // at both ends. The pre-activations are the network's on the
+                // closed face (the conditions of the layers before hold), and
+                // affine there, so the label's function is 0 on the edge.
+                for &(ei, (ia, ib)) in &ends {
+                    let e = &result.edges[ei];
+                    for k in &e.labels {
+                        let (unit, pair) = match *k {
+                            EdgeLabel::Neuron { layer, unit } if layer == l => (unit, None),
+                            EdgeLabel::MaxPair { layer, unit, a, b } if layer == l => {
+                                (unit, Some((a as usize, b as usize)))
+                            }
+                            _ => continue,
+                        };
+                        for (v, i) in [(e.a, ia), (e.b, ib)] {
+                            label_conditions += 1;
+                            let x = &at[i];
+                            let value = match pair {
+                                None => x.get(unit).cloned(),
+                                Some((a, b)) => node.windows.get(unit).and_then(|w| {
+                                    let p = x.get(*w.get(a)? as usize)?;
+                                    let q = x.get(*w.get(b)? as usize)?;
+                                    Some(Rational::from(p - q))
+                                }),
+                            };
+                            if let Some(what) = label_fails(k, v, fi, value) {
+                                bad_label = Some(VerifyError::Edge { edge: ei, what });
+                                return;
+                            }
+                        }
+                    }
+                }
             })
             .map_err(|e| VerifyError::Net { face: fi, msg: e.to_string() })?;
         if let Some(what) = bad {
@@ -639,6 +756,9 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
                 fi,
                 format!("pattern does not hold on the whole face: {what}"),
             ));
+        }
+        if let Some(e) = bad_label {
+            return Err(e);
         }
         for (o, row) in map.iter().enumerate() {
             if out.coeffs(o) != *row {
@@ -648,10 +768,17 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
                 ));
             }
         }
+        // The exact outputs at the vertices (a class, hence output labels,
+        // only with a boundary).
+        let ys: Vec<Vec<Rational>> = if face.class.is_some() {
+            c.iter().map(|p| out.eval(&p.0, &p.1)).collect()
+        } else {
+            Vec::new()
+        };
         if let Some(class) = face.class {
-            for (vi, p) in cyc.iter().zip(&c) {
+            for (vi, y) in cyc.iter().zip(&ys) {
                 conditions += 1;
-                if !class_closed(&out.eval(&p.0, &p.1), result.boundary, &level, class) {
+                if !class_closed(y, result.boundary, &level, class) {
                     return Err(face_err(
                         fi,
                         format!("class {class} does not hold at vertex {vi}"),
@@ -659,9 +786,38 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
                 }
             }
         }
+        // Output labels on the face's labelled edges: zero at both ends.
+        for &(ei, (ia, ib)) in &ends {
+            let e = &result.edges[ei];
+            for k in &e.labels {
+                let (p, q) = match *k {
+                    EdgeLabel::OutputPair { a, b } => (a as usize, Some(b as usize)),
+                    EdgeLabel::Level { output } => (output as usize, None),
+                    _ => continue,
+                };
+                for (v, i) in [(e.a, ia), (e.b, ib)] {
+                    label_conditions += 1;
+                    let value = ys.get(i).and_then(|y| {
+                        let other = match q {
+                            Some(q) => y.get(q)?,
+                            None => level.as_ref()?,
+                        };
+                        Some(Rational::from(y.get(p)? - other))
+                    });
+                    if let Some(what) = label_fails(k, v, fi, value) {
+                        return Err(VerifyError::Edge { edge: ei, what });
+                    }
+                }
+            }
+        }
         if let Some(a) = patterns.insert((&face.pattern, face.class), fi) {
             return Err(VerifyError::Duplicate { a, b: fi });
         }
+        map_hashes.push({
+            let mut h = DefaultHasher::new();
+            map.hash(&mut h);
+            h.finish()
+        });
     }
 
     // 7. Tiling.
@@ -672,9 +828,15 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
         });
     }
     check_outer_sides(&pts, &poly, &sides)?;
+    // Every vertex is a corner of some face.
+    if let Some(v) = used.iter().position(|&u| !u) {
+        return Err(VerifyError::Vertex {
+            vertex: v,
+            what: "is a corner of no face".into(),
+        });
+    }
 
     // 8. Edges and boundary segments.
-    let nf = result.faces.len();
     let mut claimed: HashSet<(usize, usize)> = HashSet::with_capacity(sides.len());
     let mut flagged: Vec<[usize; 2]> = Vec::new();
     for (ei, e) in result.edges.iter().enumerate() {
@@ -737,17 +899,26 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
                 ));
             }
         }
+        // The units the labels name (a neuron label names a unit of an
+        // activation layer, a max_pair label one of a max layer: checked
+        // above); a set when there are many.
+        let unit_of = |k: &EdgeLabel| match *k {
+            EdgeLabel::Neuron { layer, unit } | EdgeLabel::MaxPair { layer, unit, .. } => {
+                Some((layer, unit))
+            }
+            _ => None,
+        };
+        let named: Option<HashSet<(usize, usize)>> =
+            (e.labels.len() > 16).then(|| e.labels.iter().filter_map(unit_of).collect());
         for (li, (sa, sb)) in fl.pattern.iter().zip(&fr.pattern).enumerate() {
-            let is_max = net.nodes()[layers[li]].op.class() == OpClass::Max;
             for (unit, (x, y)) in sa.iter().zip(sb).enumerate() {
                 if x == y {
                     continue;
                 }
-                let ok = e.labels.iter().any(|k| match *k {
-                    EdgeLabel::Neuron { layer, unit: u } => !is_max && layer == li && u == unit,
-                    EdgeLabel::MaxPair { layer, unit: u, .. } => is_max && layer == li && u == unit,
-                    _ => false,
-                });
+                let ok = match &named {
+                    Some(set) => set.contains(&(li, unit)),
+                    None => e.labels.iter().any(|k| unit_of(k) == Some((li, unit))),
+                };
                 if !ok {
                     return Err(err(format!("faces {l} and {r} differ in layer {li} unit {unit}, which the edge does not record")));
                 }
@@ -776,6 +947,17 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
         )));
     }
 
+    // 9. Statistics.
+    check_statistics(
+        &result.statistics,
+        result,
+        nv,
+        &map_hashes,
+        n_corners,
+        &domain,
+        (&e1, &e2),
+    )?;
+
     Ok(VerifyReport {
         vertices: nv,
         faces: nf,
@@ -784,7 +966,337 @@ pub fn verify(net: &Network, result: &ResultFile) -> Result<VerifyReport, Verify
         total_area: rat(&sum),
         forward_passes: nf,
         vertex_conditions: conditions,
+        label_conditions,
     })
+}
+
+/// A face's exact output map.
+fn output_map(fi: usize, face: &FaceRecord) -> Result<Vec<[Rational; 3]>, VerifyError> {
+    face.output
+        .iter()
+        .enumerate()
+        .map(|(o, r)| {
+            let w = || format!("face {fi} output {o}");
+            Ok([parse(w, &r[0])?, parse(w, &r[1])?, parse(w, &r[2])?])
+        })
+        .collect()
+}
+
+/// Whether label `k` names a function of this model and boundary; `Err`
+/// says why not.
+fn label_exists(
+    net: &Network,
+    layers: &[usize],
+    n_out: usize,
+    boundary: BoundarySpec,
+    k: &EdgeLabel,
+) -> Result<(), String> {
+    match *k {
+        EdgeLabel::Neuron { layer, unit } | EdgeLabel::MaxPair { layer, unit, .. } => {
+            let Some(&ni) = layers.get(layer) else {
+                return Err(format!("the model has {} pattern layers", layers.len()));
+            };
+            let node = &net.nodes()[ni];
+            let is_max = node.op.class() == OpClass::Max;
+            if let EdgeLabel::MaxPair { a, b, .. } = *k {
+                if !is_max {
+                    return Err(format!("pattern layer {layer} is not a max layer"));
+                }
+                let Some(w) = node.windows.get(unit) else {
+                    return Err(format!(
+                        "max layer {layer} has {} units",
+                        node.windows.len()
+                    ));
+                };
+                if a == b || a as usize >= w.len() || b as usize >= w.len() {
+                    return Err(format!(
+                        "unit {unit} of max layer {layer} has {} candidates, a pair names two different ones",
+                        w.len()
+                    ));
+                }
+            } else {
+                if is_max {
+                    return Err(format!(
+                        "pattern layer {layer} is a max layer (its labels are max_pair)"
+                    ));
+                }
+                let units = net.len_of(node.output);
+                if unit >= units {
+                    return Err(format!("pattern layer {layer} has {units} units"));
+                }
+            }
+            Ok(())
+        }
+        EdgeLabel::OutputPair { a, b } => {
+            if !matches!(boundary, BoundarySpec::Argmax | BoundarySpec::Argmin) {
+                return Err("the file's boundary is not argmax or argmin".into());
+            }
+            if a == b || a as usize >= n_out || b as usize >= n_out {
+                return Err(format!(
+                    "the model has {n_out} outputs, a pair names two different ones"
+                ));
+            }
+            Ok(())
+        }
+        EdgeLabel::Level { output } => match boundary {
+            BoundarySpec::Level { output: o, .. } if o == output as usize => Ok(()),
+            _ => Err(format!(
+                "the file's boundary is not a level set of output {output}"
+            )),
+        },
+    }
+}
+
+/// A label for a message.
+fn label_name(k: &EdgeLabel) -> String {
+    match *k {
+        EdgeLabel::Neuron { layer, unit } => format!("neuron (layer {layer}, unit {unit})"),
+        EdgeLabel::MaxPair { layer, unit, a, b } => {
+            format!("max_pair (layer {layer}, unit {unit}, candidates {a} and {b})")
+        }
+        EdgeLabel::OutputPair { a, b } => format!("output_pair (outputs {a} and {b})"),
+        EdgeLabel::Level { output } => format!("level (output {output})"),
+    }
+}
+
+/// `None` if a label's function is exactly 0 at edge end `v` (`value`, by
+/// face `face`'s exact forms), else what is wrong.
+fn label_fails(k: &EdgeLabel, v: usize, face: usize, value: Option<Rational>) -> Option<String> {
+    match value {
+        Some(z) if z == 0 => None,
+        Some(z) => Some(format!(
+            "label {} does not vanish on the edge: its function is {} at vertex {v} (face {face}'s exact map)",
+            label_name(k),
+            show(&z)
+        )),
+        None => Some(format!(
+            "label {} cannot be evaluated at vertex {v} on face {face}",
+            label_name(k)
+        )),
+    }
+}
+
+/// `null` in JSON: a non-finite `f64` (serde_json writes NaN and ±∞ so).
+fn real<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    <Option<f64> as serde::Deserialize>::deserialize(d)
+}
+
+/// The `statistics` block as [`crate::metrics::Metrics`] writes it, every
+/// field required; `None` reals are non-finite ones. Read here rather than
+/// shared with the metrics module.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Statistics {
+    regions: usize,
+    activation_regions: usize,
+    linear_pieces: usize,
+    regions_per_layer: Vec<usize>,
+    vertices: usize,
+    edges: usize,
+    adjacencies: usize,
+    #[serde(deserialize_with = "real")]
+    mean_vertices_per_region: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    area_factor: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    area_mean: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    area_std: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    area_input_mean: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    area_input_std: Option<f64>,
+    // Informative (measured on the engine's f64 vertex positions, which
+    // the file does not hold): required, not checked.
+    #[serde(deserialize_with = "real")]
+    #[allow(dead_code)]
+    eccentricity_mean: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    #[allow(dead_code)]
+    eccentricity_std: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    #[allow(dead_code)]
+    centrality_mean: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    #[allow(dead_code)]
+    centrality_std: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    density: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    density_input: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    #[allow(dead_code)]
+    boundary_length: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    #[allow(dead_code)]
+    boundary_length_input: Option<f64>,
+    boundary_pieces: usize,
+    regions_touching_boundary: usize,
+    total_area_exact: String,
+    #[serde(deserialize_with = "real")]
+    total_area: Option<f64>,
+    #[serde(deserialize_with = "real")]
+    total_area_input: Option<f64>,
+}
+
+/// Whether a recorded real is `want` (`None` for a non-finite `want`).
+fn same_real(got: Option<f64>, want: f64) -> bool {
+    match got {
+        Some(x) => want.is_finite() && x == want,
+        None => !want.is_finite(),
+    }
+}
+
+/// Check 9: the statistics, recomputed from the checked file. Counts and
+/// exact values must be equal; reals derived from exact values must be
+/// the same `f64` operations' results; the shape measurements (area mean
+/// and spread, eccentricity, centrality, boundary length) are measured on
+/// the engine's `f64` vertex positions, which the file does not hold, and
+/// are only required to be there (the input-space area mean and spread
+/// must be the slice-unit ones times `area_factor`).
+fn check_statistics(
+    stats: &serde_json::Value,
+    result: &ResultFile,
+    nv: usize,
+    map_hashes: &[u64],
+    n_corners: usize,
+    domain: &Rational,
+    (e1, e2): (&[Rational], &[Rational]),
+) -> Result<(), VerifyError> {
+    let s: Statistics = serde_json::from_value(stats.clone())
+        .map_err(|e| VerifyError::Statistics(e.to_string()))?;
+    let faces = &result.faces;
+    let nf = faces.len();
+    let count = |name: &str, got: usize, want: usize| {
+        if got == want {
+            Ok(())
+        } else {
+            Err(VerifyError::Statistics(format!(
+                "{name} is {got}, the file's faces and edges give {want}"
+            )))
+        }
+    };
+    let real = |name: &str, got: Option<f64>, want: f64| {
+        if same_real(got, want) {
+            Ok(())
+        } else {
+            Err(VerifyError::Statistics(format!(
+                "{name} is {}, recomputed {want}",
+                got.map_or("null".to_string(), |x| x.to_string())
+            )))
+        }
+    };
+
+    count("regions", s.regions, nf)?;
+    let distinct: HashSet<&Vec<Vec<u32>>> = faces.iter().map(|f| &f.pattern).collect();
+    count("activation_regions", s.activation_regions, distinct.len())?;
+    // Faces after each pattern layer: the distinct pattern prefixes (each
+    // prefix's set of points is convex, so it is one face after that
+    // layer), then the regions after the boundary cut, if any.
+    let n_layers = result.model.layers.len();
+    let mut per_layer = Vec::with_capacity(n_layers + 1);
+    let mut prefix = vec![0usize; nf];
+    for l in 0..n_layers {
+        let mut ids: HashMap<(usize, &[u32]), usize> = HashMap::new();
+        for (f, face) in faces.iter().enumerate() {
+            let n = ids.len();
+            prefix[f] = *ids
+                .entry((prefix[f], face.pattern[l].as_slice()))
+                .or_insert(n);
+        }
+        per_layer.push(ids.len());
+    }
+    if result.boundary != BoundarySpec::None {
+        per_layer.push(nf);
+    }
+    if s.regions_per_layer != per_layer {
+        return Err(VerifyError::Statistics(format!(
+            "regions_per_layer is {:?}, the faces' patterns give {per_layer:?}",
+            s.regions_per_layer
+        )));
+    }
+    count("vertices", s.vertices, nv)?;
+    count("edges", s.edges, result.edges.len())?;
+    let inner: Vec<(usize, usize, bool)> = result
+        .edges
+        .iter()
+        .filter_map(|e| Some((e.left?, e.right?, e.boundary)))
+        .collect();
+    count("adjacencies", s.adjacencies, inner.len())?;
+    // Equal maps have equal hashes; equal hashes are confirmed exactly.
+    let mut pieces = UnionFind::<usize>::new(nf);
+    for &(l, r, _) in &inner {
+        if map_hashes[l] == map_hashes[r] && output_map(l, &faces[l])? == output_map(r, &faces[r])?
+        {
+            pieces.union(l, r);
+        }
+    }
+    let roots: HashSet<usize> = (0..nf).map(|f| pieces.find(f)).collect();
+    count("linear_pieces", s.linear_pieces, roots.len())?;
+    let mut touching = HashSet::new();
+    let mut segments = UnionFind::<usize>::new(nv);
+    for &(l, r, boundary) in &inner {
+        if boundary {
+            touching.insert(l);
+            touching.insert(r);
+        }
+    }
+    for e in result.edges.iter().filter(|e| e.boundary) {
+        segments.union(e.a, e.b);
+    }
+    let ends: HashSet<usize> = result
+        .edges
+        .iter()
+        .filter(|e| e.boundary)
+        .map(|e| segments.find(e.a))
+        .collect();
+    count("boundary_pieces", s.boundary_pieces, ends.len())?;
+    count(
+        "regions_touching_boundary",
+        s.regions_touching_boundary,
+        touching.len(),
+    )?;
+
+    if parse_rational(&s.total_area_exact).as_ref() != Some(domain) {
+        return Err(VerifyError::Statistics(format!(
+            "total_area_exact is {:?}, the slice polygon's area is {}",
+            s.total_area_exact,
+            show(domain)
+        )));
+    }
+    let dot = |a: &[Rational], b: &[Rational]| {
+        a.iter()
+            .zip(b)
+            .fold(Rational::new(), |acc, (x, y)| acc + Rational::from(x * y))
+    };
+    let (g11, g12, g22) = (dot(e1, e1), dot(e1, e2), dot(e2, e2));
+    let det = g11 * g22 - Rational::from(&g12 * &g12);
+    let area_factor = det.to_f64().max(0.0).sqrt();
+    real("area_factor", s.area_factor, area_factor)?;
+    let total_area = domain.to_f64();
+    real("total_area", s.total_area, total_area)?;
+    let total_area_input = total_area * area_factor;
+    real("total_area_input", s.total_area_input, total_area_input)?;
+    let per = |x: f64| if x > 0.0 { nf as f64 / x } else { 0.0 };
+    real("density", s.density, per(total_area))?;
+    real("density_input", s.density_input, per(total_area_input))?;
+    let mean_vertices = if nf > 0 {
+        n_corners as f64 / nf as f64
+    } else {
+        0.0
+    };
+    real(
+        "mean_vertices_per_region",
+        s.mean_vertices_per_region,
+        mean_vertices,
+    )?;
+    if let Some(m) = s.area_mean {
+        real("area_input_mean", s.area_input_mean, m * area_factor)?;
+    }
+    if let Some(m) = s.area_std {
+        real("area_input_std", s.area_input_std, m * area_factor)?;
+    }
+    Ok(())
 }
 
 /// Check 7's second half: the face sides without an opposite side cover

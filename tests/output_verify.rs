@@ -4,7 +4,9 @@
 
 use rug::Rational;
 use splinecam::domain::Slice;
-use splinecam::io::output::{parse_rational, rational_string, OutputError, ResultFile};
+use splinecam::io::output::{
+    parse_rational, rational_string, EdgeLabel, OutputError, ResultFile, VertexRecord,
+};
 use splinecam::net::{json, onnx, Network};
 use splinecam::partition::{Boundary, Options, Partition};
 use splinecam::verify::{verify, VerifyError};
@@ -15,6 +17,25 @@ const SMALL: &str = r#"{"format":"splinecam-model","version":1,"input_shape":[2]
 
 fn small(boundary: Boundary) -> (Network, ResultFile) {
     let net = json::from_str(SMALL).unwrap();
+    let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
+    let opts = Options {
+        boundary,
+        ..Options::default()
+    };
+    let p = Partition::compute(&net, &slice, &opts).unwrap();
+    let r = ResultFile::from_partition(&p).unwrap();
+    (net, r)
+}
+
+/// Two maxout units (of two pieces each) and three outputs: `max_pair`
+/// labels inside, `output_pair` labels on the argmax boundary.
+const MAXOUT: &str = r#"{"format":"splinecam-model","version":1,"input_shape":[2],
+  "ops":[{"op":"dense","weight":[[1,0],[0,1],[1,-1],[0.5,0.25]],"bias":[0,0,0.25,-0.125]},
+         {"op":"maxout","pieces":2},
+         {"op":"dense","weight":[[1,-1],[-1,0.5],[0.25,1]],"bias":[0,0.125,-0.25]}]}"#;
+
+fn maxout(boundary: Boundary) -> (Network, ResultFile) {
+    let net = json::from_str(MAXOUT).unwrap();
     let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
     let opts = Options {
         boundary,
@@ -216,6 +237,228 @@ fn tampered_are_rejected(net: &Network, good: &ResultFile) {
     }
 }
 
+/// The first edge between two faces with a label `pick` accepts.
+fn inner_edge_with(r: &ResultFile, pick: impl Fn(&EdgeLabel) -> bool) -> usize {
+    r.edges
+        .iter()
+        .position(|e| e.left.is_some() && e.right.is_some() && e.labels.iter().any(&pick))
+        .expect("an inner edge with such a label")
+}
+
+/// `r` fails with an error about edge `edge` (returned as text).
+fn edge_rejected(net: &Network, r: &ResultFile, edge: usize, why: &str) -> String {
+    let e = verify(net, r).unwrap_err();
+    eprintln!("{why}: {e}");
+    assert!(
+        matches!(e, VerifyError::Edge { edge: x, .. } if x == edge),
+        "{why}: {e}"
+    );
+    e.to_string()
+}
+
+/// Edge labels must name a function of the model and boundary, once, that
+/// is exactly 0 along the edge; anything else is rejected, naming the edge.
+fn tampered_labels_are_rejected(net: &Network, good: &ResultFile) {
+    let ei = inner_edge_with(good, |k| matches!(k, EdgeLabel::Neuron { .. }));
+    let labels = &good.edges[ei].labels;
+    let Some(&EdgeLabel::Neuron { layer, unit }) = labels
+        .iter()
+        .find(|k| matches!(k, EdgeLabel::Neuron { .. }))
+    else {
+        unreachable!()
+    };
+    let units = good.model.layers[layer].units;
+
+    // A unit of the same layer whose pre-activation is not 0 along the edge
+    // (in these generic networks, no other unit's line contains the edge).
+    if let Some(other) =
+        (0..units).find(|&u| !labels.contains(&EdgeLabel::Neuron { layer, unit: u }))
+    {
+        let fake = EdgeLabel::Neuron { layer, unit: other };
+        let mut r = good.clone();
+        r.edges[ei].labels.push(fake);
+        let msg = edge_rejected(net, &r, ei, "a label that does not vanish");
+        assert!(msg.contains("does not vanish"), "{msg}");
+        assert!(
+            msg.contains(&format!("neuron (layer {layer}, unit {other})")),
+            "{msg}"
+        );
+        // In place of the true label.
+        let mut r = good.clone();
+        for k in &mut r.edges[ei].labels {
+            if *k == (EdgeLabel::Neuron { layer, unit }) {
+                *k = fake;
+            }
+        }
+        edge_rejected(net, &r, ei, "a wrong label in place of the true one");
+    }
+
+    // Labels that name no function of the model or the boundary.
+    let n_out = good.model.output_shape.iter().product::<usize>() as u32;
+    let no_function = [
+        EdgeLabel::Neuron {
+            layer: 99,
+            unit: 12345,
+        },
+        EdgeLabel::Neuron { layer, unit: units },
+        EdgeLabel::Neuron {
+            layer: good.model.layers.len(),
+            unit: 0,
+        },
+        EdgeLabel::MaxPair {
+            layer,
+            unit,
+            a: 0,
+            b: 1,
+        },
+        EdgeLabel::OutputPair { a: 0, b: 0 },
+        EdgeLabel::OutputPair { a: 0, b: n_out },
+        EdgeLabel::Level { output: n_out },
+    ];
+    for fake in no_function {
+        let mut r = good.clone();
+        r.edges[ei].labels.push(fake);
+        let msg = edge_rejected(net, &r, ei, "a label of no function");
+        assert!(msg.contains("names no function"), "{msg}");
+    }
+
+    // A label listed twice.
+    let mut r = good.clone();
+    r.edges[ei].labels.push(EdgeLabel::Neuron { layer, unit });
+    let msg = edge_rejected(net, &r, ei, "a repeated label");
+    assert!(msg.contains("twice"), "{msg}");
+
+    // A level label on an edge off the boundary: the output is not the
+    // level along it (or there is no level set in this file).
+    let ej = good
+        .edges
+        .iter()
+        .position(|e| e.left.is_some() && e.right.is_some() && !e.boundary)
+        .expect("an inner edge off the boundary");
+    let mut r = good.clone();
+    r.edges[ej].labels.push(EdgeLabel::Level { output: 0 });
+    edge_rejected(net, &r, ej, "a level label off the boundary");
+}
+
+/// A vertex that is no face's corner is rejected (even with the vertex
+/// count of the statistics raised to match).
+fn unused_vertex_is_rejected(net: &Network, good: &ResultFile) {
+    let mut r = good.clone();
+    let far = good
+        .vertices
+        .iter()
+        .map(|v| parse_rational(&v.exact[0]).unwrap())
+        .max()
+        .unwrap()
+        + 1u32;
+    r.vertices.push(VertexRecord {
+        x: far.to_f64(),
+        y: 0.0,
+        exact: [rational_string(&far), "0/1".into()],
+    });
+    r.statistics["vertices"] = serde_json::json!(r.vertices.len());
+    let e = verify(net, &r).unwrap_err();
+    eprintln!("unused vertex: {e}");
+    assert!(
+        matches!(e, VerifyError::Vertex { vertex, .. } if vertex == good.vertices.len()),
+        "unused vertex: {e}"
+    );
+}
+
+/// The statistics must have every field and no other, and their counts
+/// and exact values must be the file's.
+fn tampered_statistics_are_rejected(net: &Network, good: &ResultFile) {
+    let rejected = |r: &ResultFile, field: &str| {
+        let e = verify(net, r).unwrap_err();
+        eprintln!("statistics.{field}: {e}");
+        assert!(
+            matches!(&e, VerifyError::Statistics(m) if m.contains(field)),
+            "statistics.{field}: {e}"
+        );
+    };
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut r = good.clone();
+        f(&mut r.statistics);
+        r
+    };
+
+    rejected(&with(&|s| s["regions"] = serde_json::json!(999)), "regions");
+    rejected(
+        &with(&|s| *s = serde_json::json!({})),
+        "missing field `regions`",
+    );
+    for field in [
+        "regions",
+        "activation_regions",
+        "linear_pieces",
+        "vertices",
+        "edges",
+        "adjacencies",
+        "boundary_pieces",
+        "regions_touching_boundary",
+    ] {
+        rejected(
+            &with(&|s| s[field] = serde_json::json!(s[field].as_u64().unwrap() + 1)),
+            field,
+        );
+        rejected(
+            &with(&|s| {
+                s.as_object_mut().unwrap().remove(field);
+            }),
+            field,
+        );
+    }
+    rejected(
+        &with(&|s| {
+            let l = s["regions_per_layer"].as_array_mut().unwrap();
+            let last = l.last().unwrap().as_u64().unwrap();
+            *l.last_mut().unwrap() = serde_json::json!(last + 1);
+        }),
+        "regions_per_layer",
+    );
+    rejected(
+        &with(&|s| {
+            s["regions_per_layer"]
+                .as_array_mut()
+                .unwrap()
+                .push(1.into())
+        }),
+        "regions_per_layer",
+    );
+    rejected(
+        &with(&|s| {
+            let a = parse_rational(s["total_area_exact"].as_str().unwrap()).unwrap() + 1u32;
+            s["total_area_exact"] = serde_json::json!(rational_string(&a));
+        }),
+        "total_area_exact",
+    );
+    for field in [
+        "area_factor",
+        "total_area",
+        "total_area_input",
+        "density",
+        "mean_vertices_per_region",
+        "area_input_mean",
+        "area_input_std",
+    ] {
+        rejected(
+            &with(&|s| s[field] = serde_json::json!(s[field].as_f64().unwrap() * 2.0 + 1.0)),
+            field,
+        );
+    }
+    rejected(&with(&|s| s["bogus"] = serde_json::json!(1)), "bogus");
+    rejected(
+        &with(&|s| s["regions"] = serde_json::json!("many")),
+        "invalid type",
+    );
+    // The shape measurements are informative (measured on the engine's f64
+    // vertex positions, which the file does not hold): not checked.
+    let r = with(&|s| {
+        s["eccentricity_mean"] = serde_json::json!(s["eccentricity_mean"].as_f64().unwrap() + 1.0)
+    });
+    verify(net, &r).unwrap();
+}
+
 #[test]
 fn small_network_verifies_and_round_trips() {
     for boundary in [Boundary::None, Boundary::Auto, Boundary::Argmin] {
@@ -271,6 +514,96 @@ fn small_network_json_shape() {
 fn small_network_tampering_is_rejected() {
     let (net, r) = small(Boundary::Auto);
     tampered_are_rejected(&net, &r);
+}
+
+#[test]
+fn edge_labels_must_name_a_function_that_vanishes_on_the_edge() {
+    for boundary in [Boundary::Auto, Boundary::Argmin, Boundary::None] {
+        let (net, r) = small(boundary);
+        tampered_labels_are_rejected(&net, &r);
+    }
+}
+
+#[test]
+fn a_vertex_of_no_face_is_rejected() {
+    for boundary in [Boundary::Auto, Boundary::None] {
+        let (net, r) = small(boundary);
+        unused_vertex_is_rejected(&net, &r);
+    }
+}
+
+#[test]
+fn statistics_must_match_the_file() {
+    for boundary in [Boundary::Auto, Boundary::Argmin, Boundary::None] {
+        let (net, r) = small(boundary);
+        tampered_statistics_are_rejected(&net, &r);
+    }
+}
+
+#[test]
+fn maxout_argmax_result_verifies_and_its_labels_are_checked() {
+    for boundary in [Boundary::None, Boundary::Argmax, Boundary::Argmin] {
+        let (net, r) = maxout(boundary);
+        let rep = verify(&net, &r).unwrap();
+        eprintln!("maxout {boundary:?}: {rep}");
+        assert!(rep.label_conditions > 0);
+    }
+    let (net, good) = maxout(Boundary::Argmax);
+    unused_vertex_is_rejected(&net, &good);
+    tampered_statistics_are_rejected(&net, &good);
+
+    // A max_pair label of the other unit, or with a candidate out of range.
+    let ei = inner_edge_with(&good, |k| matches!(k, EdgeLabel::MaxPair { .. }));
+    let Some(&EdgeLabel::MaxPair { layer, unit, a, b }) = good.edges[ei]
+        .labels
+        .iter()
+        .find(|k| matches!(k, EdgeLabel::MaxPair { .. }))
+    else {
+        unreachable!()
+    };
+    let mut r = good.clone();
+    r.edges[ei].labels.push(EdgeLabel::MaxPair {
+        layer,
+        unit: 1 - unit,
+        a,
+        b,
+    });
+    let msg = edge_rejected(&net, &r, ei, "max_pair of the other unit");
+    assert!(msg.contains("does not vanish"), "{msg}");
+    for fake in [
+        EdgeLabel::MaxPair {
+            layer,
+            unit,
+            a: 2,
+            b,
+        },
+        EdgeLabel::MaxPair {
+            layer,
+            unit: 2,
+            a,
+            b,
+        },
+        EdgeLabel::Neuron { layer, unit },
+        EdgeLabel::Level { output: 0 },
+    ] {
+        let mut r = good.clone();
+        r.edges[ei].labels.push(fake);
+        let msg = edge_rejected(&net, &r, ei, "a label of no function");
+        assert!(msg.contains("names no function"), "{msg}");
+    }
+
+    // An output_pair label naming the third output instead of one of the
+    // two that are equal along the edge.
+    let ej = inner_edge_with(&good, |k| matches!(k, EdgeLabel::OutputPair { .. }));
+    let mut r = good.clone();
+    for k in &mut r.edges[ej].labels {
+        if let EdgeLabel::OutputPair { a, b } = *k {
+            let c = 3 - a - b;
+            *k = EdgeLabel::OutputPair { a, b: c };
+        }
+    }
+    let msg = edge_rejected(&net, &r, ej, "output_pair of another output");
+    assert!(msg.contains("does not vanish"), "{msg}");
 }
 
 #[test]
@@ -334,4 +667,7 @@ fn acasxu_result_verifies_and_tampering_is_rejected() {
     let back = ResultFile::from_json_str(&r.to_json_pretty().unwrap()).unwrap();
     assert_eq!(back, r);
     tampered_are_rejected(&net, &r);
+    tampered_labels_are_rejected(&net, &r);
+    unused_vertex_is_rejected(&net, &r);
+    tampered_statistics_are_rejected(&net, &r);
 }
