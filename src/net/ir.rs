@@ -675,7 +675,7 @@ fn infer(name: &str, op: &Op, ins: &[Vec<usize>]) -> Result<(Vec<usize>, Vec<Vec
                 return Err(NetError::unsupported(name, opn, "dilated average pooling"));
             }
             // A zero kernel first (its padding is then never smaller).
-            window
+            let (oh, ow) = window
                 .fit(h, w)
                 .map_err(|msg| NetError::shape(name, opn, msg))?;
             if window.pads[0] >= window.kernel[0]
@@ -689,9 +689,6 @@ fn infer(name: &str, op: &Op, ins: &[Vec<usize>]) -> Result<(Vec<usize>, Vec<Vec
                     "padding must be smaller than the kernel",
                 ));
             }
-            let (oh, ow) = window
-                .fit(h, w)
-                .map_err(|msg| NetError::shape(name, opn, msg))?;
             with_chw(s0, c, oh, ow)
         }
         Op::Scale { factor } => {
