@@ -15,8 +15,9 @@ const SMALL: &str = r#"{"format":"splinecam-model","version":1,"input_shape":[2]
   "ops":[{"op":"dense","weight":[[1,0],[0,1],[1,1]],"bias":[0,0,-0.5]},{"op":"relu"},
          {"op":"dense","weight":[[1,-1,1]],"bias":[-0.25]}]}"#;
 
-fn small(boundary: Boundary) -> (Network, ResultFile) {
-    let net = json::from_str(SMALL).unwrap();
+/// A JSON model and its result file on the square [-1, 1]².
+fn result_on_square(model: &str, boundary: Boundary) -> (Network, ResultFile) {
+    let net = json::from_str(model).unwrap();
     let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
     let opts = Options {
         boundary,
@@ -27,6 +28,10 @@ fn small(boundary: Boundary) -> (Network, ResultFile) {
     (net, r)
 }
 
+fn small(boundary: Boundary) -> (Network, ResultFile) {
+    result_on_square(SMALL, boundary)
+}
+
 /// Two maxout units (of two pieces each) and three outputs: `max_pair`
 /// labels inside, `output_pair` labels on the argmax boundary.
 const MAXOUT: &str = r#"{"format":"splinecam-model","version":1,"input_shape":[2],
@@ -35,15 +40,7 @@ const MAXOUT: &str = r#"{"format":"splinecam-model","version":1,"input_shape":[2
          {"op":"dense","weight":[[1,-1],[-1,0.5],[0.25,1]],"bias":[0,0.125,-0.25]}]}"#;
 
 fn maxout(boundary: Boundary) -> (Network, ResultFile) {
-    let net = json::from_str(MAXOUT).unwrap();
-    let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
-    let opts = Options {
-        boundary,
-        ..Options::default()
-    };
-    let p = Partition::compute(&net, &slice, &opts).unwrap();
-    let r = ResultFile::from_partition(&p).unwrap();
-    (net, r)
+    result_on_square(MAXOUT, boundary)
 }
 
 fn acasxu() -> Option<(Network, ResultFile)> {
