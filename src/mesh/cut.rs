@@ -97,6 +97,15 @@ impl Mesh {
         self.finish_side(v, label, s, st)
     }
 
+    /// [`Mesh::side_of_vertex`] without recording anything (for checks).
+    fn side_unrecorded(&self, v: VertexId, line: LineId, label: Label) -> Sign {
+        if self.verts[v.index()].on.binary_search(&label).is_ok() {
+            return Sign::Zero;
+        }
+        let mut st = self.stats;
+        self.side_raw(v, &self.lines[line.index()], &mut st)
+    }
+
     fn side_raw(&self, v: VertexId, line: &Line, st: &mut crate::exact::PredicateStats) -> Sign {
         let vert = &self.verts[v.index()];
         if self.kernel == Kernel::Filtered {
@@ -151,13 +160,37 @@ impl Mesh {
         line: LineId,
         label: Label,
     ) -> Result<CutOutcome, MeshError> {
+        self.cut_face_knowing(face, line, label, |_| None)
+    }
+
+    /// [`Mesh::cut_face`] where the caller already knows the line's sign at
+    /// some of the face's vertices: `known(v)` is either `None` (the sign is
+    /// found here, by [`Mesh::side_of_vertex`]) or exactly the sign that
+    /// [`Mesh::side_of_vertex`] gave for this line and label (so a zero is
+    /// already recorded at the vertex). The partition engine signs a line's
+    /// zone once and cuts with those signs instead of signing every cut
+    /// face's outline again.
+    pub(crate) fn cut_face_knowing(
+        &mut self,
+        face: FaceId,
+        line: LineId,
+        label: Label,
+        known: impl Fn(VertexId) -> Option<Sign>,
+    ) -> Result<CutOutcome, MeshError> {
         // On the stack for the usual small faces.
         let cycle: SmallVec<[HalfEdgeId; 16]> = self.face_half_edges(face).collect();
         let n = cycle.len();
         let mut signs: SmallVec<[Sign; 16]> = SmallVec::with_capacity(n);
         for &h in &cycle {
             let v = self.origin(h);
-            signs.push(self.side_of_vertex(v, line, label));
+            let s = match known(v) {
+                Some(s) => {
+                    debug_assert_eq!(s, self.side_unrecorded(v, line, label), "known sign");
+                    s
+                }
+                None => self.side_of_vertex(v, line, label),
+            };
+            signs.push(s);
         }
         let pos = signs.iter().filter(|s| **s == Sign::Positive).count();
         let neg = signs.iter().filter(|s| **s == Sign::Negative).count();

@@ -1439,7 +1439,7 @@ impl Engine {
                     let fj = members[j];
                     let side = match vs.one_side(mesh, fj) {
                         Some(side) => side,
-                        None => match mesh.cut_face(fj, id, label)? {
+                        None => match mesh.cut_face_knowing(fj, id, label, |v| vs.get(v))? {
                             CutOutcome::Missed { side } => side,
                             CutOutcome::Split { negative, .. } => {
                                 split = true;
