@@ -303,3 +303,81 @@ impl Mesh {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exact::Kernel;
+
+    /// A 2×2 grid of unit squares (a vertex in the middle, vertices on the
+    /// sides), so that lines can pass through vertices and along sides.
+    fn grid(kernel: Kernel) -> Mesh {
+        let mut m =
+            Mesh::from_convex_polygon(&[[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]], kernel)
+                .unwrap();
+        let u = m.add_line(Line::from_f64(1.0, 0.0, -1.0).unwrap());
+        let v = m.add_line(Line::from_f64(0.0, 1.0, -1.0).unwrap());
+        m.insert_line(u, Label(100)).unwrap();
+        m.insert_line(v, Label(101)).unwrap();
+        m
+    }
+
+    /// Cutting with every sign known beforehand (some of them, all of them,
+    /// none) gives the same outcomes, vertices, labels and faces as
+    /// [`Mesh::cut_face`], and the same exact signs as a pure-rational mesh,
+    /// for lines through a vertex, along sides, parallel to sides,
+    /// duplicated, and zero.
+    #[test]
+    fn known_signs_cut_like_cut_face() {
+        let lines = [
+            [1.0, -1.0, 0.0],        // the diagonal: through three vertices
+            [1.0, 0.0, -1.0],        // along the middle sides again
+            [0.0, 1.0, -0.5],        // parallel to a side, through two faces
+            [1.0, 1.0, -1.0],        // through two side vertices
+            [3.0, -1.0, -0.25],      // generic
+            [0.0, 0.0, 0.0],         // zero: vanishes everywhere
+            [0.0, 0.0, 1.0],         // constant: misses everything
+            [1.0, 0.0, -2.0],        // along the domain's side
+            [1.0, -1.0, 1e-300_f64], // one ulp-ish off the diagonal
+        ];
+        for kernel in [Kernel::Filtered, Kernel::Rational] {
+            for mode in 0..3 {
+                let (mut a, mut b) = (grid(kernel), grid(Kernel::Rational));
+                for (k, c) in lines.iter().enumerate() {
+                    let label = Label(k as u32);
+                    let la = a.add_line(Line::from_f64(c[0], c[1], c[2]).unwrap());
+                    let lb = b.add_line(Line::from_f64(c[0], c[1], c[2]).unwrap());
+                    let faces: Vec<FaceId> = a.faces().collect();
+                    assert_eq!(faces, b.faces().collect::<Vec<_>>());
+                    for f in faces {
+                        // The signs a caller would know: every vertex of the
+                        // face signed first (mode 2), every other one (1), none (0).
+                        let verts: Vec<VertexId> = a.face_vertices(f).collect();
+                        let mut known = std::collections::HashMap::new();
+                        for (i, &v) in verts.iter().enumerate() {
+                            if mode == 2 || (mode == 1 && i % 2 == 0) {
+                                known.insert(v, a.side_of_vertex(v, la, label));
+                            }
+                        }
+                        let oa = a.cut_face_knowing(f, la, label, |v| known.get(&v).copied());
+                        let ob = b.cut_face(f, lb, label);
+                        assert_eq!(oa, ob, "line {k}, face {f:?}, mode {mode}");
+                    }
+                    a.validate().unwrap();
+                    assert_eq!(a.num_vertices(), b.num_vertices());
+                    for v in a.vertices() {
+                        assert_eq!(a.vertex_exact(v), b.vertex_exact(v));
+                        assert_eq!(a.vertex_labels(v), b.vertex_labels(v));
+                    }
+                    for f in a.faces() {
+                        let ca: Vec<VertexId> = a.face_vertices(f).collect();
+                        assert_eq!(ca, b.face_vertices(f).collect::<Vec<_>>());
+                        for h in a.face_half_edges(f) {
+                            assert_eq!(a.edge_labels(h), b.edge_labels(h));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
