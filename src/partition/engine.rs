@@ -952,9 +952,15 @@ pub(super) fn compute(
         .skip(1)
         .with_min_len(MIN_PAR_CHEAP)
         .map(|(i, st)| {
-            let st = st.expect("every face has a state");
+            let mut st = st.expect("every face has a state");
+            // The slot taken out, so that a form no other face shares is
+            // moved into the region, not copied.
+            let output = match st.take_slot(out_t).expect("live tensor") {
+                Slot::Ready(form) => form,
+                slot => slot.form(&net, &st.pattern)?,
+            };
             Ok(Region {
-                output: Arc::unwrap_or_clone(st.form(&net, out_t)?),
+                output: Arc::unwrap_or_clone(output),
                 pattern: Pattern { layers: st.pattern },
                 class: classes.as_ref().map(|c| c[i]),
             })
