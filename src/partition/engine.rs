@@ -37,6 +37,7 @@ use crate::net::{
     ActKind, AffineForm, ExactAffineForm, NetError, Network, Op, OpClass, Pattern, TensorId,
 };
 
+use super::exact_forms::ExactForms;
 use super::finish::{member_of, sibling_order, Finisher, Members, Scratch};
 use super::labels::{LabelKind, LabelTable};
 use super::pipeline;
@@ -307,8 +308,7 @@ impl Slot {
 
 /// Exact forms of one face, computed on first use.
 struct LazyExact {
-    net: Arc<Network>,
-    input: Arc<ExactAffineForm>,
+    forms: Arc<ExactForms>,
     pattern: Vec<Arc<[u32]>>,
     tensor: TensorId,
     cell: OnceLock<ExactAffineForm>,
@@ -317,22 +317,17 @@ struct LazyExact {
 impl LazyExact {
     fn get(&self) -> &ExactAffineForm {
         self.cell.get_or_init(|| {
-            exact_form_of(&self.net, &self.input, &self.pattern, self.tensor)
+            self.forms
+                .form(&self.pattern, self.tensor)
                 .expect("the f64 pass of the same face succeeded")
         })
     }
 }
 
 /// The lazy exact form of `tensor` on a face with the given pattern.
-fn lazy_exact(
-    net: &Arc<Network>,
-    input: &Arc<ExactAffineForm>,
-    pattern: &[Arc<[u32]>],
-    tensor: TensorId,
-) -> Arc<LazyExact> {
+fn lazy_exact(forms: &Arc<ExactForms>, pattern: &[Arc<[u32]>], tensor: TensorId) -> Arc<LazyExact> {
     Arc::new(LazyExact {
-        net: Arc::clone(net),
-        input: Arc::clone(input),
+        forms: Arc::clone(forms),
         pattern: pattern.to_vec(),
         tensor,
         cell: OnceLock::new(),
@@ -359,41 +354,6 @@ fn tensor_uses(net: &Network) -> Vec<usize> {
         }
     }
     uses
-}
-
-/// The exact form of `tensor` on a face with the given (prefix) pattern.
-fn exact_form_of(
-    net: &Network,
-    input: &ExactAffineForm,
-    pattern: &[Arc<[u32]>],
-    tensor: TensorId,
-) -> Result<ExactAffineForm, NetError> {
-    if tensor == TensorId(0) {
-        return Ok(input.clone());
-    }
-    let mut forms: HashMap<TensorId, ExactAffineForm> = HashMap::new();
-    forms.insert(TensorId(0), input.clone());
-    for (idx, node) in net.nodes().iter().enumerate() {
-        let out = match node.op.class() {
-            OpClass::Linear => {
-                let ins: Vec<&ExactAffineForm> = node.inputs.iter().map(|t| &forms[t]).collect();
-                net.apply_linear_exact(idx, &ins)?
-            }
-            _ => {
-                let layer = node.layer.expect("activation nodes have a layer");
-                net.apply_activation_exact(idx, &forms[&node.inputs[0]], &pattern[layer])?
-            }
-        };
-        if node.output == tensor {
-            return Ok(out);
-        }
-        forms.insert(node.output, out);
-        forms.retain(|t, _| net.last_use(*t) > idx);
-    }
-    Err(NetError::Argument(format!(
-        "tensor {} is never produced",
-        tensor.0
-    )))
 }
 
 /// `x − y` in f64 and a rigorous bound on its distance to the exact
@@ -727,7 +687,8 @@ struct Engine {
     mesh: Mesh,
     states: Vec<Option<FaceState>>,
     labels: LabelTable,
-    input_exact: Arc<ExactAffineForm>,
+    /// Exact forms of faces' tensors, for the signs the filter leaves.
+    exact: Arc<ExactForms>,
     /// Uses of each tensor by nodes (and the network output).
     uses: Vec<usize>,
     signs: VertexSigns,
@@ -881,7 +842,7 @@ pub(super) fn compute(
         mesh,
         states,
         labels: LabelTable::new(&layer_units),
-        input_exact,
+        exact: Arc::new(ExactForms::new(Arc::clone(&net), &input_exact)),
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
         marks: zone::FaceMarks::default(),
@@ -994,7 +955,7 @@ impl Engine {
 
     fn lazy(&self, f: FaceId, tensor: TensorId) -> Arc<LazyExact> {
         let st = self.states[f.index()].as_ref().expect("state");
-        lazy_exact(&self.net, &self.input_exact, &st.pattern, tensor)
+        lazy_exact(&self.exact, &st.pattern, tensor)
     }
 
     /// Applies a linear node to every face's forms (in parallel; faces with
@@ -1226,13 +1187,13 @@ impl Engine {
             net,
             mesh,
             labels,
-            input_exact,
+            exact,
             signs: vs,
             marks: fm,
             shared,
             ..
         } = self;
-        let (net, labels, input_exact, shared) = (&*net, &*labels, &*input_exact, &*shared);
+        let (net, labels, exact, shared) = (&*net, &*labels, &*exact, &*shared);
         let fin = Finisher::new(&fin_net, idx, stepped, &hops, shared);
         // Faces whose input comes folded.
         let folded = AtomicUsize::new(0);
@@ -1385,7 +1346,7 @@ impl Engine {
             // The face's exact input form, made once if a sign needs it.
             let exact_form = || {
                 let st = cell(f);
-                lazy_exact(net, input_exact, &st.as_ref().expect("state").pattern, x)
+                lazy_exact(exact, &st.as_ref().expect("state").pattern, x)
             };
             let mut lazy: Option<Arc<LazyExact>> = None;
             for &k in &todo {

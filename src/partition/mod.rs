@@ -28,6 +28,7 @@
 
 mod check;
 mod engine;
+mod exact_forms;
 mod finish;
 mod labels;
 mod pipeline;

@@ -1,0 +1,334 @@
+//! Exact forms of a face's tensors, continued from its ancestors'.
+//!
+//! When the `f64` filter cannot decide a sign, the exact line of that face
+//! is needed: the exact affine form of the layer's input on the face, from
+//! an exact pass through the network with the face's pattern. Made from the
+//! input each time, that pass costs a face at layer `L` `L` layers of
+//! rational arithmetic (on numbers that grow with `L`), so a network whose
+//! filter fails at every deep layer (deep narrow MLPs: their worst-case
+//! bounds grow like `(Σ|w|)^L` while their values shrink) costs `O(L²)`
+//! exact layers per face.
+//!
+//! [`ExactForms`] keeps, per pattern prefix (a trie over the per-layer state
+//! vectors, compared by content), the exact forms of the tensors still live
+//! after that layer's activation (a *checkpoint*), and continues a face's
+//! pass from the deepest checkpoint of its prefix. Faces of one lineage
+//! share their ancestors' checkpoints, so each layer is passed once per
+//! distinct prefix. The values are those of the pass from the input (the
+//! same operations on the same exact numbers, split at the checkpoints).
+//! Checkpoints are only kept while they are small (at most
+//! [`MAX_CHECKPOINT_ELEMENTS`] live elements, [`MAX_BYTES`] in all); beyond
+//! that a pass continues from the deepest one kept.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rustc_hash::FxBuildHasher;
+
+use crate::net::{ExactAffineForm, NetError, Network, OpClass, TensorId};
+
+/// A checkpoint is kept only if its live tensors hold at most this many
+/// elements (wide layers, where the filter rarely fails, keep none).
+pub(super) const MAX_CHECKPOINT_ELEMENTS: usize = 4096;
+
+/// Checkpoints kept in all, in bytes of their integers (about).
+pub(super) const MAX_BYTES: usize = 128 << 20;
+
+/// The exact forms of the tensors live at a checkpoint.
+type Live = Vec<(TensorId, ExactAffineForm)>;
+
+/// One pattern prefix: its checkpoint (if made and kept) and its longer
+/// prefixes.
+#[derive(Default)]
+struct Node {
+    live: OnceLock<Arc<Live>>,
+    children: Mutex<HashMap<Arc<[u32]>, Arc<Node>, FxBuildHasher>>,
+}
+
+impl Node {
+    /// The node of this prefix followed by `states`.
+    fn child(&self, states: &Arc<[u32]>) -> Arc<Node> {
+        let mut map = self.children.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = map.get(&**states) {
+            return Arc::clone(c);
+        }
+        let c = Arc::new(Node::default());
+        map.insert(Arc::clone(states), Arc::clone(&c));
+        c
+    }
+}
+
+/// Exact forms on faces of one partition (see the module documentation).
+pub(super) struct ExactForms {
+    net: Arc<Network>,
+    /// The empty prefix; its checkpoint is the input form.
+    root: Arc<Node>,
+    /// The node that makes each tensor (`None` for the input).
+    maker: Vec<Option<usize>>,
+    /// Bytes of the checkpoints kept.
+    bytes: AtomicUsize,
+    /// Checkpoints kept: at most this many live elements each, and this
+    /// many bytes in all.
+    limits: (usize, usize),
+}
+
+impl ExactForms {
+    /// Exact forms of `net` on the slice whose exact input form is `input`.
+    pub(super) fn new(net: Arc<Network>, input: &ExactAffineForm) -> Self {
+        let n = net
+            .nodes()
+            .iter()
+            .map(|n| n.output.index() + 1)
+            .max()
+            .unwrap_or(1);
+        let mut maker = vec![None; n];
+        for (i, node) in net.nodes().iter().enumerate() {
+            maker[node.output.index()] = Some(i);
+        }
+        let root = Arc::new(Node::default());
+        let _ = root.live.set(Arc::new(vec![(TensorId(0), input.clone())]));
+        ExactForms {
+            net,
+            root,
+            maker,
+            bytes: AtomicUsize::new(0),
+            limits: (MAX_CHECKPOINT_ELEMENTS, MAX_BYTES),
+        }
+    }
+
+    /// The exact form of `tensor` on a face whose pattern (the states of
+    /// the layers before `tensor`'s node, at least) is `pattern`.
+    pub(super) fn form(
+        &self,
+        pattern: &[Arc<[u32]>],
+        tensor: TensorId,
+    ) -> Result<ExactAffineForm, NetError> {
+        let net = &*self.net;
+        let Some(&Some(t_idx)) = self.maker.get(tensor.index()) else {
+            if tensor == TensorId(0) {
+                return Ok(self.root.live.get().expect("the input")[0].1.clone());
+            }
+            return Err(NetError::Argument(format!(
+                "tensor {} is never produced",
+                tensor.0
+            )));
+        };
+        let acts = net.layer_nodes();
+        // Checkpoint `p` follows the activation of layer `p − 1` (node
+        // `acts[p − 1]`); the deepest one before `tensor`'s node:
+        let q = acts.iter().take_while(|&&a| a < t_idx).count();
+        if pattern.len() < q {
+            return Err(NetError::Argument(format!(
+                "internal: a pattern of {} layers for a tensor after layer {}",
+                pattern.len(),
+                q
+            )));
+        }
+        let mut path = Vec::with_capacity(q + 1);
+        path.push(Arc::clone(&self.root));
+        for states in &pattern[..q] {
+            let next = path.last().expect("the root").child(states);
+            path.push(next);
+        }
+        let start = (0..=q)
+            .rev()
+            .find(|&p| path[p].live.get().is_some())
+            .expect("the root has the input");
+        let mut live = Arc::clone(path[start].live.get().expect("found"));
+        for p in start + 1..=q {
+            let first = if p == 1 { 0 } else { acts[p - 2] + 1 };
+            let mut forms: HashMap<TensorId, ExactAffineForm> = live.iter().cloned().collect();
+            run(net, &mut forms, first..acts[p - 1] + 1, pattern, None)?;
+            let mut next: Live = forms.into_iter().collect();
+            next.sort_by_key(|(t, _)| *t);
+            live = Arc::new(next);
+            self.keep(&path[p], &live);
+        }
+        let first = if q == 0 { 0 } else { acts[q - 1] + 1 };
+        let mut forms: HashMap<TensorId, ExactAffineForm> = live.iter().cloned().collect();
+        run(net, &mut forms, first..t_idx + 1, pattern, Some(tensor))?
+            .ok_or_else(|| NetError::Argument(format!("tensor {} is never produced", tensor.0)))
+    }
+
+    /// Keeps `live` as `node`'s checkpoint if it is small enough and the
+    /// budget allows.
+    fn keep(&self, node: &Node, live: &Arc<Live>) {
+        let elements: usize = live.iter().map(|(_, f)| f.u.num.len()).sum();
+        if elements > self.limits.0 {
+            return;
+        }
+        let bytes = live_bytes(live);
+        if self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes > self.limits.1 {
+            self.bytes.fetch_sub(bytes, Ordering::Relaxed);
+            return;
+        }
+        if node.live.set(Arc::clone(live)).is_err() {
+            // Another thread made the same checkpoint first.
+            self.bytes.fetch_sub(bytes, Ordering::Relaxed);
+        }
+    }
+}
+
+/// About how many bytes the integers of a checkpoint take.
+fn live_bytes(live: &Live) -> usize {
+    let tensor = |t: &crate::net::ExactTensor| {
+        t.num
+            .iter()
+            .chain([&t.den])
+            .map(|x| x.significant_bits() as usize / 8 + 24)
+            .sum::<usize>()
+    };
+    live.iter()
+        .map(|(_, f)| tensor(&f.u) + tensor(&f.v) + tensor(&f.c) + 32)
+        .sum()
+}
+
+/// Applies nodes `range` to `forms` (linear nodes, and activation nodes
+/// with the pattern's states of their layer), dropping each tensor after
+/// its last reader; returns `target`'s form if one of them makes it.
+fn run(
+    net: &Network,
+    forms: &mut HashMap<TensorId, ExactAffineForm>,
+    range: std::ops::Range<usize>,
+    pattern: &[Arc<[u32]>],
+    target: Option<TensorId>,
+) -> Result<Option<ExactAffineForm>, NetError> {
+    for idx in range {
+        let node = &net.nodes()[idx];
+        let out = match node.op.class() {
+            OpClass::Linear => {
+                let ins: Vec<&ExactAffineForm> = node.inputs.iter().map(|t| &forms[t]).collect();
+                net.apply_linear_exact(idx, &ins)?
+            }
+            _ => {
+                let layer = node.layer.expect("activation nodes have a layer");
+                net.apply_activation_exact(idx, &forms[&node.inputs[0]], &pattern[layer])?
+            }
+        };
+        if Some(node.output) == target {
+            return Ok(Some(out));
+        }
+        forms.insert(node.output, out);
+        forms.retain(|t, _| net.last_use(*t) > idx);
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::json;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use rug::Rational;
+
+    /// Dense, ReLU, leaky ReLU, abs, maxout and a residual addition that
+    /// reads a tensor from two layers back (live across a checkpoint).
+    const MODEL: &str = r#"{"format": "splinecam-model", "version": 1, "input_shape": [2], "ops": [
+        {"op": "dense", "name": "a", "weight": [[1, -0.5], [0.25, 2], [-1, 0.75]], "bias": [0.5, -0.25, 0.125]},
+        {"op": "relu", "name": "ra"},
+        {"op": "dense", "name": "b", "weight": [[0.5, 1, -1], [2, -0.25, 0.5], [1, 1, 1]], "bias": [0, 0.5, -1]},
+        {"op": "leaky_relu", "name": "rb", "alpha": 0.125},
+        {"op": "add", "name": "s", "inputs": ["rb", "ra"]},
+        {"op": "abs", "name": "as"},
+        {"op": "dense", "name": "c", "weight": [[1, -2, 0.5], [0.25, 0.25, -1], [3, 0, 1], [-0.5, 1, 1]], "bias": [1, 0, -0.5, 0.25]},
+        {"op": "maxout", "name": "m", "pieces": 2},
+        {"op": "dense", "name": "d", "weight": [[1, -1], [0.5, 0.75]], "bias": [0.25, -0.125]},
+        {"op": "relu", "name": "rd"},
+        {"op": "dense", "name": "out", "weight": [[1, -3]], "bias": [0.5]}
+    ]}"#;
+
+    /// The exact input form of the box `[-1, 2] x [-0.5, 1.5]`'s plane.
+    fn input() -> ExactAffineForm {
+        let r = |x: f64| Rational::from_f64(x).unwrap();
+        ExactAffineForm::input_rational(&[r(0.0), r(0.0)], &[r(1.0), r(0.0)], &[r(0.0), r(1.0)])
+            .unwrap()
+    }
+
+    /// The form from the input, with no checkpoint (the pass as it was).
+    fn from_input(net: &Network, pattern: &[Arc<[u32]>], t: TensorId) -> ExactAffineForm {
+        let mut forms = HashMap::new();
+        forms.insert(TensorId(0), input());
+        let idx = net.nodes().iter().position(|n| n.output == t).unwrap();
+        run(net, &mut forms, 0..idx + 1, pattern, Some(t))
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Random states for every layer (argmax positions for maxout).
+    fn random_pattern(net: &Network, rng: &mut ChaCha8Rng) -> Vec<Arc<[u32]>> {
+        net.layer_nodes()
+            .iter()
+            .map(|&i| {
+                let node = &net.nodes()[i];
+                let states: Vec<u32> = match node.op.class() {
+                    OpClass::Max => (0..node.windows.len())
+                        .map(|_| rng.gen_range(0..2))
+                        .collect(),
+                    _ => (0..net.len_of(node.output))
+                        .map(|_| rng.gen_range(0..2))
+                        .collect(),
+                };
+                Arc::from(states)
+            })
+            .collect()
+    }
+
+    /// Every tensor's form, asked for in random orders by patterns that
+    /// share prefixes, equals the pass from the input, whether checkpoints
+    /// are kept (both limits), none are kept, or only small ones.
+    #[test]
+    fn forms_from_checkpoints_equal_forms_from_the_input() {
+        let net = Arc::new(json::from_str(MODEL).unwrap());
+        let tensors: Vec<TensorId> = net.nodes().iter().map(|n| n.output).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for limits in [
+            (usize::MAX, usize::MAX),
+            (0, usize::MAX),
+            (3, usize::MAX),
+            (usize::MAX, 0),
+        ] {
+            let mut forms = ExactForms::new(Arc::clone(&net), &input());
+            forms.limits = limits;
+            // A few lineages: patterns that agree on a random prefix.
+            let base = random_pattern(&net, &mut rng);
+            for _ in 0..40 {
+                let mut p = random_pattern(&net, &mut rng);
+                let keep = rng.gen_range(0..=p.len());
+                p[..keep].clone_from_slice(&base[..keep]);
+                let t = tensors[rng.gen_range(0..tensors.len())];
+                let got = forms.form(&p, t).unwrap();
+                assert_eq!(
+                    got,
+                    from_input(&net, &p, t),
+                    "tensor {t:?}, limits {limits:?}"
+                );
+            }
+            assert_eq!(forms.form(&base, TensorId(0)).unwrap(), input());
+            if limits.0 == 0 || limits.1 == 0 {
+                assert_eq!(forms.bytes.load(Ordering::Relaxed), 0, "nothing kept");
+            } else {
+                assert!(forms.bytes.load(Ordering::Relaxed) > 0, "checkpoints kept");
+            }
+        }
+    }
+
+    /// The output's form on a face, evaluated at an exact point of the
+    /// face, is the exact forward pass there (an independent oracle: the
+    /// pattern is the one the forward pass finds at that point).
+    #[test]
+    fn output_forms_agree_with_exact_forward_passes() {
+        let net = Arc::new(json::from_str(MODEL).unwrap());
+        let forms = ExactForms::new(Arc::clone(&net), &input());
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..200 {
+            let u = Rational::from((rng.gen_range(-64i64..=128), 64));
+            let v = Rational::from((rng.gen_range(-32i64..=96), 64));
+            let (y, pattern) = net.forward_exact(&[u.clone(), v.clone()]).unwrap();
+            let layers: Vec<Arc<[u32]>> = pattern.layers.iter().map(Arc::clone).collect();
+            let f = forms.form(&layers, net.output()).unwrap();
+            assert_eq!(f.eval(&u, &v), y, "at ({u}, {v})");
+        }
+    }
+}
