@@ -5,8 +5,8 @@
 //! - an `f64` approximation `approx` with a rigorous elementwise error bound
 //!   `err` (`|exact - approx| <= err`, exactly, coefficient by coefficient),
 //!   used by the filter in [`super::predicates`];
-//! - the exact coefficients as a primitive integer triple ([`ExactLine`]),
-//!   computed on demand (and cached) when the filter cannot decide.
+//! - the exact coefficients as an integer triple ([`ExactLine`]), computed
+//!   on demand (and cached) when the filter cannot decide.
 //!
 //! Scaling a line by a positive factor changes neither its zero set nor the
 //! sign it gives to any point, so the exact view is stored scaled to
@@ -19,23 +19,25 @@ use std::sync::{Arc, OnceLock};
 
 use rug::{Integer, Rational};
 
-use super::number::{approx_with_error, primitive_integers};
+use super::number::{approx_with_error, scaled_integers};
 
 /// A function that computes the exact coefficients of a line on demand.
 pub type ExactSource = Arc<dyn Fn() -> [Rational; 3] + Send + Sync>;
 
-/// The exact coefficients of a line, scaled by a positive factor to coprime
-/// integers `(a, b, c)`.
+/// The exact coefficients of a line, scaled by a positive factor to
+/// integers `(a, b, c)`, not all even (see
+/// [`crate::exact::number::scaled_integers`]: an odd common divisor is left
+/// in, since finding it costs a gcd of the full numbers).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExactLine {
-    /// `[a, b, c]` with `gcd(a, b, c) = 1` (or all zero).
+    /// `[a, b, c]`, not all even (or all zero).
     pub coef: [Integer; 3],
 }
 
 impl ExactLine {
-    /// Scales exact rational coefficients to a primitive integer triple.
+    /// Scales exact rational coefficients to an integer triple.
     pub fn from_rationals(r: &[Rational; 3]) -> Self {
-        let ints = primitive_integers(r);
+        let ints = scaled_integers(r);
         let [a, b, c]: [Integer; 3] = ints.try_into().expect("three coefficients");
         ExactLine { coef: [a, b, c] }
     }

@@ -82,6 +82,45 @@ pub fn primitive_integers(values: &[Rational]) -> Vec<Integer> {
     ints
 }
 
+/// Scales rationals by one positive factor so that all become integers,
+/// not all even (unless all are zero): [`primitive_integers`] without the
+/// division by their odd common divisor, which costs a gcd of the full
+/// numbers (the most expensive step for the long numbers of deep layers)
+/// and rarely finds more than 1 there. Integer division by the
+/// denominators' lcm and the common power of two are cheap.
+///
+/// ```
+/// use rug::{Integer, Rational};
+/// use splinecam::exact::number::scaled_integers;
+/// let v = [Rational::from((3, 2)), Rational::from((-9, 4)), Rational::from(0)];
+/// // times 4: 6, -9, 0 (3 divides all three, and stays)
+/// assert_eq!(scaled_integers(&v), vec![Integer::from(6), Integer::from(-9), Integer::from(0)]);
+/// let halves = [Rational::from(4), Rational::from(-8)];
+/// assert_eq!(scaled_integers(&halves), vec![Integer::from(1), Integer::from(-2)]);
+/// ```
+pub fn scaled_integers(values: &[Rational]) -> Vec<Integer> {
+    let mut lcm = Integer::from(1);
+    for v in values {
+        lcm.lcm_mut(v.denom());
+    }
+    let mut ints: Vec<Integer> = values
+        .iter()
+        .map(|v| {
+            // `lcm / den` is an integer, and so is its product with `num`.
+            let mut f = lcm.clone();
+            f.div_exact_mut(v.denom());
+            f * v.numer()
+        })
+        .collect();
+    let twos = ints.iter().filter_map(|i| i.find_one(0)).min();
+    if let Some(t) = twos.filter(|&t| t > 0) {
+        for i in &mut ints {
+            *i >>= t;
+        }
+    }
+    ints
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

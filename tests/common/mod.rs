@@ -9,10 +9,20 @@ use splinecam::exact::Line;
 
 type Pt = (Rational, Rational);
 
-/// A canonical key for a geometric line: primitive integers, first nonzero
-/// coefficient positive.
+/// A canonical key for a geometric line: primitive integers (divided by
+/// their gcd here: the library's integers are only scaled, not reduced),
+/// first nonzero coefficient positive.
 fn key(l: &Line) -> [Integer; 3] {
     let mut c = l.exact().coef.clone();
+    let mut g = Integer::new();
+    for x in &c {
+        g.gcd_mut(x);
+    }
+    if g > 1 {
+        for x in &mut c {
+            x.div_exact_mut(&g);
+        }
+    }
     if let Some(first) = c.iter().find(|x| **x != 0) {
         if *first < 0 {
             for x in &mut c {
