@@ -154,6 +154,61 @@ mod tests {
         assert!(approx_with_error(&huge).1.is_infinite());
     }
 
+    /// Integers that are one positive multiple of the rationals, not all
+    /// even, for zeros, signs, powers of two, odd and mixed denominators.
+    #[test]
+    fn scaled_integers_are_one_positive_multiple() {
+        let cases: Vec<Vec<Rational>> = vec![
+            vec![Rational::new(), Rational::new(), Rational::new()],
+            vec![Rational::from(0), Rational::from(-8), Rational::from(0)],
+            vec![
+                Rational::from((3, 1024)),
+                Rational::from((-5, 3)),
+                Rational::from(7),
+            ],
+            vec![
+                Rational::from((1, 3)),
+                Rational::from((2, 3)),
+                Rational::from((4, 3)),
+            ],
+            vec![Rational::from(6), Rational::from(-10), Rational::from(14)],
+            vec![
+                Rational::from_f64(1e-300).unwrap(),
+                Rational::from_f64(-2e300).unwrap(),
+            ],
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut more = Vec::new();
+        for _ in 0..200 {
+            let mut v = Vec::new();
+            for _ in 0..3 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let num = (x % 41) as i64 - 20;
+                let den = [1u64, 2, 3, 4, 6, 8, 12, 1 << 40][(x >> 20) as usize % 8];
+                v.push(Rational::from((num, den)));
+            }
+            more.push(v);
+        }
+        for v in cases.iter().chain(&more) {
+            let ints = scaled_integers(v);
+            assert_eq!(ints.len(), v.len());
+            if v.iter().all(|r| *r == 0) {
+                assert!(ints.iter().all(|i| *i == 0));
+                continue;
+            }
+            assert!(ints.iter().any(|i| i.is_odd()), "{v:?} -> {ints:?}");
+            // One factor s > 0 with ints[i] = s * v[i] for every i.
+            let (i0, r0) = v.iter().enumerate().find(|(_, r)| **r != 0).unwrap();
+            let s = Rational::from(&ints[i0]) / r0;
+            assert!(s > 0);
+            for (r, i) in v.iter().zip(&ints) {
+                assert_eq!(Rational::from(r * &s), Rational::from(i), "{v:?}");
+            }
+        }
+    }
+
     #[test]
     fn primitive_integers_keep_ratios_and_signs() {
         let v = [
