@@ -138,17 +138,21 @@ impl ExactForms {
         let mut live = Arc::clone(path[start].live.get().expect("found"));
         for p in start + 1..=q {
             let first = if p == 1 { 0 } else { acts[p - 2] + 1 };
-            let mut forms: HashMap<TensorId, ExactAffineForm> = live.iter().cloned().collect();
-            run(net, &mut forms, first..acts[p - 1] + 1, pattern, None)?;
-            let mut next: Live = forms.into_iter().collect();
-            next.sort_by_key(|(t, _)| *t);
+            let next = match run(net, &live, first..acts[p - 1] + 1, pattern, None)? {
+                Ran::Live(next) => next,
+                Ran::Target(_) => unreachable!("no target asked for"),
+            };
             live = Arc::new(next);
             self.keep(&path[p], &live);
         }
         let first = if q == 0 { 0 } else { acts[q - 1] + 1 };
-        let mut forms: HashMap<TensorId, ExactAffineForm> = live.iter().cloned().collect();
-        run(net, &mut forms, first..t_idx + 1, pattern, Some(tensor))?
-            .ok_or_else(|| NetError::Argument(format!("tensor {} is never produced", tensor.0)))
+        match run(net, &live, first..t_idx + 1, pattern, Some(tensor))? {
+            Ran::Target(form) => Ok(form),
+            Ran::Live(_) => Err(NetError::Argument(format!(
+                "tensor {} is never produced",
+                tensor.0
+            ))),
+        }
     }
 
     /// Keeps `live` as `node`'s checkpoint if it is small enough and the
@@ -184,35 +188,59 @@ fn live_bytes(live: &Live) -> usize {
         .sum()
 }
 
-/// Applies nodes `range` to `forms` (linear nodes, and activation nodes
-/// with the pattern's states of their layer), dropping each tensor after
-/// its last reader; returns `target`'s form if one of them makes it.
+/// What [`run`] ends with.
+enum Ran {
+    /// The tensors live after the last node (sorted by tensor).
+    Live(Live),
+    /// The form of the tensor asked for.
+    Target(ExactAffineForm),
+}
+
+/// Applies nodes `range` to the live tensors `base` (linear nodes, and
+/// activation nodes with the pattern's states of their layer), dropping each
+/// tensor after its last reader; stops at `target` if one of them makes it.
+/// The base's forms are read in place, and copied only if still live at
+/// the end.
 fn run(
     net: &Network,
-    forms: &mut HashMap<TensorId, ExactAffineForm>,
+    base: &[(TensorId, ExactAffineForm)],
     range: std::ops::Range<usize>,
     pattern: &[Arc<[u32]>],
     target: Option<TensorId>,
-) -> Result<Option<ExactAffineForm>, NetError> {
+) -> Result<Ran, NetError> {
+    let mut borrowed: Vec<(TensorId, &ExactAffineForm)> =
+        base.iter().map(|(t, f)| (*t, f)).collect();
+    let mut owned: Live = Vec::new();
     for idx in range {
         let node = &net.nodes()[idx];
+        let get = |t: &TensorId| -> &ExactAffineForm {
+            owned
+                .iter()
+                .find(|(o, _)| o == t)
+                .map(|(_, f)| f)
+                .or_else(|| borrowed.iter().find(|(b, _)| b == t).map(|(_, f)| *f))
+                .expect("live tensor")
+        };
         let out = match node.op.class() {
             OpClass::Linear => {
-                let ins: Vec<&ExactAffineForm> = node.inputs.iter().map(|t| &forms[t]).collect();
+                let ins: Vec<&ExactAffineForm> = node.inputs.iter().map(get).collect();
                 net.apply_linear_exact(idx, &ins)?
             }
             _ => {
                 let layer = node.layer.expect("activation nodes have a layer");
-                net.apply_activation_exact(idx, &forms[&node.inputs[0]], &pattern[layer])?
+                net.apply_activation_exact(idx, get(&node.inputs[0]), &pattern[layer])?
             }
         };
         if Some(node.output) == target {
-            return Ok(Some(out));
+            return Ok(Ran::Target(out));
         }
-        forms.insert(node.output, out);
-        forms.retain(|t, _| net.last_use(*t) > idx);
+        owned.push((node.output, out));
+        owned.retain(|(t, _)| net.last_use(*t) > idx);
+        borrowed.retain(|(t, _)| net.last_use(*t) > idx);
     }
-    Ok(None)
+    owned.extend(borrowed.into_iter().map(|(t, f)| (t, f.clone())));
+    owned.sort_by_key(|(t, _)| *t);
+    Ok(Ran::Live(owned))
 }
 
 #[cfg(test)]
@@ -248,12 +276,27 @@ mod tests {
 
     /// The form from the input, with no checkpoint (the pass as it was).
     fn from_input(net: &Network, pattern: &[Arc<[u32]>], t: TensorId) -> ExactAffineForm {
-        let mut forms = HashMap::new();
+        let mut forms: HashMap<TensorId, ExactAffineForm> = HashMap::new();
         forms.insert(TensorId(0), input());
-        let idx = net.nodes().iter().position(|n| n.output == t).unwrap();
-        run(net, &mut forms, 0..idx + 1, pattern, Some(t))
-            .unwrap()
-            .unwrap()
+        for (idx, node) in net.nodes().iter().enumerate() {
+            let out = match node.op.class() {
+                OpClass::Linear => {
+                    let ins: Vec<&ExactAffineForm> =
+                        node.inputs.iter().map(|t| &forms[t]).collect();
+                    net.apply_linear_exact(idx, &ins).unwrap()
+                }
+                _ => {
+                    let layer = node.layer.unwrap();
+                    net.apply_activation_exact(idx, &forms[&node.inputs[0]], &pattern[layer])
+                        .unwrap()
+                }
+            };
+            if node.output == t {
+                return out;
+            }
+            forms.insert(node.output, out);
+        }
+        panic!("tensor {t:?} is never produced")
     }
 
     /// Random states for every layer (argmax positions for maxout).
