@@ -397,6 +397,34 @@ impl AffineForm {
         Ok(AffineForm::from_data(len, data))
     }
 
+    /// The `f64` form nearest (towards zero) to an exact form, with the
+    /// exact rounding errors as its bounds: what an `f64` pass would carry
+    /// with no rounding before this point.
+    ///
+    /// ```
+    /// use rug::Rational;
+    /// use splinecam::net::{AffineForm, ExactAffineForm};
+    /// let third = Rational::from((1, 3));
+    /// let e = ExactAffineForm::input_rational(&[third.clone()], &[Rational::from(1)], &[Rational::new()]).unwrap();
+    /// let f = AffineForm::rounded(&e);
+    /// assert_eq!((f.u()[0], f.v()[0]), (1.0, 0.0));
+    /// assert_eq!(f.err_at(0)[..2], [0.0, 0.0]);
+    /// let c = Rational::from_f64(f.c()[0]).unwrap();
+    /// assert!(Rational::from(&third - &c).abs() <= Rational::from_f64(f.err_at(0)[2]).unwrap());
+    /// ```
+    pub fn rounded(exact: &ExactAffineForm) -> AffineForm {
+        let n = exact.u.len();
+        let mut data = vec![0.0; 6 * n];
+        for (j, t) in [&exact.u, &exact.v, &exact.c].into_iter().enumerate() {
+            for k in 0..n {
+                let (x, e) = approx_with_error(&t.get(k));
+                data[j * n + k] = x;
+                data[(3 + j) * n + k] = e;
+            }
+        }
+        AffineForm::from_data(n, data)
+    }
+
     /// The form whose blocks `[u | v | c | err_u | err_v | err_c]` are `data`.
     fn from_data(len: usize, data: Vec<f64>) -> Self {
         debug_assert_eq!(data.len(), 6 * len, "six blocks of {len}");

@@ -315,6 +315,11 @@ struct LazyExact {
 }
 
 impl LazyExact {
+    /// The exact form, if a predicate has made it already.
+    fn made(&self) -> Option<&ExactAffineForm> {
+        self.cell.get()
+    }
+
     fn get(&self) -> &ExactAffineForm {
         self.cell.get_or_init(|| {
             self.forms
@@ -1349,8 +1354,24 @@ impl Engine {
                 lazy_exact(exact, &st.as_ref().expect("state").pattern, x)
             };
             let mut lazy: Option<Arc<LazyExact>> = None;
+            let mut form = form;
+            let mut tightened = false;
             for &k in &todo {
                 let k = k as usize;
+                // Once a sign has needed the face's exact form, the `f64`
+                // form is replaced by its rounding: its bounds (grown with
+                // every layer's worst case, past the values in deep
+                // narrow networks) become the rounding's, so that the
+                // filter decides again, here and in the layers its
+                // sub-faces' forms are made from it.
+                if filtered && !tightened {
+                    if let (Some(ex), LayerInput::Form(_)) =
+                        (lazy.as_ref().and_then(|l| l.made()), &form)
+                    {
+                        form = LayerInput::Form(Arc::new(AffineForm::rounded(ex)));
+                        tightened = true;
+                    }
+                }
                 let label = labels.neuron(layer, k);
                 let row = form.row(k);
                 let (coef, err) = row;
