@@ -235,6 +235,9 @@ const DEMO_BOX: [f64; 4] = [-1.5, 2.5, -1.0, 1.5];
 enum Kind {
     /// Random MLP `2 - width x depth - 1` on [-1, 1]².
     Mlp { width: usize, depth: usize },
+    /// The same, deep and narrow: the filter's bounds outgrow the values in
+    /// its deep layers, so signs go exact (not in the growth fit).
+    DeepMlp { width: usize, depth: usize },
     /// `examples/models/two_moons.json` on the demo box.
     TwoMoons { boundary: bool },
     /// mnist-net_256x2 on the plane through three image centres.
@@ -273,6 +276,14 @@ fn specs() -> Vec<Spec> {
         })
     };
     add(
+        "2-8x70-1 (deep: exact signs)",
+        Kind::DeepMlp {
+            width: 8,
+            depth: 70,
+        },
+        true,
+    );
+    add(
         "two_moons demo (2-16x2-1 trained)",
         Kind::TwoMoons { boundary: false },
         true,
@@ -292,7 +303,7 @@ fn specs() -> Vec<Spec> {
 /// The network, slice and boundary option of a case.
 fn build(kind: Kind) -> (Network, Slice, Boundary) {
     match kind {
-        Kind::Mlp { width, depth } => {
+        Kind::Mlp { width, depth } | Kind::DeepMlp { width, depth } => {
             let net = mlp::network(width, depth);
             let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).expect("slice");
             (net, slice, Boundary::None)

@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -37,7 +37,7 @@ use crate::net::{
     ActKind, AffineForm, ExactAffineForm, NetError, Network, Op, OpClass, Pattern, TensorId,
 };
 
-use super::exact_forms::ExactForms;
+use super::exact_forms::{form_from_input, ExactForms};
 use super::finish::{member_of, sibling_order, Finisher, Members, Scratch};
 use super::labels::{LabelKind, LabelTable};
 use super::pipeline;
@@ -308,7 +308,11 @@ impl Slot {
 
 /// Exact forms of one face, computed on first use.
 struct LazyExact {
-    forms: Arc<ExactForms>,
+    /// The partition's checkpoints while it is being made (not kept alive
+    /// by the result's lines: afterwards the pass starts from the input).
+    forms: Weak<ExactForms>,
+    net: Arc<Network>,
+    input: Arc<ExactAffineForm>,
     pattern: Vec<Arc<[u32]>>,
     tensor: TensorId,
     cell: OnceLock<ExactAffineForm>,
@@ -322,9 +326,11 @@ impl LazyExact {
 
     fn get(&self) -> &ExactAffineForm {
         self.cell.get_or_init(|| {
-            self.forms
-                .form(&self.pattern, self.tensor)
-                .expect("the f64 pass of the same face succeeded")
+            match self.forms.upgrade() {
+                Some(forms) => forms.form(&self.pattern, self.tensor),
+                None => form_from_input(&self.net, &self.input, &self.pattern, self.tensor),
+            }
+            .expect("the f64 pass of the same face succeeded")
         })
     }
 }
@@ -332,7 +338,9 @@ impl LazyExact {
 /// The lazy exact form of `tensor` on a face with the given pattern.
 fn lazy_exact(forms: &Arc<ExactForms>, pattern: &[Arc<[u32]>], tensor: TensorId) -> Arc<LazyExact> {
     Arc::new(LazyExact {
-        forms: Arc::clone(forms),
+        forms: Arc::downgrade(forms),
+        net: Arc::clone(forms.net()),
+        input: Arc::clone(forms.input()),
         pattern: pattern.to_vec(),
         tensor,
         cell: OnceLock::new(),
@@ -847,7 +855,7 @@ pub(super) fn compute(
         mesh,
         states,
         labels: LabelTable::new(&layer_units),
-        exact: Arc::new(ExactForms::new(Arc::clone(&net), &input_exact)),
+        exact: Arc::new(ExactForms::new(Arc::clone(&net), input_exact)),
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
         marks: zone::FaceMarks::default(),

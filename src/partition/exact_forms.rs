@@ -62,6 +62,7 @@ impl Node {
 /// Exact forms on faces of one partition (see the module documentation).
 pub(super) struct ExactForms {
     net: Arc<Network>,
+    input: Arc<ExactAffineForm>,
     /// The empty prefix; its checkpoint is the input form.
     root: Arc<Node>,
     /// The node that makes each tensor (`None` for the input).
@@ -75,7 +76,7 @@ pub(super) struct ExactForms {
 
 impl ExactForms {
     /// Exact forms of `net` on the slice whose exact input form is `input`.
-    pub(super) fn new(net: Arc<Network>, input: &ExactAffineForm) -> Self {
+    pub(super) fn new(net: Arc<Network>, input: Arc<ExactAffineForm>) -> Self {
         let n = net
             .nodes()
             .iter()
@@ -87,14 +88,28 @@ impl ExactForms {
             maker[node.output.index()] = Some(i);
         }
         let root = Arc::new(Node::default());
-        let _ = root.live.set(Arc::new(vec![(TensorId(0), input.clone())]));
+        let _ = root.live.set(Arc::new(vec![(
+            TensorId(0),
+            ExactAffineForm::clone(&input),
+        )]));
         ExactForms {
             net,
+            input,
             root,
             maker,
             bytes: AtomicUsize::new(0),
             limits: (MAX_CHECKPOINT_ELEMENTS, MAX_BYTES),
         }
+    }
+
+    /// The network.
+    pub(super) fn net(&self) -> &Arc<Network> {
+        &self.net
+    }
+
+    /// The slice's exact input form.
+    pub(super) fn input(&self) -> &Arc<ExactAffineForm> {
+        &self.input
     }
 
     /// The exact form of `tensor` on a face whose pattern (the states of
@@ -186,6 +201,31 @@ fn live_bytes(live: &Live) -> usize {
     live.iter()
         .map(|(_, f)| tensor(&f.u) + tensor(&f.v) + tensor(&f.c) + 32)
         .sum()
+}
+
+/// The exact form of `tensor` on a face whose pattern is `pattern`, by a
+/// pass from the input (no checkpoints): for the exact lines of a finished
+/// partition, whose checkpoints are gone.
+pub(super) fn form_from_input(
+    net: &Network,
+    input: &ExactAffineForm,
+    pattern: &[Arc<[u32]>],
+    tensor: TensorId,
+) -> Result<ExactAffineForm, NetError> {
+    if tensor == TensorId(0) {
+        return Ok(input.clone());
+    }
+    let never = || NetError::Argument(format!("tensor {} is never produced", tensor.0));
+    let t_idx = net
+        .nodes()
+        .iter()
+        .position(|n| n.output == tensor)
+        .ok_or_else(never)?;
+    let base = [(TensorId(0), input.clone())];
+    match run(net, &base, 0..t_idx + 1, pattern, Some(tensor))? {
+        Ran::Target(form) => Ok(form),
+        Ran::Live(_) => Err(never()),
+    }
 }
 
 /// What [`run`] ends with.
@@ -332,7 +372,7 @@ mod tests {
             (3, usize::MAX),
             (usize::MAX, 0),
         ] {
-            let mut forms = ExactForms::new(Arc::clone(&net), &input());
+            let mut forms = ExactForms::new(Arc::clone(&net), Arc::new(input()));
             forms.limits = limits;
             // A few lineages: patterns that agree on a random prefix.
             let base = random_pattern(&net, &mut rng);
@@ -347,6 +387,7 @@ mod tests {
                     from_input(&net, &p, t),
                     "tensor {t:?}, limits {limits:?}"
                 );
+                assert_eq!(got, form_from_input(&net, &input(), &p, t).unwrap());
             }
             assert_eq!(forms.form(&base, TensorId(0)).unwrap(), input());
             if limits.0 == 0 || limits.1 == 0 {
@@ -363,7 +404,7 @@ mod tests {
     #[test]
     fn output_forms_agree_with_exact_forward_passes() {
         let net = Arc::new(json::from_str(MODEL).unwrap());
-        let forms = ExactForms::new(Arc::clone(&net), &input());
+        let forms = ExactForms::new(Arc::clone(&net), Arc::new(input()));
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for _ in 0..200 {
             let u = Rational::from((rng.gen_range(-64i64..=128), 64));
