@@ -46,6 +46,26 @@ struct Node {
     children: Mutex<HashMap<Arc<[u32]>, Arc<Node>, FxBuildHasher>>,
 }
 
+/// Dropped without recursion: a face at layer `L` makes a path of `L`
+/// nodes, and a recursive drop of a very deep network's trie would
+/// overflow the stack.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut stack: Vec<Arc<Node>> = Vec::new();
+        let take = |n: &mut Node, s: &mut Vec<Arc<Node>>| {
+            let m = n.children.get_mut().unwrap_or_else(|e| e.into_inner());
+            s.extend(m.drain().map(|(_, c)| c));
+        };
+        take(self, &mut stack);
+        while let Some(c) = stack.pop() {
+            // A child still shared elsewhere is dropped by its last owner.
+            if let Ok(mut n) = Arc::try_unwrap(c) {
+                take(&mut n, &mut stack);
+            }
+        }
+    }
+}
+
 impl Node {
     /// The node of this prefix followed by `states`.
     fn child(&self, states: &Arc<[u32]>) -> Arc<Node> {
@@ -133,11 +153,13 @@ impl ExactForms {
         // Checkpoint `p` follows the activation of layer `p − 1` (node
         // `acts[p − 1]`); the deepest one before `tensor`'s node:
         let q = acts.iter().take_while(|&&a| a < t_idx).count();
-        if pattern.len() < q {
+        // The tensor's own node may be layer `q`'s activation.
+        let needed = q + usize::from(acts.get(q) == Some(&t_idx));
+        if pattern.len() < needed {
             return Err(NetError::Argument(format!(
-                "internal: a pattern of {} layers for a tensor after layer {}",
+                "internal: a pattern of {} layers for a tensor that needs {}",
                 pattern.len(),
-                q
+                needed
             )));
         }
         let mut path = Vec::with_capacity(q + 1);
@@ -396,6 +418,41 @@ mod tests {
                 assert!(forms.bytes.load(Ordering::Relaxed) > 0, "checkpoints kept");
             }
         }
+    }
+
+    /// A trie 20,000 layers deep is dropped on a 256 KiB stack (a
+    /// recursive drop needs about 100 bytes per level), and a pattern too
+    /// short for its tensor is an error, not a panic.
+    #[test]
+    fn a_very_deep_trie_drops_without_recursion() {
+        let layers = 20_000;
+        let mut ops = String::new();
+        for _ in 0..layers {
+            ops.push_str(
+                r#"{"op": "dense", "weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"op": "relu"}, "#,
+            );
+        }
+        ops.push_str(r#"{"op": "dense", "weight": [[1, 1]], "bias": [-0.5]}"#);
+        let model = format!(
+            r#"{{"format": "splinecam-model", "version": 1, "input_shape": [2], "ops": [{ops}]}}"#
+        );
+        let net = Arc::new(json::from_str(&model).unwrap());
+        let forms = ExactForms::new(Arc::clone(&net), Arc::new(input()));
+        let pattern: Vec<Arc<[u32]>> = (0..layers).map(|_| Arc::from(vec![1u32, 1])).collect();
+        let out = forms.form(&pattern, net.output()).unwrap();
+        assert_eq!(
+            out.eval(&Rational::from(1), &Rational::from(2)),
+            [Rational::from((5, 2))]
+        );
+        // The last ReLU's output needs all `layers` states.
+        let relu_out = net.nodes()[net.layer_nodes()[layers - 1]].output;
+        assert!(forms.form(&pattern[..layers - 1], relu_out).is_err());
+        std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || drop(forms))
+            .unwrap()
+            .join()
+            .expect("dropped without overflowing the stack");
     }
 
     /// The output's form on a face, evaluated at an exact point of the
