@@ -58,18 +58,7 @@ pub fn approx_with_error(r: &Rational) -> (f64, f64) {
 /// assert_eq!(ints, vec![Integer::from(2), Integer::from(-3), Integer::from(0)]);
 /// ```
 pub fn primitive_integers(values: &[Rational]) -> Vec<Integer> {
-    let mut lcm = Integer::from(1);
-    for v in values {
-        lcm.lcm_mut(v.denom());
-    }
-    let mut ints: Vec<Integer> = values
-        .iter()
-        .map(|v| {
-            let scaled = Rational::from(v * &lcm);
-            // The scaled value is an integer by construction of `lcm`.
-            scaled.numer().clone()
-        })
-        .collect();
+    let mut ints = scaled_integers(values);
     let mut g = Integer::new();
     for i in &ints {
         g.gcd_mut(i);
