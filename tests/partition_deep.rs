@@ -6,10 +6,11 @@
 //! bounds again), and the result must be the very partition the
 //! pure-rational kernel makes, with every output within its bounds.
 
+mod common;
+
 use ndarray::{Array1, Array2};
 use regioncam::nn::Linear;
 use regioncam::{NNBuilder, Regioncam};
-use rug::Rational;
 use splinecam::domain::Slice;
 use splinecam::exact::Kernel;
 use splinecam::partition::{Boundary, Options, Partition};
@@ -32,36 +33,6 @@ fn run(net: &splinecam::net::Network, kernel: Kernel, boundary: Boundary) -> Par
     Partition::compute(net, &square(), &opts).expect("partition")
 }
 
-fn assert_identical(a: &Partition, b: &Partition) {
-    assert_eq!(
-        a.mesh().vertices_exact().unwrap(),
-        b.mesh().vertices_exact().unwrap()
-    );
-    assert_eq!(a.num_regions(), b.num_regions());
-    for f in a.regions() {
-        assert!(a.mesh().face_vertices(f).eq(b.mesh().face_vertices(f)));
-        assert_eq!(a.region(f).pattern, b.region(f).pattern);
-        assert_eq!(a.region(f).class, b.region(f).class);
-    }
-}
-
-/// Every region's `f64` output map is within its bounds of the exact one.
-fn outputs_within_bounds(p: &Partition) {
-    for f in p.regions() {
-        let out = &p.region(f).output;
-        for (k, exact) in p.output_exact(f).unwrap().iter().enumerate() {
-            let approx = [out.u()[k], out.v()[k], out.c()[k]];
-            for j in 0..3 {
-                let dev = Rational::from_f64(approx[j]).unwrap() - &exact[j];
-                assert!(
-                    dev.abs() <= Rational::from_f64(out.err_at(k)[j]).unwrap(),
-                    "region {f:?} output {k} coefficient {j}"
-                );
-            }
-        }
-    }
-}
-
 /// regioncam's final face count of an MLP on the square.
 fn regioncam_faces(layers: &[mlp::Dense]) -> usize {
     let square = [[-1.0f32, 1.0], [1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]];
@@ -76,7 +47,7 @@ fn regioncam_faces(layers: &[mlp::Dense]) -> usize {
     rc.num_faces()
 }
 
-/// 2-8x70-1: tens of thousands of exact signs in the filtered kernel, the
+/// 2-8x70-1: exact signs in its deep layers with the filtered kernel, the
 /// same partition as the rational kernel's (every sign exact), exactly
 /// valid, with and without the decision boundary.
 #[test]
@@ -94,9 +65,9 @@ fn a_deep_narrow_mlp_goes_exact_and_matches_the_rational_kernel() {
             "the rounded exact forms decide the rest: {stats:?}"
         );
         fast.validate().expect("valid partition");
-        outputs_within_bounds(&fast);
+        common::assert_outputs_within_bounds(&fast);
         let reference = run(&net, Kernel::Rational, boundary);
-        assert_identical(&fast, &reference);
+        common::identical(&fast, &reference).unwrap();
         if boundary == Boundary::None {
             // An independent count (regioncam, f32 on the same weights).
             let layers = mlp::mlp(&vec![width; depth], 1000 * width as u64 + depth as u64);

@@ -34,17 +34,7 @@ fn opts(kernel: Kernel, boundary: Boundary) -> Options {
 
 /// Same mesh, vertex for vertex, and same region data.
 fn assert_identical(a: &Partition, b: &Partition) -> Result<(), TestCaseError> {
-    prop_assert_eq!(
-        a.mesh().vertices_exact().unwrap(),
-        b.mesh().vertices_exact().unwrap()
-    );
-    prop_assert_eq!(a.num_regions(), b.num_regions());
-    for f in a.regions() {
-        prop_assert!(a.mesh().face_vertices(f).eq(b.mesh().face_vertices(f)));
-        prop_assert_eq!(&a.region(f).pattern, &b.region(f).pattern);
-        prop_assert_eq!(a.region(f).class, b.region(f).class);
-    }
-    Ok(())
+    common::identical(a, b).map_err(TestCaseError::fail)
 }
 
 /// The region whose closure contains the exact point `p`, and whether `p`
@@ -430,25 +420,8 @@ fn run_ahead_case(ops: &str) -> Partition {
         let (_, pattern) = net.forward_exact(&slice.point_exact(&u, &v)).unwrap();
         assert_eq!(pattern, fast.region(f).pattern, "region {f:?}");
     }
-    assert_outputs_within_bounds(&fast);
+    common::assert_outputs_within_bounds(&fast);
     fast
-}
-
-/// Every region's `f64` output map is within its bounds of the exact one.
-fn assert_outputs_within_bounds(p: &Partition) {
-    for f in p.regions() {
-        let out = &p.region(f).output;
-        for (k, exact) in p.output_exact(f).unwrap().iter().enumerate() {
-            let approx = [out.u()[k], out.v()[k], out.c()[k]];
-            for j in 0..3 {
-                let dev = Rational::from_f64(approx[j]).unwrap() - &exact[j];
-                assert!(
-                    dev.abs() <= Rational::from_f64(out.err_at(k)[j]).unwrap(),
-                    "region {f:?} output {k} coefficient {j}"
-                );
-            }
-        }
-    }
 }
 
 /// A random MLP (2 inputs, the given widths; weights uniform in
@@ -527,7 +500,7 @@ fn folded_outputs_do_not_depend_on_the_thread_count() {
                 }
             }
         }
-        assert_outputs_within_bounds(&one);
+        common::assert_outputs_within_bounds(&one);
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use rug::{Integer, Rational};
 use splinecam::exact::predicates::crossing_exact;
 use splinecam::exact::Line;
+use splinecam::partition::Partition;
 
 type Pt = (Rational, Rational);
 
@@ -88,4 +89,52 @@ pub fn arrangement_counts(polygon: &[[f64; 2]], all_lines: &[Line]) -> (usize, u
     }
     let faces = 1 + lines.len() + through.values().map(|s| s.len() - 1).sum::<usize>();
     (faces, boundary.len() + through.len())
+}
+
+/// Whether two partitions are the same, vertex for vertex: exact vertex
+/// coordinates, each region's cycle, pattern and class.
+pub fn identical(a: &Partition, b: &Partition) -> Result<(), String> {
+    let (va, vb) = (
+        a.mesh().vertices_exact().unwrap(),
+        b.mesh().vertices_exact().unwrap(),
+    );
+    if va != vb {
+        return Err("the exact vertices differ".into());
+    }
+    if a.num_regions() != b.num_regions() {
+        return Err(format!(
+            "{} regions against {}",
+            a.num_regions(),
+            b.num_regions()
+        ));
+    }
+    for f in a.regions() {
+        if !a.mesh().face_vertices(f).eq(b.mesh().face_vertices(f)) {
+            return Err(format!("region {f:?}: the cycles differ"));
+        }
+        if a.region(f).pattern != b.region(f).pattern {
+            return Err(format!("region {f:?}: the patterns differ"));
+        }
+        if a.region(f).class != b.region(f).class {
+            return Err(format!("region {f:?}: the classes differ"));
+        }
+    }
+    Ok(())
+}
+
+/// Every region's `f64` output map is within its bounds of the exact one.
+pub fn assert_outputs_within_bounds(p: &Partition) {
+    for f in p.regions() {
+        let out = &p.region(f).output;
+        for (k, exact) in p.output_exact(f).unwrap().iter().enumerate() {
+            let approx = [out.u()[k], out.v()[k], out.c()[k]];
+            for j in 0..3 {
+                let dev = Rational::from_f64(approx[j]).unwrap() - &exact[j];
+                assert!(
+                    dev.abs() <= Rational::from_f64(out.err_at(k)[j]).unwrap(),
+                    "region {f:?} output {k} coefficient {j}"
+                );
+            }
+        }
+    }
 }
