@@ -245,6 +245,10 @@ pub(crate) struct RowScales {
     /// `1/s_o` rounded to nearest, `0` where `s_o = 0` (a ratio `|y|/s_o` is
     /// read as `|y|·inv_s[o]`: two roundings instead of a division).
     pub inv_s: Box<[f64]>,
+    /// The largest `s_o`, `t_o` and `a_o` (`AffineForm::loose` reads them).
+    pub s_max: f64,
+    pub t_max: f64,
+    pub a_max: f64,
 }
 
 /// The [`RowScales`] of a dense layer (`weight` row-major, `outf × inf`).
@@ -253,11 +257,17 @@ fn row_scales(weight: &[f64], bias: &[f64], inf: usize, outf: usize) -> RowScale
     let s: Box<[f64]> = (0..outf)
         .map(|o| row(o).iter().map(|w| w.abs()).sum())
         .collect();
+    let t: Box<[f64]> = (0..outf)
+        .map(|o| row(o).iter().fold(0.0f64, |m, w| m.max(w.abs())))
+        .collect();
+    let a: Box<[f64]> = bias.iter().map(|b| b.abs()).collect();
+    let max = |x: &[f64]| x.iter().fold(0.0f64, |m, &y| m.max(y));
     RowScales {
-        t: (0..outf)
-            .map(|o| row(o).iter().fold(0.0f64, |m, w| m.max(w.abs())))
-            .collect(),
-        a: bias.iter().map(|b| b.abs()).collect(),
+        s_max: max(&s),
+        t_max: max(&t),
+        a_max: max(&a),
+        t,
+        a,
         inv_s: s
             .iter()
             .map(|&x| if x > 0.0 { 1.0 / x } else { 0.0 })
