@@ -676,8 +676,9 @@ impl AffineForm {
                 ((r.s_max * sc.m[2] + r.t_max * sc.q[2]) + sc.g * r.a_max) * sc.k1 + sc.k2
             }
         };
-        // A NaN compares false: loose.
-        !(emax <= LOOSE * cmax)
+        // A NaN compares false: not tight, loose.
+        let tight = emax <= LOOSE * cmax;
+        !tight
     }
 
     /// Whether the bounds are held as scales (not element-wise).
