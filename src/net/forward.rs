@@ -245,9 +245,11 @@ pub(crate) struct RowScales {
     /// `1/s_o` rounded to nearest, `0` where `s_o = 0` (a ratio `|y|/s_o` is
     /// read as `|y|·inv_s[o]`: two roundings instead of a division).
     pub inv_s: Box<[f64]>,
-    /// The largest `s_o`, `t_o` and `a_o` (`AffineForm::loose` reads them).
+    /// The largest `s_o` (`AffineForm::loose` reads the three maxima).
     pub s_max: f64,
+    /// The largest `t_o`.
     pub t_max: f64,
+    /// The largest `a_o`.
     pub a_max: f64,
 }
 
