@@ -32,11 +32,11 @@
 //! Bounds are non-negative, and infinite or NaN values propagate to an
 //! infinite/NaN bound, which a caller must treat as "undecided".
 //!
-//! The fused ReLU + dense kernel ([`Network::apply_dense_relu_f64`]) bounds
+//! The fused ReLU + dense kernel (`Network::apply_dense_relu_f64`) bounds
 //! `|op|(e + γ|x̂|)` from above by `(Σ|w|)·max(e + γ|x̂|)` (three scales
 //! per form) while its input's bounds are small next to the values, and
 //! evaluates it element-wise, as above, once they are not
-//! ([`AffineForm::loose`]): in deep networks the coarse bound's growth per
+//! (`AffineForm::loose`): in deep networks the coarse bound's growth per
 //! layer would otherwise leave the filter undecided.
 
 use std::sync::Arc;
