@@ -88,3 +88,22 @@ fn a_deeper_wider_mlp_needs_no_exact_sign() {
     let layers = mlp::mlp(&vec![width; depth], 1000 * width as u64 + depth as u64);
     assert_eq!(p.num_regions(), regioncam_faces(&layers));
 }
+
+/// 2-24x60-1: deep and wide enough that element-wise bounds outgrow the
+/// values too, so signs still go exact (1,771 of them), through exact
+/// forms from checkpoints deep in the trie and the tightened forms after
+/// them: valid, every output within its bounds of the exact one, and
+/// regioncam's count.
+#[test]
+fn a_deeper_still_mlp_goes_exact_and_stays_valid() {
+    let (width, depth) = (24, 60);
+    let net = mlp::network(width, depth);
+    let p = run(&net, Kernel::Filtered, Boundary::None);
+    let stats = p.stats().predicates;
+    assert!(stats.exact > 0, "signs go exact: {stats:?}");
+    assert!(stats.exact * 1000 < stats.filtered, "{stats:?}");
+    p.validate().expect("valid partition");
+    common::assert_outputs_within_bounds(&p);
+    let layers = mlp::mlp(&vec![width; depth], 1000 * width as u64 + depth as u64);
+    assert_eq!(p.num_regions(), regioncam_faces(&layers));
+}
