@@ -196,7 +196,7 @@ struct DenseRows<'a> {
     y: [&'a mut [f64]; 3],
     /// For element-wise bounds: scratch for the active inputs' `z`, the
     /// bounds arrays (`[err_u | err_v | err_c]`, one row after another
-    /// in each), `|b|` and `n` of [`inflate`].
+    /// in each) and `n` of [`inflate`].
     each: Option<EachBounds<'a>>,
 }
 
@@ -207,7 +207,6 @@ struct DenseRows<'a> {
 struct EachBounds<'a> {
     zs: &'a mut Vec<ActiveInput>,
     e: [&'a mut [f64]; 3],
-    abs_bias: &'a [f64],
     n: usize,
 }
 
@@ -257,14 +256,13 @@ impl ErrorsUser for DenseRows<'_> {
             if let Some(EachBounds {
                 zs,
                 e: [eu, ev, ec],
-                abs_bias,
                 n,
             }) = each.as_mut()
             {
                 let [eu, ev, ec] = [eu, ev, ec].map(|e| &mut e[o0..o0 + outf]);
                 dense3::<true>(wt4, inf, zs, [&mut *eu, &mut *ev, &mut *ec]);
-                for (z, b) in ec.iter_mut().zip(*abs_bias) {
-                    *z += g * b;
+                for (z, b) in ec.iter_mut().zip(bias) {
+                    *z += g * b.abs();
                 }
                 for z in eu.iter_mut().chain(ev.iter_mut()).chain(ec.iter_mut()) {
                     *z = inflate(*z, *n);
@@ -1120,7 +1118,6 @@ impl Network {
             static SCRATCH: std::cell::RefCell<Scratch> =
                 const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
         }
-        let abs_bias = &absd.rows.a[..outf];
         let scaled = SCRATCH.with_borrow_mut(|(act, maxima, zs)| {
             maxima.clear();
             let (yu, rest) = data.split_at_mut(m);
@@ -1132,7 +1129,6 @@ impl Network {
                 EachBounds {
                     zs,
                     e: [eu, ev, ec],
-                    abs_bias,
                     n,
                 }
             });
