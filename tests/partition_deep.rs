@@ -34,8 +34,10 @@ fn run(net: &splinecam::net::Network, kernel: Kernel, boundary: Boundary) -> Par
     Partition::compute(net, &square(), &opts).expect("partition")
 }
 
-/// regioncam's final face count of an MLP on the square.
-fn regioncam_faces(layers: &[mlp::Dense]) -> usize {
+/// regioncam's final face count of the benchmark's MLP `2-WxD-1` on the
+/// square (`f32`, the same weights).
+fn regioncam_faces(width: usize, depth: usize) -> usize {
+    let layers = mlp::mlp(&vec![width; depth], 1000 * width as u64 + depth as u64);
     let square = [[-1.0f32, 1.0], [1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]];
     let mut rc = Regioncam::from_polygon(Array2::from_shape_fn((4, 2), |(i, j)| square[i][j]));
     for (i, mlp::Dense { weight: w, bias: b }) in layers.iter().enumerate() {
@@ -46,6 +48,21 @@ fn regioncam_faces(layers: &[mlp::Dense]) -> usize {
         }
     }
     rc.num_faces()
+}
+
+/// The filtered partition of the benchmark's MLP `2-WxD-1` on the square
+/// (activation regions only), checked: valid, every output within its
+/// bounds of the exact one, and regioncam's count (an independent one).
+fn checked(width: usize, depth: usize) -> Partition {
+    let p = run(
+        &mlp::network(width, depth),
+        Kernel::Filtered,
+        Boundary::None,
+    );
+    p.validate().expect("valid partition");
+    common::assert_outputs_within_bounds(&p);
+    assert_eq!(p.num_regions(), regioncam_faces(width, depth));
+    p
 }
 
 /// 2-8x70-1 (the benchmark's deep row): every sign decided by the filter
@@ -66,8 +83,7 @@ fn a_deep_narrow_mlp_needs_no_exact_sign_and_matches_the_rational_kernel() {
         common::identical(&fast, &reference).unwrap();
         if boundary == Boundary::None {
             // An independent count (regioncam, f32 on the same weights).
-            let layers = mlp::mlp(&vec![width; depth], 1000 * width as u64 + depth as u64);
-            assert_eq!(fast.num_regions(), regioncam_faces(&layers));
+            assert_eq!(fast.num_regions(), regioncam_faces(width, depth));
         }
     }
 }
@@ -77,16 +93,9 @@ fn a_deep_narrow_mlp_needs_no_exact_sign_and_matches_the_rational_kernel() {
 /// exact one, and regioncam's count.
 #[test]
 fn a_deeper_wider_mlp_needs_no_exact_sign() {
-    let (width, depth) = (16, 40);
-    let net = mlp::network(width, depth);
-    let p = run(&net, Kernel::Filtered, Boundary::None);
-    let stats = p.stats().predicates;
+    let stats = checked(16, 40).stats().predicates;
     assert_eq!(stats.exact, 0, "element-wise bounds decide: {stats:?}");
     assert!(stats.filtered > 100_000, "{stats:?}");
-    p.validate().expect("valid partition");
-    common::assert_outputs_within_bounds(&p);
-    let layers = mlp::mlp(&vec![width; depth], 1000 * width as u64 + depth as u64);
-    assert_eq!(p.num_regions(), regioncam_faces(&layers));
 }
 
 /// 2-24x60-1: deep and wide enough that element-wise bounds outgrow the
@@ -96,14 +105,7 @@ fn a_deeper_wider_mlp_needs_no_exact_sign() {
 /// regioncam's count.
 #[test]
 fn a_deeper_still_mlp_goes_exact_and_stays_valid() {
-    let (width, depth) = (24, 60);
-    let net = mlp::network(width, depth);
-    let p = run(&net, Kernel::Filtered, Boundary::None);
-    let stats = p.stats().predicates;
+    let stats = checked(24, 60).stats().predicates;
     assert!(stats.exact > 0, "signs go exact: {stats:?}");
     assert!(stats.exact * 1000 < stats.filtered, "{stats:?}");
-    p.validate().expect("valid partition");
-    common::assert_outputs_within_bounds(&p);
-    let layers = mlp::mlp(&vec![width; depth], 1000 * width as u64 + depth as u64);
-    assert_eq!(p.num_regions(), regioncam_faces(&layers));
 }
