@@ -5,7 +5,7 @@
 //! patterns: what must never change) and `f64` (the same with the vertices'
 //! `f64` approximations, which change with the rounding of the `f64` forms).
 //!
-//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS] [--no-exact]`
+//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS] [--no-exact] [--no-dd]`
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
@@ -26,9 +26,11 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // `--no-exact`: skip the exact fingerprint (for profiling the partition).
     let exact = !args.iter().any(|a| a == "--no-exact");
+    // `--no-dd`: no double-double tier (signs the filter leaves go exact).
+    let double_double = !args.iter().any(|a| a == "--no-dd");
     let a: Vec<usize> = args
         .iter()
-        .filter(|a| *a != "--no-exact")
+        .filter(|a| !a.starts_with("--"))
         .map(|s| s.parse().expect("a number"))
         .collect();
     let (width, depth) = (a[0], a[1]);
@@ -38,6 +40,7 @@ fn main() {
     let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).expect("slice");
     let opts = Options {
         boundary: Boundary::None,
+        double_double,
         ..Options::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -79,12 +82,13 @@ fn main() {
     }
     times.sort_by(|x, y| x.partial_cmp(y).expect("finite"));
     println!(
-        "2-{width}x{depth}-1: regions {} vertices {} edges {} predicates {:?} run-ahead {} exact {:016x} f64 {:016x} median {:.3e} s (min {:.3e}, {} runs, {threads} thr)",
+        "2-{width}x{depth}-1: regions {} vertices {} edges {} predicates {:?} run-ahead {} dd-tightened {} exact {:016x} f64 {:016x} median {:.3e} s (min {:.3e}, {} runs, {threads} thr)",
         p.num_regions(),
         m.num_vertices(),
         m.num_edges(),
         p.stats().predicates,
         p.stats().run_ahead.iter().sum::<usize>(),
+        p.stats().dd_tightened,
         hx.finish(),
         h.finish(),
         times[times.len() / 2],

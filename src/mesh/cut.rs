@@ -86,6 +86,12 @@ impl Mesh {
         self.stats.filtered += decided;
     }
 
+    /// Whether `v` is recorded on the zero set of the neuron `label` (a
+    /// neighbour's cut by that neuron's line made it).
+    pub fn vertex_on(&self, v: VertexId, label: Label) -> bool {
+        self.verts[v.index()].on.binary_search(&label).is_ok()
+    }
+
     /// [`Mesh::side_of_vertex`] for a line that is not stored in the mesh
     /// (to test whether a line meets a region before storing it).
     pub fn side_of_vertex_unstored(&mut self, v: VertexId, line: &Line, label: Label) -> Sign {

@@ -898,7 +898,11 @@ impl ExactAffineForm {
 }
 
 impl Network {
-    fn check_node(&self, idx: usize, linear: bool) -> Result<&super::ir::Node, NetError> {
+    pub(super) fn check_node(
+        &self,
+        idx: usize,
+        linear: bool,
+    ) -> Result<&super::ir::Node, NetError> {
         let node = self
             .nodes()
             .get(idx)
@@ -913,7 +917,7 @@ impl Network {
         Ok(node)
     }
 
-    fn check_forms(&self, idx: usize, lens: &[usize]) -> Result<(), NetError> {
+    pub(super) fn check_forms(&self, idx: usize, lens: &[usize]) -> Result<(), NetError> {
         let node = &self.nodes()[idx];
         if lens.len() != node.inputs.len()
             || node
@@ -930,7 +934,7 @@ impl Network {
         Ok(())
     }
 
-    fn check_states(&self, idx: usize, states: &[u32]) -> Result<(), NetError> {
+    pub(super) fn check_states(&self, idx: usize, states: &[u32]) -> Result<(), NetError> {
         let node = &self.nodes()[idx];
         let ok = match node.op.class() {
             OpClass::Max => {

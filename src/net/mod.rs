@@ -23,6 +23,7 @@
 //! ```
 
 pub mod affine;
+pub mod dd;
 pub mod error;
 pub mod forward;
 pub mod ir;

@@ -37,13 +37,14 @@ use crate::net::{
     ActKind, AffineForm, ExactAffineForm, NetError, Network, Op, OpClass, Pattern, TensorId,
 };
 
-use super::exact_forms::{form_from_input, ExactForms};
+use super::checkpoints::{form_from_input, DdForms, Exact, ExactForms};
 use super::finish::{member_of, sibling_order, Finisher, Members, Scratch};
 use super::labels::{LabelKind, LabelTable};
 use super::pipeline;
 use super::states::States;
 use super::zone;
 use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
+use crate::net::dd::DdAffineForm;
 
 const U: f64 = f64::EPSILON / 2.0;
 
@@ -328,11 +329,38 @@ impl LazyExact {
         self.cell.get_or_init(|| {
             match self.forms.upgrade() {
                 Some(forms) => forms.form(&self.pattern, self.tensor),
-                None => form_from_input(&self.net, &self.input, &self.pattern, self.tensor),
+                None => {
+                    form_from_input::<Exact>(&self.net, &self.input, &self.pattern, self.tensor)
+                }
             }
             .expect("the f64 pass of the same face succeeded")
         })
     }
+}
+
+/// How a face's `f64` layer input was tightened (at most once per tier).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tight {
+    /// Not at all: its bounds are the `f64` pass's.
+    No,
+    /// From its double-double form (or that was tried and gave none).
+    Dd,
+    /// From its exact form.
+    Exact,
+}
+
+/// Bounds this far past a row's rounding (relative `2⁻⁴⁰`, against `2⁻⁵³`
+/// for a rounded form) are worth a double-double pass when the filter
+/// leaves a sign: below, the point is about as close to the line as the
+/// rounding, and the exact form is what decides.
+const DD_WORTH: f64 = 1.0 / 1_099_511_627_776.0;
+
+/// Whether the row's bounds are loose enough for [`DD_WORTH`].
+fn dd_worth((coef, err): ([f64; 3], [f64; 3])) -> bool {
+    let size: f64 = coef.iter().map(|x| x.abs()).sum();
+    let bound: f64 = err.iter().sum();
+    // NaN bounds count as loose.
+    bound > DD_WORTH * size || bound.is_nan()
 }
 
 /// The lazy exact form of `tensor` on a face with the given pattern.
@@ -702,6 +730,12 @@ struct Engine {
     labels: LabelTable,
     /// Exact forms of faces' tensors, for the signs the filter leaves.
     exact: Arc<ExactForms>,
+    /// Double-double forms of faces' tensors, to tighten a face's loose
+    /// `f64` form before its signs go exact (`None`: a network with ops
+    /// that have no double-double kernel).
+    dd: Option<DdForms>,
+    /// Faces whose form was tightened from their double-double pass.
+    dd_tightened: usize,
     /// Uses of each tensor by nodes (and the network output).
     uses: Vec<usize>,
     signs: VertexSigns,
@@ -855,6 +889,13 @@ pub(super) fn compute(
         mesh,
         states,
         labels: LabelTable::new(&layer_units),
+        dd: (options.double_double && net.supports_dd()).then(|| {
+            DdForms::new(
+                Arc::clone(&net),
+                Arc::new(DdAffineForm::from_exact(&input_exact)),
+            )
+        }),
+        dd_tightened: 0,
         exact: Arc::new(ExactForms::new(Arc::clone(&net), input_exact)),
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
@@ -948,6 +989,7 @@ pub(super) fn compute(
         predicates: e.mesh.stats(),
         run_ahead: e.run_ahead,
         folded: e.folded,
+        dd_tightened: e.dd_tightened,
         seconds: start.elapsed().as_secs_f64(),
     };
     Ok(Partition {
@@ -1201,12 +1243,14 @@ impl Engine {
             mesh,
             labels,
             exact,
+            dd,
+            dd_tightened,
             signs: vs,
             marks: fm,
             shared,
             ..
         } = self;
-        let (net, labels, exact, shared) = (&*net, &*labels, &*exact, &*shared);
+        let (net, labels, exact, dd, shared) = (&*net, &*labels, &*exact, dd.as_ref(), &*shared);
         let fin = Finisher::new(&fin_net, idx, stepped, &hops, shared);
         // Faces whose input comes folded.
         let folded = AtomicUsize::new(0);
@@ -1361,9 +1405,16 @@ impl Engine {
                 let st = cell(f);
                 lazy_exact(exact, &st.as_ref().expect("state").pattern, x)
             };
+            // The face's form rounded from its double-double pass.
+            let dd_form = || -> Option<AffineForm> {
+                let st = cell(f);
+                let pattern = &st.as_ref()?.pattern;
+                dd?.form(pattern, x).ok()?.to_f64()
+            };
             let mut lazy: Option<Arc<LazyExact>> = None;
             let mut form = form;
-            let mut tightened = false;
+            // How the face's `f64` form was tightened so far.
+            let mut tight = Tight::No;
             for &k in &todo {
                 let k = k as usize;
                 // Once a sign has needed the face's exact form, the `f64`
@@ -1372,23 +1423,44 @@ impl Engine {
                 // narrow networks) become the rounding's, so that the
                 // filter decides again, here and in the layers its
                 // sub-faces' forms are made from it.
-                if filtered && !tightened {
+                if filtered && tight != Tight::Exact {
                     if let (Some(ex), LayerInput::Form(_)) =
                         (lazy.as_ref().and_then(|l| l.made()), &form)
                     {
                         form = LayerInput::Form(Arc::new(AffineForm::rounded(ex)));
-                        tightened = true;
+                        tight = Tight::Exact;
                     }
                 }
                 let label = labels.neuron(layer, k);
-                let row = form.row(k);
-                let (coef, err) = row;
+                let mut row = form.row(k);
                 let mut line: Option<Line> = None;
                 signs.clear();
                 for &h in &outline {
                     let v = mesh.origin(h);
-                    let s = match side_of_point(coef, err, mesh.vertex_xy(v), mesh.vertex_radius(v))
+                    let (xy, r) = (mesh.vertex_xy(v), mesh.vertex_radius(v));
+                    let mut s = side_of_point(row.0, row.1, xy, r);
+                    // Before a sign goes exact on a face whose bounds have
+                    // grown far past rounding, the face's form is replaced
+                    // (once) by the rounding of its double-double form:
+                    // bounds as tight as the exact form's rounding, at a
+                    // fraction of its cost. Signs decided before stay
+                    // proven; only the `f64` view changes.
+                    if s.is_none()
+                        && filtered
+                        && tight == Tight::No
+                        && matches!(form, LayerInput::Form(_))
+                        && dd_worth(row)
+                        && !mesh.vertex_on(v, label)
                     {
+                        tight = Tight::Dd;
+                        if let Some(t) = dd_form() {
+                            *dd_tightened += 1;
+                            form = LayerInput::Form(Arc::new(t));
+                            row = form.row(k);
+                            s = side_of_point(row.0, row.1, xy, r);
+                        }
+                    }
+                    let s = match s {
                         Some(s) if filtered => {
                             mesh.add_stats(&PredicateStats {
                                 filtered: 1,
@@ -1899,5 +1971,30 @@ impl Engine {
         }
         self.states = states;
         Ok(Some(classes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A double-double pass is tried only where a row's bounds are far
+    /// past its rounding: not on a tight row, an exactly known one (zero
+    /// bounds, a zero row included), but on a loose one and on NaN or
+    /// infinite bounds.
+    #[test]
+    fn dd_is_worth_it_only_on_loose_rows() {
+        // |coefficients| sum to 3, so the threshold is exact.
+        let row = |e: f64| ([1.0, -1.5, 0.5], [e, e, e]);
+        assert!(!dd_worth(row(0.0)));
+        assert!(!dd_worth(([0.0; 3], [0.0; 3])));
+        assert!(!dd_worth(row(1e-16)));
+        assert!(!dd_worth(row(DD_WORTH)), "exactly at the threshold");
+        assert!(dd_worth(row(DD_WORTH * (1.0 + f64::EPSILON))));
+        assert!(dd_worth(row(1e-6)));
+        assert!(dd_worth(row(2.0)));
+        assert!(dd_worth(row(f64::NAN)));
+        assert!(dd_worth(row(f64::INFINITY)));
+        assert!(dd_worth(([0.0; 3], [1e-300, 0.0, 0.0])), "bounds on a zero row");
     }
 }

@@ -27,8 +27,8 @@
 //! ```
 
 mod check;
+mod checkpoints;
 mod engine;
-mod exact_forms;
 mod finish;
 mod labels;
 mod pipeline;
@@ -84,6 +84,14 @@ pub struct Options {
     pub max_regions: Option<usize>,
     /// Called after each network node with `(node index, node count, faces)`.
     pub progress: Option<ProgressFn>,
+    /// Before a sign the `f64` filter leaves goes exact, tighten the face's
+    /// form from a double-double pass (`net::dd`) where its bounds have
+    /// grown far past rounding (deep networks). On by default; it changes
+    /// no result, only which arithmetic decides. Off only to test or
+    /// measure the exact path alone. Networks with convolutions or average
+    /// pooling have no double-double kernels and always go straight to
+    /// exact.
+    pub double_double: bool,
 }
 
 impl std::fmt::Debug for Options {
@@ -93,6 +101,7 @@ impl std::fmt::Debug for Options {
             .field("boundary", &self.boundary)
             .field("max_regions", &self.max_regions)
             .field("progress", &self.progress.is_some())
+            .field("double_double", &self.double_double)
             .finish()
     }
 }
@@ -104,6 +113,7 @@ impl Default for Options {
             boundary: Boundary::Auto,
             max_regions: None,
             progress: None,
+            double_double: true,
         }
     }
 }
@@ -168,6 +178,11 @@ pub struct Stats {
     /// known neurons applied, and the rows of the others; see
     /// `docs/algorithm.md`, Folded inputs).
     pub folded: Vec<usize>,
+    /// Faces whose `f64` layer input was replaced by the rounding of its
+    /// double-double form because the filter left a sign on it (deep
+    /// networks, whose `f64` bounds outgrow the values; see
+    /// `docs/algorithm.md`, Exact forms).
+    pub dd_tightened: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
 }

@@ -1,24 +1,29 @@
-//! Exact forms of a face's tensors, continued from its ancestors'.
+//! Checkpointed forms of a face's tensors, continued from its ancestors':
+//! the exact ones and the double-double ones.
 //!
-//! When the `f64` filter cannot decide a sign, the exact line of that face
-//! is needed: the exact affine form of the layer's input on the face, from
-//! an exact pass through the network with the face's pattern. Made from the
-//! input each time, that pass costs a face at layer `L` `L` layers of
-//! rational arithmetic (on numbers that grow with `L`), so a network whose
-//! filter fails at every deep layer (deep narrow MLPs: their worst-case
-//! bounds grow like `(Σ|w|)^L` while their values shrink) costs `O(L²)`
-//! exact layers per face.
+//! When the `f64` filter cannot decide a sign, a tighter form of that
+//! face's layer input is needed: from a pass through the network with the
+//! face's pattern, in double-double (a tighter `f64` form, see `net::dd`)
+//! or exactly (the exact line). Made from the input each time, that pass
+//! costs a face at layer `L` `L` layers (of rational arithmetic, on numbers
+//! that grow with `L`, for the exact one), so a network whose filter fails
+//! at every deep layer (deep narrow MLPs: their worst-case bounds grow
+//! faster than their values) costs `O(L²)` layers per face.
 //!
-//! [`ExactForms`] keeps, per pattern prefix (a trie over the per-layer state
-//! vectors, compared by content), the exact forms of the tensors still live
+//! [`Checkpoints`] keeps, per pattern prefix (a trie over the per-layer
+//! state vectors, compared by content), the forms of the tensors still live
 //! after that layer's activation (a *checkpoint*), and continues a face's
 //! pass from the deepest checkpoint of its prefix. Faces of one lineage
 //! share their ancestors' checkpoints, so each layer is passed once per
 //! distinct prefix. The values are those of the pass from the input (the
-//! same operations on the same exact numbers, split at the checkpoints).
-//! Checkpoints are only kept while they are small (at most
-//! [`MAX_CHECKPOINT_ELEMENTS`] live elements, [`MAX_BYTES`] in all); beyond
-//! that a pass continues from the deepest one kept.
+//! same operations on the same numbers, split at the checkpoints).
+//! A pass keeps the checkpoint where it ends and every [`KEEP_EVERY`]th
+//! one it passes, while they are small (at most
+//! [`MAX_CHECKPOINT_ELEMENTS`] live elements, [`Tier::MAX_BYTES`] in all);
+//! beyond that a pass continues from the deepest one kept.
+//!
+//! One trie per [`Tier`]: [`ExactForms`] (rationals) and [`DdForms`]
+//! (double-double).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,33 +31,139 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rustc_hash::FxBuildHasher;
 
+use crate::net::dd::DdAffineForm;
 use crate::net::{ExactAffineForm, NetError, Network, OpClass, TensorId};
 
 /// A checkpoint is kept only if its live tensors hold at most this many
 /// elements (wide layers, where the filter rarely fails, keep none).
 pub(super) const MAX_CHECKPOINT_ELEMENTS: usize = 4096;
 
-/// Checkpoints kept in all, in bytes of their integers (about).
-pub(super) const MAX_BYTES: usize = 128 << 20;
+/// A pass keeps the checkpoint where it ends (for the face's own
+/// descendants) and those of the layers it passes that are multiples of
+/// this (so that a face of a lineage that split off earlier passes at most
+/// this many layers more than from its split). Keeping every layer's was
+/// slower and larger: on 2-32x80-1 a face's lineage is mostly its own past
+/// its first few layers, and the checkpoints that nothing reads filled the
+/// budget (exact tier alone: 12.1 s and 197 MB at every layer, 5.7 s and
+/// 130 MB at every 16th; double-double: 1.0 s and 221 MB against 0.5 s
+/// and 67 MB).
+const KEEP_EVERY: usize = 16;
 
-/// The exact forms of the tensors live at a checkpoint.
-type Live = Vec<(TensorId, ExactAffineForm)>;
+/// The arithmetic of a pass: its forms and how nodes apply to them.
+pub(super) trait Tier {
+    /// A face's form of one tensor.
+    type Form: Clone + Send + Sync;
+    /// Linear node `idx` on the forms of its inputs.
+    fn linear(net: &Network, idx: usize, ins: &[&Self::Form]) -> Result<Self::Form, NetError>;
+    /// Activation or max node `idx` with the face's states of its layer.
+    fn activation(
+        net: &Network,
+        idx: usize,
+        x: &Self::Form,
+        states: &[u32],
+    ) -> Result<Self::Form, NetError>;
+    /// The form's elements.
+    fn elements(form: &Self::Form) -> usize;
+    /// About how many bytes the form takes.
+    fn bytes(form: &Self::Form) -> usize;
+    /// Checkpoints kept in all, in bytes (about).
+    const MAX_BYTES: usize;
+}
+
+/// Exact forms (rationals).
+pub(super) struct Exact;
+
+impl Tier for Exact {
+    type Form = ExactAffineForm;
+    const MAX_BYTES: usize = 128 << 20;
+    fn linear(net: &Network, idx: usize, ins: &[&Self::Form]) -> Result<Self::Form, NetError> {
+        net.apply_linear_exact(idx, ins)
+    }
+    fn activation(
+        net: &Network,
+        idx: usize,
+        x: &Self::Form,
+        states: &[u32],
+    ) -> Result<Self::Form, NetError> {
+        net.apply_activation_exact(idx, x, states)
+    }
+    fn elements(form: &Self::Form) -> usize {
+        form.u.num.len()
+    }
+    fn bytes(form: &Self::Form) -> usize {
+        let tensor = |t: &crate::net::ExactTensor| {
+            t.num
+                .iter()
+                .chain([&t.den])
+                .map(|x| x.significant_bits() as usize / 8 + 24)
+                .sum::<usize>()
+        };
+        tensor(&form.u) + tensor(&form.v) + tensor(&form.c) + 32
+    }
+}
+
+/// Double-double forms (`net::dd`).
+pub(super) struct DoubleDouble;
+
+impl Tier for DoubleDouble {
+    type Form = DdAffineForm;
+    /// A double-double layer costs about as much to redo as its memory to
+    /// fill (page faults), so the budget is smaller.
+    const MAX_BYTES: usize = 32 << 20;
+    fn linear(net: &Network, idx: usize, ins: &[&Self::Form]) -> Result<Self::Form, NetError> {
+        net.apply_linear_dd(idx, ins)
+    }
+    fn activation(
+        net: &Network,
+        idx: usize,
+        x: &Self::Form,
+        states: &[u32],
+    ) -> Result<Self::Form, NetError> {
+        net.apply_activation_dd(idx, x, states)
+    }
+    fn elements(form: &Self::Form) -> usize {
+        form.len()
+    }
+    fn bytes(form: &Self::Form) -> usize {
+        9 * 8 * form.len() + 3 * 72
+    }
+}
+
+/// Exact forms on faces of one partition.
+pub(super) type ExactForms = Checkpoints<Exact>;
+
+/// Double-double forms on faces of one partition.
+pub(super) type DdForms = Checkpoints<DoubleDouble>;
+
+/// The forms of the tensors live at a checkpoint.
+type Live<F> = Vec<(TensorId, F)>;
 
 /// One pattern prefix: its checkpoint (if made and kept) and its longer
 /// prefixes.
-#[derive(Default)]
-struct Node {
-    live: OnceLock<Arc<Live>>,
-    children: Mutex<HashMap<Arc<[u32]>, Arc<Node>, FxBuildHasher>>,
+struct Node<F> {
+    live: OnceLock<Arc<Live<F>>>,
+    children: Mutex<Children<F>>,
+}
+
+/// A prefix's longer prefixes, by the next layer's states.
+type Children<F> = HashMap<Arc<[u32]>, Arc<Node<F>>, FxBuildHasher>;
+
+impl<F> Default for Node<F> {
+    fn default() -> Self {
+        Node {
+            live: OnceLock::new(),
+            children: Mutex::default(),
+        }
+    }
 }
 
 /// Dropped without recursion: a face at layer `L` makes a path of `L`
 /// nodes, and a recursive drop of a very deep network's trie would
 /// overflow the stack.
-impl Drop for Node {
+impl<F> Drop for Node<F> {
     fn drop(&mut self) {
-        let mut stack: Vec<Arc<Node>> = Vec::new();
-        let take = |n: &mut Node, s: &mut Vec<Arc<Node>>| {
+        let mut stack: Vec<Arc<Node<F>>> = Vec::new();
+        let take = |n: &mut Node<F>, s: &mut Vec<Arc<Node<F>>>| {
             let m = n.children.get_mut().unwrap_or_else(|e| e.into_inner());
             s.extend(m.drain().map(|(_, c)| c));
         };
@@ -66,9 +177,9 @@ impl Drop for Node {
     }
 }
 
-impl Node {
+impl<F> Node<F> {
     /// The node of this prefix followed by `states`.
-    fn child(&self, states: &Arc<[u32]>) -> Arc<Node> {
+    fn child(&self, states: &Arc<[u32]>) -> Arc<Node<F>> {
         let mut map = self.children.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = map.get(&**states) {
             return Arc::clone(c);
@@ -79,12 +190,13 @@ impl Node {
     }
 }
 
-/// Exact forms on faces of one partition (see the module documentation).
-pub(super) struct ExactForms {
+/// Forms of one tier on faces of one partition (see the module
+/// documentation).
+pub(super) struct Checkpoints<T: Tier> {
     net: Arc<Network>,
-    input: Arc<ExactAffineForm>,
+    input: Arc<T::Form>,
     /// The empty prefix; its checkpoint is the input form.
-    root: Arc<Node>,
+    root: Arc<Node<T::Form>>,
     /// The node that makes each tensor (`None` for the input).
     maker: Vec<Option<usize>>,
     /// Bytes of the checkpoints kept.
@@ -94,9 +206,9 @@ pub(super) struct ExactForms {
     limits: (usize, usize),
 }
 
-impl ExactForms {
-    /// Exact forms of `net` on the slice whose exact input form is `input`.
-    pub(super) fn new(net: Arc<Network>, input: Arc<ExactAffineForm>) -> Self {
+impl<T: Tier> Checkpoints<T> {
+    /// Forms of `net` on the slice whose input form is `input`.
+    pub(super) fn new(net: Arc<Network>, input: Arc<T::Form>) -> Self {
         let n = net
             .nodes()
             .iter()
@@ -108,17 +220,16 @@ impl ExactForms {
             maker[node.output.index()] = Some(i);
         }
         let root = Arc::new(Node::default());
-        let _ = root.live.set(Arc::new(vec![(
-            TensorId(0),
-            ExactAffineForm::clone(&input),
-        )]));
-        ExactForms {
+        let _ = root
+            .live
+            .set(Arc::new(vec![(TensorId(0), T::Form::clone(&input))]));
+        Checkpoints {
             net,
             input,
             root,
             maker,
             bytes: AtomicUsize::new(0),
-            limits: (MAX_CHECKPOINT_ELEMENTS, MAX_BYTES),
+            limits: (MAX_CHECKPOINT_ELEMENTS, T::MAX_BYTES),
         }
     }
 
@@ -127,22 +238,22 @@ impl ExactForms {
         &self.net
     }
 
-    /// The slice's exact input form.
-    pub(super) fn input(&self) -> &Arc<ExactAffineForm> {
+    /// The slice's input form.
+    pub(super) fn input(&self) -> &Arc<T::Form> {
         &self.input
     }
 
-    /// The exact form of `tensor` on a face whose pattern (the states of
-    /// the layers before `tensor`'s node, at least) is `pattern`.
+    /// The form of `tensor` on a face whose pattern (the states of the
+    /// layers before `tensor`'s node, at least) is `pattern`.
     pub(super) fn form(
         &self,
         pattern: &[Arc<[u32]>],
         tensor: TensorId,
-    ) -> Result<ExactAffineForm, NetError> {
+    ) -> Result<T::Form, NetError> {
         let net = &*self.net;
         let Some(&Some(t_idx)) = self.maker.get(tensor.index()) else {
             if tensor == TensorId(0) {
-                return Ok(ExactAffineForm::clone(&self.input));
+                return Ok(T::Form::clone(&self.input));
             }
             return Err(NetError::Argument(format!(
                 "tensor {} is never produced",
@@ -175,15 +286,17 @@ impl ExactForms {
         let mut live = Arc::clone(path[start].live.get().expect("found"));
         for p in start + 1..=q {
             let first = if p == 1 { 0 } else { acts[p - 2] + 1 };
-            let next = match run(net, &live, first..acts[p - 1] + 1, pattern, None)? {
+            let next = match run::<T>(net, &live, first..acts[p - 1] + 1, pattern, None)? {
                 Ran::Live(next) => next,
                 Ran::Target(_) => unreachable!("no target asked for"),
             };
             live = Arc::new(next);
-            self.keep(&path[p], &live);
+            if p == q || p % KEEP_EVERY == 0 {
+                self.keep(&path[p], &live);
+            }
         }
         let first = if q == 0 { 0 } else { acts[q - 1] + 1 };
-        match run(net, &live, first..t_idx + 1, pattern, Some(tensor))? {
+        match run::<T>(net, &live, first..t_idx + 1, pattern, Some(tensor))? {
             Ran::Target(form) => Ok(form),
             Ran::Live(_) => Err(NetError::Argument(format!(
                 "tensor {} is never produced",
@@ -194,12 +307,12 @@ impl ExactForms {
 
     /// Keeps `live` as `node`'s checkpoint if it is small enough and the
     /// budget allows.
-    fn keep(&self, node: &Node, live: &Arc<Live>) {
-        let elements: usize = live.iter().map(|(_, f)| f.u.num.len()).sum();
+    fn keep(&self, node: &Node<T::Form>, live: &Arc<Live<T::Form>>) {
+        let elements: usize = live.iter().map(|(_, f)| T::elements(f)).sum();
         if elements > self.limits.0 {
             return;
         }
-        let bytes = live_bytes(live);
+        let bytes: usize = live.iter().map(|(_, f)| T::bytes(f)).sum();
         if self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes > self.limits.1 {
             self.bytes.fetch_sub(bytes, Ordering::Relaxed);
             return;
@@ -211,29 +324,15 @@ impl ExactForms {
     }
 }
 
-/// About how many bytes the integers of a checkpoint take.
-fn live_bytes(live: &Live) -> usize {
-    let tensor = |t: &crate::net::ExactTensor| {
-        t.num
-            .iter()
-            .chain([&t.den])
-            .map(|x| x.significant_bits() as usize / 8 + 24)
-            .sum::<usize>()
-    };
-    live.iter()
-        .map(|(_, f)| tensor(&f.u) + tensor(&f.v) + tensor(&f.c) + 32)
-        .sum()
-}
-
-/// The exact form of `tensor` on a face whose pattern is `pattern`, by a
-/// pass from the input (no checkpoints): for the exact lines of a finished
+/// The form of `tensor` on a face whose pattern is `pattern`, by a pass
+/// from the input (no checkpoints): for the exact lines of a finished
 /// partition, whose checkpoints are gone.
-pub(super) fn form_from_input(
+pub(super) fn form_from_input<T: Tier>(
     net: &Network,
-    input: &ExactAffineForm,
+    input: &T::Form,
     pattern: &[Arc<[u32]>],
     tensor: TensorId,
-) -> Result<ExactAffineForm, NetError> {
+) -> Result<T::Form, NetError> {
     if tensor == TensorId(0) {
         return Ok(input.clone());
     }
@@ -244,18 +343,18 @@ pub(super) fn form_from_input(
         .position(|n| n.output == tensor)
         .ok_or_else(never)?;
     let base = [(TensorId(0), input.clone())];
-    match run(net, &base, 0..t_idx + 1, pattern, Some(tensor))? {
+    match run::<T>(net, &base, 0..t_idx + 1, pattern, Some(tensor))? {
         Ran::Target(form) => Ok(form),
         Ran::Live(_) => Err(never()),
     }
 }
 
 /// What [`run`] ends with.
-enum Ran {
+enum Ran<F> {
     /// The tensors live after the last node (sorted by tensor).
-    Live(Live),
+    Live(Live<F>),
     /// The form of the tensor asked for.
-    Target(ExactAffineForm),
+    Target(F),
 }
 
 /// Applies nodes `range` to the live tensors `base` (linear nodes, and
@@ -263,19 +362,18 @@ enum Ran {
 /// tensor after its last reader; stops at `target` if one of them makes it.
 /// The base's forms are read in place, and copied only if still live at
 /// the end.
-fn run(
+fn run<T: Tier>(
     net: &Network,
-    base: &[(TensorId, ExactAffineForm)],
+    base: &[(TensorId, T::Form)],
     range: std::ops::Range<usize>,
     pattern: &[Arc<[u32]>],
     target: Option<TensorId>,
-) -> Result<Ran, NetError> {
-    let mut borrowed: Vec<(TensorId, &ExactAffineForm)> =
-        base.iter().map(|(t, f)| (*t, f)).collect();
-    let mut owned: Live = Vec::new();
+) -> Result<Ran<T::Form>, NetError> {
+    let mut borrowed: Vec<(TensorId, &T::Form)> = base.iter().map(|(t, f)| (*t, f)).collect();
+    let mut owned: Live<T::Form> = Vec::new();
     for idx in range {
         let node = &net.nodes()[idx];
-        let get = |t: &TensorId| -> &ExactAffineForm {
+        let get = |t: &TensorId| -> &T::Form {
             owned
                 .iter()
                 .find(|(o, _)| o == t)
@@ -285,12 +383,12 @@ fn run(
         };
         let out = match node.op.class() {
             OpClass::Linear => {
-                let ins: Vec<&ExactAffineForm> = node.inputs.iter().map(get).collect();
-                net.apply_linear_exact(idx, &ins)?
+                let ins: Vec<&T::Form> = node.inputs.iter().map(get).collect();
+                T::linear(net, idx, &ins)?
             }
             _ => {
                 let layer = node.layer.expect("activation nodes have a layer");
-                net.apply_activation_exact(idx, get(&node.inputs[0]), &pattern[layer])?
+                T::activation(net, idx, get(&node.inputs[0]), &pattern[layer])?
             }
         };
         if Some(node.output) == target {
@@ -409,7 +507,10 @@ mod tests {
                     from_input(&net, &p, t),
                     "tensor {t:?}, limits {limits:?}"
                 );
-                assert_eq!(got, form_from_input(&net, &input(), &p, t).unwrap());
+                assert_eq!(
+                    got,
+                    form_from_input::<Exact>(&net, &input(), &p, t).unwrap()
+                );
             }
             assert_eq!(forms.form(&base, TensorId(0)).unwrap(), input());
             if limits.0 == 0 || limits.1 == 0 {
@@ -417,6 +518,34 @@ mod tests {
             } else {
                 assert!(forms.bytes.load(Ordering::Relaxed) > 0, "checkpoints kept");
             }
+        }
+    }
+
+    /// The double-double tier: forms asked for in random orders by
+    /// patterns that share prefixes equal the pass from the input, bit for
+    /// bit (the same operations on the same numbers), whatever is kept.
+    #[test]
+    fn dd_forms_from_checkpoints_equal_forms_from_the_input() {
+        let net = Arc::new(json::from_str(MODEL).unwrap());
+        assert!(net.supports_dd());
+        let tensors: Vec<TensorId> = net.nodes().iter().map(|n| n.output).collect();
+        let dd_input = DdAffineForm::from_exact(&input());
+        let mut rng = ChaCha8Rng::seed_from_u64(13);
+        for limits in [(usize::MAX, usize::MAX), (0, usize::MAX), (usize::MAX, 0)] {
+            let mut forms = DdForms::new(Arc::clone(&net), Arc::new(dd_input.clone()));
+            forms.limits = limits;
+            let base = random_pattern(&net, &mut rng);
+            for _ in 0..40 {
+                let mut p = random_pattern(&net, &mut rng);
+                let keep = rng.gen_range(0..=p.len());
+                p[..keep].clone_from_slice(&base[..keep]);
+                let t = tensors[rng.gen_range(0..tensors.len())];
+                let got = forms.form(&p, t).unwrap();
+                let want = form_from_input::<DoubleDouble>(&net, &dd_input, &p, t).unwrap();
+                assert_eq!(got, want, "tensor {t:?}, limits {limits:?}");
+            }
+            let kept = forms.bytes.load(Ordering::Relaxed);
+            assert_eq!(kept > 0, limits.0 > 0 && limits.1 > 0, "{limits:?}");
         }
     }
 
