@@ -363,6 +363,23 @@ fn dd_worth((coef, err): ([f64; 3], [f64; 3])) -> bool {
     bound > DD_WORTH * size || bound.is_nan()
 }
 
+/// Whether a face's lines, classified at its corners (`class`), include
+/// one that the filter leaves at some corner on a row worth a
+/// double-double pass ([`dd_worth`]).
+fn needs_dd(form: &AffineForm, class: &[LineClass], corners: &[([f64; 2], f64)]) -> bool {
+    let [u, v, c] = form.values();
+    class.iter().enumerate().any(|(k, cl)| {
+        if *cl != LineClass::Unknown {
+            return false;
+        }
+        let row = ([u[k], v[k], c[k]], form.err_at(k));
+        dd_worth(row)
+            && corners
+                .iter()
+                .any(|&(xy, r)| side_of_point(row.0, row.1, xy, r).is_none())
+    })
+}
+
 /// The lazy exact form of `tensor` on a face with the given pattern.
 fn lazy_exact(forms: &Arc<ExactForms>, pattern: &[Arc<[u32]>], tensor: TensorId) -> Arc<LazyExact> {
     Arc::new(LazyExact {
@@ -1254,6 +1271,8 @@ impl Engine {
         let fin = Finisher::new(&fin_net, idx, stepped, &hops, shared);
         // Faces whose input comes folded.
         let folded = AtomicUsize::new(0);
+        // Faces tightened from their double-double form in step 1.
+        let dd_early = AtomicUsize::new(0);
         // Scratch per thread: the neurons' classes, the form's bounds, states.
         let produce = |i: usize, (class, ebuf, sbuf): &mut Scratch| -> Result<FacePre, NetError> {
             let f = faces[i];
@@ -1298,6 +1317,34 @@ impl Engine {
                         "internal: a folded form without its classes".into(),
                     ))
                 }
+            };
+            // Deep networks: where the filter leaves a line's sign at a
+            // corner and the row's bounds are far past rounding, the face's
+            // form is tightened from its double-double pass here, in
+            // parallel, rather than on the cutting thread in step 2, and
+            // its lines classified again.
+            let (form, decided) = match form {
+                LayerInput::Form(f) if dd.is_some() && needs_dd(&f, class, corners) => {
+                    let tight = cell(faces[i])
+                        .as_ref()
+                        .and_then(|st| dd?.form(&st.pattern, x).ok())
+                        .and_then(|d| d.to_f64());
+                    match tight {
+                        Some(t) => {
+                            dd_early.fetch_add(1, Ordering::Relaxed);
+                            class.fill(LineClass::Unknown);
+                            let d = classify_lines_at_points(
+                                t.values(),
+                                t.errors_into(ebuf),
+                                corners,
+                                class,
+                            );
+                            (LayerInput::Form(Arc::new(t)), d)
+                        }
+                        None => (LayerInput::Form(f), decided),
+                    }
+                }
+                form => (form, decided),
             };
             // Every line decided at every corner: none crosses (no scan).
             let missed = !corners.is_empty() && decided == (n * corners.len()) as u64;
@@ -1642,6 +1689,7 @@ impl Engine {
             ..PredicateStats::default()
         });
         self.folded[layer] = folded.into_inner();
+        self.dd_tightened += dd_early.into_inner();
         self.place(built);
         Ok(())
     }
@@ -1995,6 +2043,9 @@ mod tests {
         assert!(dd_worth(row(2.0)));
         assert!(dd_worth(row(f64::NAN)));
         assert!(dd_worth(row(f64::INFINITY)));
-        assert!(dd_worth(([0.0; 3], [1e-300, 0.0, 0.0])), "bounds on a zero row");
+        assert!(
+            dd_worth(([0.0; 3], [1e-300, 0.0, 0.0])),
+            "bounds on a zero row"
+        );
     }
 }
