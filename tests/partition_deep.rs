@@ -131,3 +131,50 @@ fn a_deeper_still_mlp_is_the_same_with_double_doubles_or_exact_forms() {
     common::assert_outputs_within_bounds(&exact);
     common::identical(&p, &exact).unwrap();
 }
+
+/// The benchmark's MLP `2-WxD-1` with `|x|` for its activations (its
+/// values do not shrink as a ReLU net's do, so its bounds outgrow them
+/// sooner).
+fn abs_mlp(width: usize, depth: usize) -> splinecam::net::Network {
+    let layers = mlp::mlp(&vec![width; depth], 1000 * width as u64 + depth as u64);
+    let mut ops = Vec::new();
+    for (i, l) in layers.iter().enumerate() {
+        let weight: Vec<Vec<f64>> = l
+            .weight
+            .iter()
+            .map(|r| r.iter().map(|&w| w as f64).collect())
+            .collect();
+        let bias: Vec<f64> = l.bias.iter().map(|&b| b as f64).collect();
+        ops.push(serde_json::json!({"op": "dense", "weight": weight, "bias": bias}));
+        if i + 1 < layers.len() {
+            ops.push(serde_json::json!({"op": "abs"}));
+        }
+    }
+    let model = serde_json::json!({"format": "splinecam-model", "version": 1, "input_shape": [2], "ops": ops});
+    splinecam::net::json::from_str(&model.to_string()).expect("model")
+}
+
+/// 2-16x40-1 with `|x|`: without the double-double tier 11 signs go exact;
+/// with it none does (a few faces are tightened). The same partition
+/// either way, vertex for vertex, exactly valid, every output within its
+/// bounds, with and without the decision boundary.
+#[test]
+fn a_deep_abs_network_is_the_same_with_double_doubles_or_exact_forms() {
+    let net = abs_mlp(16, 40);
+    for boundary in [Boundary::None, Boundary::Auto] {
+        let with = |double_double| Options {
+            boundary,
+            double_double,
+            ..Options::default()
+        };
+        let dd = Partition::compute(&net, &square(), &with(true)).expect("partition");
+        let exact = Partition::compute(&net, &square(), &with(false)).expect("partition");
+        let (s, t) = (dd.stats(), exact.stats());
+        assert_eq!(s.predicates.exact, 0, "{s:?}");
+        assert!(s.dd_tightened > 0, "{s:?}");
+        assert!(t.predicates.exact > 0, "{t:?}");
+        dd.validate().expect("valid partition");
+        common::assert_outputs_within_bounds(&dd);
+        common::identical(&dd, &exact).unwrap();
+    }
+}
