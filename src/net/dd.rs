@@ -30,14 +30,22 @@
 //! then `(hi, lo) = two_sum(s, t)`. So `hi + lo` differs from the exact
 //! `Y` by at most
 //!
-//! `Σ_i |w_i| e_i + γ_k A + u Σ_i |w_i l_i|` with `A = Σ_i (|p'_i| + |s'_i| + |fl(w_i l_i)|)`
+//! `Σ_i |w_i| e_i + γ_{k−1} A + u Σ_i |w_i l_i|` with `A = Σ_i (|p'_i| + |s'_i| + |fl(w_i l_i)|)`
 //!
-//! (Higham, *Accuracy and Stability*, §4.2: a rounded sum of `k` terms is
-//! within `γ_{k−1} Σ|terms|` of the exact sum), which is at most
-//! `Σ|w_i| e_i + 2γ_n A` for `n = 3m + 8`. That expression is evaluated in
-//! `f64` and made rigorous by `inflate(·, n)` (relative `1 + 4(n+2)u`,
-//! which covers the relative `γ_{n+2}` of evaluating it, and an absolute
-//! `(n+1)·2⁻¹⁰²²`, which covers underflow in every product). Element-wise
+//! (Higham, *Accuracy and Stability*, §4.2: a rounded sum of `k` terms, in
+//! any order, is within `γ_{k−1} Σ|terms|` of the exact sum), which is at
+//! most `Σ|w_i| e_i + 2γ_n A` for `n = 3m + 8` (`m` is bounded by the
+//! fan-in). That expression is evaluated in `f64` and made rigorous by
+//! `inflate(·, n)` (relative `1 + 4(n+2)u`, which covers the relative
+//! `γ_{n+2}` of evaluating it, and an absolute `(n+1)·2⁻¹⁰²²`, which covers
+//! underflow: Dekker's product is exact unless it underflows, and then off
+//! by less than `2⁻¹⁰⁴⁴`, absolute; a rounded product by at most
+//! `2⁻¹⁰⁷⁵`). Overflow anywhere (also inside Veltkamp's split, for factors
+//! past about `2⁹⁹⁶`) gives an infinite or NaN part, never a finite wrong
+//! one, and such a form is not used (`DdAffineForm::to_f64`). The splits
+//! assume IEEE double arithmetic without double rounding (SSE2, as on
+//! every `x86_64` and `i686` Rust target; not the x87 of `i586`).
+//! Element-wise
 //! ops (a slope, a sum of two tensors, a constant) are one- or two-term
 //! cases of the same, with `n = 8`. ReLU, abs, max selection, reshape,
 //! pad and concat move or negate values exactly and keep their bounds.
@@ -128,7 +136,7 @@ impl DdTensor {
         let mut out = DdTensor::with_capacity(t.num.len());
         for k in 0..t.num.len() {
             let r = t.get(k);
-            // `to_f64` rounds towards zero: `r − hi` keeps `r`'s sign.
+            // Any faithful rounding will do: the bound is the exact rest.
             let hi = r.to_f64();
             if !hi.is_finite() {
                 out.push((hi, 0.0, f64::INFINITY));
@@ -301,6 +309,14 @@ impl DdAffineForm {
         self.u.is_empty()
     }
 
+    /// Whether all nine arrays have the same length.
+    fn is_consistent(&self) -> bool {
+        let n = self.len();
+        self.parts()
+            .iter()
+            .all(|t| t.hi.len() == n && t.lo.len() == n && t.err.len() == n)
+    }
+
     /// The three tensors `u, v, c`.
     fn parts(&self) -> [&DdTensor; 3] {
         [&self.u, &self.v, &self.c]
@@ -356,6 +372,17 @@ impl Network {
         })
     }
 
+    /// Forms that match node `idx`'s inputs, each with its nine arrays of
+    /// one length (the fields are public: a form built by hand may not).
+    fn check_dd_forms(&self, idx: usize, ins: &[&DdAffineForm]) -> Result<(), NetError> {
+        if let Some(k) = ins.iter().position(|f| !f.is_consistent()) {
+            return Err(NetError::Argument(format!(
+                "double-double form {k} of node {idx}: its arrays differ in length"
+            )));
+        }
+        self.check_forms(idx, &ins.iter().map(|f| f.len()).collect::<Vec<_>>())
+    }
+
     /// Applies linear node `idx` to double-double forms of its inputs.
     pub fn apply_linear_dd(
         &self,
@@ -363,7 +390,7 @@ impl Network {
         ins: &[&DdAffineForm],
     ) -> Result<DdAffineForm, NetError> {
         let node = self.check_node(idx, true)?;
-        self.check_forms(idx, &ins.iter().map(|f| f.len()).collect::<Vec<_>>())?;
+        self.check_dd_forms(idx, ins)?;
         let unsupported = || {
             NetError::Argument(format!(
                 "node {idx} ({}): no double-double kernel for {}",
@@ -452,7 +479,7 @@ impl Network {
         states: &[u32],
     ) -> Result<DdAffineForm, NetError> {
         let node = self.check_node(idx, false)?;
-        self.check_forms(idx, &[x.len()])?;
+        self.check_dd_forms(idx, &[x])?;
         self.check_states(idx, states)?;
         let slope = |k: usize| -> Option<f64> {
             match &node.op {
@@ -573,6 +600,52 @@ mod tests {
             let same = plus(x, (-x.0, -x.1, 0.0));
             assert_eq!(exact(same), 0, "x − x");
         }
+    }
+
+    /// Near underflow (where Dekker's product is not exact) and near
+    /// overflow (where its split overflows): a dense layer's bounds still
+    /// cover the exact values, or the form is refused (NaN or infinite
+    /// parts), never finite and wrong.
+    #[test]
+    fn extreme_magnitudes_are_covered_or_refused() {
+        let net = json::from_str(
+            r#"{"format": "splinecam-model", "version": 1, "input_shape": [2], "ops": [
+            {"op": "dense", "weight": [[1e-300, -3e-10], [0.7, 1e-20], [0, 1]], "bias": [0, 1e-308, 0]},
+            {"op": "relu"}, {"op": "dense", "weight": [[1, 1, 1]], "bias": [0]}
+        ]}"#,
+        )
+        .expect("model");
+        let mut rng = ChaCha8Rng::seed_from_u64(31);
+        for _ in 0..300 {
+            // Inputs from 2^-1060 to 2^-647: products reach subnormals.
+            let r = |rng: &mut ChaCha8Rng| {
+                let m = rng.gen_range(1i64..1 << 53) * if rng.gen() { 1 } else { -1 };
+                Rational::from(m) >> rng.gen_range(700u32..1060)
+            };
+            let ex = ExactAffineForm::input_rational(
+                &[r(&mut rng), r(&mut rng)],
+                &[r(&mut rng), r(&mut rng)],
+                &[r(&mut rng), r(&mut rng)],
+            )
+            .expect("input");
+            let x = DdAffineForm::from_exact(&ex);
+            check(&x, &ex, -2000).expect("the input's rounding");
+            let y = net.apply_linear_dd(0, &[&x]).expect("dense");
+            let want = net.apply_linear_exact(0, &[&ex]).expect("exact");
+            check(&y, &want, -2000).expect("covered near underflow");
+        }
+        // Near overflow: the split of 2^1000 overflows; the form is refused.
+        let big = Rational::from(1) << 1000u32;
+        let ex = ExactAffineForm::input_rational(
+            &[big.clone(), Rational::from(1)],
+            &[Rational::from(1), Rational::new()],
+            &[Rational::new(), big],
+        )
+        .expect("input");
+        let y = net
+            .apply_linear_dd(0, &[&DdAffineForm::from_exact(&ex)])
+            .expect("dense");
+        assert!(y.to_f64().is_none(), "{y:?}");
     }
 
     /// Every op with a double-double kernel, with planted degeneracies:
@@ -796,6 +869,13 @@ mod tests {
             net.apply_activation_dd(1, &y, &[1, 0, 1]).is_err(),
             "3 states"
         );
+        // A form built by hand with arrays of different lengths.
+        let mut bad = y.clone();
+        bad.v.lo.pop();
+        assert!(net.apply_activation_dd(1, &bad, &[1, 0, 1, 0]).is_err());
+        let mut bad = x.clone();
+        bad.c.err.clear();
+        assert!(net.apply_linear_dd(0, &[&bad]).is_err());
     }
 
     #[cfg(feature = "proptest")]
