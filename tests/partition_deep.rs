@@ -137,21 +137,7 @@ fn a_deeper_still_mlp_is_the_same_with_double_doubles_or_exact_forms() {
 /// sooner).
 fn abs_mlp(width: usize, depth: usize) -> splinecam::net::Network {
     let layers = mlp::mlp(&vec![width; depth], 1000 * width as u64 + depth as u64);
-    let mut ops = Vec::new();
-    for (i, l) in layers.iter().enumerate() {
-        let weight: Vec<Vec<f64>> = l
-            .weight
-            .iter()
-            .map(|r| r.iter().map(|&w| w as f64).collect())
-            .collect();
-        let bias: Vec<f64> = l.bias.iter().map(|&b| b as f64).collect();
-        ops.push(serde_json::json!({"op": "dense", "weight": weight, "bias": bias}));
-        if i + 1 < layers.len() {
-            ops.push(serde_json::json!({"op": "abs"}));
-        }
-    }
-    let model = serde_json::json!({"format": "splinecam-model", "version": 1, "input_shape": [2], "ops": ops});
-    splinecam::net::json::from_str(&model.to_string()).expect("model")
+    mlp::to_splinecam_with(&layers, "abs")
 }
 
 /// 2-16x40-1 with `|x|`: without the double-double tier 11 signs go exact;

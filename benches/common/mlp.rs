@@ -46,6 +46,12 @@ pub fn mlp(hidden: &[usize], seed: u64) -> Vec<Dense> {
 /// The splinecam network (native JSON; every `f32` converted exactly to `f64`,
 /// which serde_json writes and reads back without rounding).
 pub fn to_splinecam(layers: &[Dense]) -> Network {
+    to_splinecam_with(layers, "relu")
+}
+
+/// [`to_splinecam`] with another activation op between the layers
+/// (`"relu"`, `"abs"`, …: a JSON op without parameters).
+pub fn to_splinecam_with(layers: &[Dense], activation: &str) -> Network {
     let mut ops = Vec::new();
     for (i, l) in layers.iter().enumerate() {
         let weight: Vec<Vec<f64>> = l
@@ -56,7 +62,7 @@ pub fn to_splinecam(layers: &[Dense]) -> Network {
         let bias: Vec<f64> = l.bias.iter().map(|&b| b as f64).collect();
         ops.push(serde_json::json!({"op": "dense", "weight": weight, "bias": bias}));
         if i + 1 < layers.len() {
-            ops.push(serde_json::json!({"op": "relu"}));
+            ops.push(serde_json::json!({ "op": activation }));
         }
     }
     let model = serde_json::json!({
