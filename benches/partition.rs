@@ -1411,11 +1411,13 @@ fn main() {
             ),
         );
         notes.push(format!(
-            "{name}: predicates {} filtered / {} adaptive / {} exact; faces after each layer {:?}{}",
+            "{name}: predicates {} filtered / {} adaptive / {} exact; faces after each layer {:?}; cutting (serial) {} of {} s in the layers (2-thread probe run){}",
             ps.filtered,
             ps.adaptive,
             ps.exact,
             p.stats().faces_after_layer,
+            fmt_s(p.stats().cut_seconds.iter().sum()),
+            fmt_s(p.stats().layer_seconds.iter().sum()),
             match rc_faces {
                 Some(f) if f != regions => format!(
                     "; regioncam counts {f} faces, {:+} vs ours ({:+.3}%)",

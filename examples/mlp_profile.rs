@@ -95,4 +95,16 @@ fn main() {
         times[0],
         times.len()
     );
+    // The last run's layers: wall-clock time, and the part the cutting
+    // thread spent cutting (serial).
+    let ms = |xs: &[f64]| {
+        xs.iter()
+            .map(|x| format!("{:.2}", x * 1e3))
+            .collect::<Vec<_>>()
+    };
+    println!(
+        "  layers ms {:?} cutting ms {:?}",
+        ms(&p.stats().layer_seconds),
+        ms(&p.stats().cut_seconds)
+    );
 }

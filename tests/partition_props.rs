@@ -577,3 +577,43 @@ fn an_uncut_face_runs_ahead_and_stops_where_a_line_crosses() {
     assert_eq!(p.stats().run_ahead, [0, 1, 0]);
     assert!(p.num_regions() > 1, "the third layer cuts the square");
 }
+
+/// `Stats`' timings: one entry per entry of `faces_after_layer` (each
+/// activation or max layer, then the boundary), the cutting thread's time
+/// within its layer's, none for the max layer and the boundary (which time
+/// no cut), some for a ReLU layer that cut faces, and the layers within the
+/// whole run.
+#[test]
+fn layer_timings_line_up_with_the_layers() {
+    let spec = |width, act| LayerSpec {
+        width,
+        act,
+        kind: WeightKind::Float,
+        degenerate: [false; 4],
+    };
+    let case = NetworkCase {
+        model_json: network_json(&[spec(12, 0), spec(6, 3), spec(12, 0)], 2, 11),
+        bounds: [-1.0, 1.0, -1.0, 1.0],
+    };
+    let net = case.network();
+    for threads in [1, 2] {
+        let p = on_threads(threads, &net, &case);
+        let st = p.stats();
+        assert_eq!(
+            st.faces_after_layer.len(),
+            4,
+            "three layers and the boundary"
+        );
+        assert_eq!(st.layer_seconds.len(), 4);
+        assert_eq!(st.cut_seconds.len(), 4);
+        for (cut, layer) in st.cut_seconds.iter().zip(&st.layer_seconds) {
+            assert!(cut.is_finite() && *cut >= 0.0 && cut <= layer, "{st:?}");
+        }
+        assert!(st.layer_seconds.iter().sum::<f64>() <= st.seconds, "{st:?}");
+        assert_eq!((st.cut_seconds[1], st.cut_seconds[3]), (0.0, 0.0), "{st:?}");
+        assert!(
+            st.faces_after_layer[0] > 1 && st.cut_seconds[0] > 0.0,
+            "{st:?}"
+        );
+    }
+}

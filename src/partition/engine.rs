@@ -753,6 +753,9 @@ struct Engine {
     dd: Option<DdForms>,
     /// Faces whose form was tightened from their double-double pass.
     dd_tightened: usize,
+    /// Seconds the cutting thread spent cutting faces in the current
+    /// activation layer (step 2; `Stats::cut_seconds`).
+    cut_seconds: f64,
     /// Uses of each tensor by nodes (and the network output).
     uses: Vec<usize>,
     signs: VertexSigns,
@@ -913,6 +916,7 @@ pub(super) fn compute(
             )
         }),
         dd_tightened: 0,
+        cut_seconds: 0.0,
         exact: Arc::new(ExactForms::new(Arc::clone(&net), input_exact)),
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
@@ -922,19 +926,32 @@ pub(super) fn compute(
         shared: States::default(),
     };
     let mut faces_after_layer = Vec::new();
+    let (mut layer_seconds, mut cut_seconds) = (Vec::new(), Vec::new());
+    let mut layer_start = Instant::now();
     let n_nodes = net.nodes().len();
     for idx in 0..n_nodes {
         let node = &net.nodes()[idx];
-        match node.op.class() {
-            OpClass::Linear => e.linear(idx)?,
+        let layer = match node.op.class() {
+            OpClass::Linear => {
+                e.linear(idx)?;
+                false
+            }
             OpClass::Activation(kind) => {
+                e.cut_seconds = 0.0;
                 e.activation(idx, kind)?;
-                faces_after_layer.push(e.mesh.num_faces());
+                true
             }
             OpClass::Max => {
+                e.cut_seconds = 0.0;
                 e.max(idx)?;
-                faces_after_layer.push(e.mesh.num_faces());
+                true
             }
+        };
+        if layer {
+            faces_after_layer.push(e.mesh.num_faces());
+            layer_seconds.push(layer_start.elapsed().as_secs_f64());
+            cut_seconds.push(e.cut_seconds);
+            layer_start = Instant::now();
         }
         e.states
             .par_iter_mut()
@@ -958,6 +975,8 @@ pub(super) fn compute(
     let classes = e.boundary(options.boundary)?;
     if classes.is_some() {
         faces_after_layer.push(e.mesh.num_faces());
+        layer_seconds.push(layer_start.elapsed().as_secs_f64());
+        cut_seconds.push(0.0);
         if let Some(limit) = options.max_regions.filter(|&l| e.mesh.num_faces() > l) {
             return Err(PartitionError::TooManyRegions {
                 found: e.mesh.num_faces(),
@@ -1007,6 +1026,8 @@ pub(super) fn compute(
         run_ahead: e.run_ahead,
         folded: e.folded,
         dd_tightened: e.dd_tightened,
+        layer_seconds,
+        cut_seconds,
         seconds: start.elapsed().as_secs_f64(),
     };
     Ok(Partition {
@@ -1262,6 +1283,7 @@ impl Engine {
             exact,
             dd,
             dd_tightened,
+            cut_seconds,
             signs: vs,
             marks: fm,
             shared,
@@ -1423,6 +1445,7 @@ impl Engine {
                 Formed::Folded(fd) if !todo.is_empty() => LayerInput::Folded(fd),
                 formed => return Ok((formed, vec![(f, init)], None, None)),
             };
+            let started = Instant::now();
             // The face's sides now (neighbours may have added vertices on
             // them): a line that misses the face misses every sub-face.
             outline.clear();
@@ -1609,6 +1632,7 @@ impl Engine {
             let corners = fin
                 .runs_ahead(&formed, &group)
                 .then(|| OutlineBlock::read(mesh, group.iter().map(|(g, _)| *g)));
+            *cut_seconds += started.elapsed().as_secs_f64();
             Ok((formed, group, order, corners))
         };
         // Step 3 in batches of about `FINISH_BATCH` sub-faces.

@@ -183,6 +183,16 @@ pub struct Stats {
     /// networks, whose `f64` bounds outgrow the values; see
     /// `docs/algorithm.md`, Exact forms).
     pub dd_tightened: usize,
+    /// Wall-clock seconds per entry of `faces_after_layer`: each
+    /// activation/max layer with the linear nodes before it, then the
+    /// boundary.
+    pub layer_seconds: Vec<f64>,
+    /// Per entry of `faces_after_layer`, the seconds spent cutting faces on
+    /// the thread that edits the mesh (an activation layer's step 2, which
+    /// runs in face order on one thread; see `docs/algorithm.md`): the part
+    /// of the layer that more threads cannot share. `0` for max layers and
+    /// the boundary, which time none.
+    pub cut_seconds: Vec<f64>,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
