@@ -1228,7 +1228,13 @@ fn main() {
         // One probe of each tool, with heap counting on: decides whether the
         // case fits the budget and gives the heap numbers (the timed runs
         // below count nothing).
-        let ((t_probe, p), peak, held) = measure_heap(|| run_ours(&pool2, &net, &slice, &opts));
+        // (It times the cutting too, for the notes.)
+        let probe_opts = Options {
+            time_cutting: true,
+            ..opts.clone()
+        };
+        let ((t_probe, p), peak, held) =
+            measure_heap(|| run_ours(&pool2, &net, &slice, &probe_opts));
         let rc_probe = rc_model.as_ref().map(|m| measure_heap(|| run_regioncam(m)));
         let t_rc_probe = rc_probe.as_ref().map_or(0.0, |r| r.0 .0);
         let regions = p.num_regions();

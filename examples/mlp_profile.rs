@@ -5,7 +5,7 @@
 //! patterns: what must never change) and `f64` (the same with the vertices'
 //! `f64` approximations, which change with the rounding of the `f64` forms).
 //!
-//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS] [--no-exact] [--no-dd]`
+//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS] [--no-exact] [--no-dd] [--times]`
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
@@ -28,6 +28,8 @@ fn main() {
     let exact = !args.iter().any(|a| a == "--no-exact");
     // `--no-dd`: no double-double tier (signs the filter leaves go exact).
     let double_double = !args.iter().any(|a| a == "--no-dd");
+    // `--times`: time the cutting (serial) and print each layer's times.
+    let times_flag = args.iter().any(|a| a == "--times");
     let a: Vec<usize> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -41,6 +43,7 @@ fn main() {
     let opts = Options {
         boundary: Boundary::None,
         double_double,
+        time_cutting: times_flag,
         ..Options::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -97,6 +100,9 @@ fn main() {
     );
     // The last run's layers: wall-clock time, and the part the cutting
     // thread spent cutting (serial).
+    if !times_flag {
+        return;
+    }
     let ms = |xs: &[f64]| {
         xs.iter()
             .map(|x| format!("{:.2}", x * 1e3))

@@ -580,8 +580,9 @@ fn an_uncut_face_runs_ahead_and_stops_where_a_line_crosses() {
 
 /// `Stats`' timings: one entry per entry of `faces_after_layer` (each
 /// activation or max layer, then the boundary), the cutting thread's time
-/// within its layer's, none for the max layer and the boundary (which time
-/// no cut), some for a ReLU layer that cut faces, and the layers within the
+/// (only with `Options::time_cutting`, which changes nothing else) within
+/// its layer's, none for the max layer and the boundary (which time no
+/// cut), some for a ReLU layer that cut faces, and the layers within the
 /// whole run.
 #[test]
 fn layer_timings_line_up_with_the_layers() {
@@ -596,8 +597,20 @@ fn layer_timings_line_up_with_the_layers() {
         bounds: [-1.0, 1.0, -1.0, 1.0],
     };
     let net = case.network();
+    let untimed = on_threads(1, &net, &case);
+    assert!(untimed.stats().cut_seconds.is_empty(), "off by default");
+    assert_eq!(untimed.stats().layer_seconds.len(), 4);
+    let timed = Options {
+        time_cutting: true,
+        ..opts(Kernel::Filtered, Boundary::Auto)
+    };
     for threads in [1, 2] {
-        let p = on_threads(threads, &net, &case);
+        let p = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| Partition::compute(&net, &case.slice(), &timed).unwrap());
+        common::identical(&p, &untimed).unwrap();
         let st = p.stats();
         assert_eq!(
             st.faces_after_layer.len(),

@@ -754,8 +754,10 @@ struct Engine {
     /// Faces whose form was tightened from their double-double pass.
     dd_tightened: usize,
     /// Seconds the cutting thread spent cutting faces in the current
-    /// activation layer (step 2; `Stats::cut_seconds`).
+    /// activation layer (step 2; `Stats::cut_seconds`), if
+    /// `time_cutting`.
     cut_seconds: f64,
+    time_cutting: bool,
     /// Uses of each tensor by nodes (and the network output).
     uses: Vec<usize>,
     signs: VertexSigns,
@@ -917,6 +919,7 @@ pub(super) fn compute(
         }),
         dd_tightened: 0,
         cut_seconds: 0.0,
+        time_cutting: options.time_cutting,
         exact: Arc::new(ExactForms::new(Arc::clone(&net), input_exact)),
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
@@ -950,7 +953,9 @@ pub(super) fn compute(
         if layer {
             faces_after_layer.push(e.mesh.num_faces());
             layer_seconds.push(layer_start.elapsed().as_secs_f64());
-            cut_seconds.push(e.cut_seconds);
+            if options.time_cutting {
+                cut_seconds.push(e.cut_seconds);
+            }
             layer_start = Instant::now();
         }
         e.states
@@ -976,7 +981,9 @@ pub(super) fn compute(
     if classes.is_some() {
         faces_after_layer.push(e.mesh.num_faces());
         layer_seconds.push(layer_start.elapsed().as_secs_f64());
-        cut_seconds.push(0.0);
+        if options.time_cutting {
+            cut_seconds.push(0.0);
+        }
         if let Some(limit) = options.max_regions.filter(|&l| e.mesh.num_faces() > l) {
             return Err(PartitionError::TooManyRegions {
                 found: e.mesh.num_faces(),
@@ -1284,12 +1291,14 @@ impl Engine {
             dd,
             dd_tightened,
             cut_seconds,
+            time_cutting,
             signs: vs,
             marks: fm,
             shared,
             ..
         } = self;
         let (net, labels, exact, dd, shared) = (&*net, &*labels, &*exact, dd.as_ref(), &*shared);
+        let cutting_timed = *time_cutting;
         let fin = Finisher::new(&fin_net, idx, stepped, &hops, shared);
         // Faces whose input comes folded.
         let folded = AtomicUsize::new(0);
@@ -1445,7 +1454,7 @@ impl Engine {
                 Formed::Folded(fd) if !todo.is_empty() => LayerInput::Folded(fd),
                 formed => return Ok((formed, vec![(f, init)], None, None)),
             };
-            let started = Instant::now();
+            let started = cutting_timed.then(Instant::now);
             // The face's sides now (neighbours may have added vertices on
             // them): a line that misses the face misses every sub-face.
             outline.clear();
@@ -1632,7 +1641,9 @@ impl Engine {
             let corners = fin
                 .runs_ahead(&formed, &group)
                 .then(|| OutlineBlock::read(mesh, group.iter().map(|(g, _)| *g)));
-            *cut_seconds += started.elapsed().as_secs_f64();
+            if let Some(t) = started {
+                *cut_seconds += t.elapsed().as_secs_f64();
+            }
             Ok((formed, group, order, corners))
         };
         // Step 3 in batches of about `FINISH_BATCH` sub-faces.

@@ -92,6 +92,10 @@ pub struct Options {
     /// pooling have no double-double kernels and always go straight to
     /// exact.
     pub double_double: bool,
+    /// Time the cutting of each activation layer on the thread that edits
+    /// the mesh ([`Stats::cut_seconds`]). Off by default: it reads the
+    /// clock twice per cut face (a few percent of a small network's time).
+    pub time_cutting: bool,
 }
 
 impl std::fmt::Debug for Options {
@@ -102,6 +106,7 @@ impl std::fmt::Debug for Options {
             .field("max_regions", &self.max_regions)
             .field("progress", &self.progress.is_some())
             .field("double_double", &self.double_double)
+            .field("time_cutting", &self.time_cutting)
             .finish()
     }
 }
@@ -114,6 +119,7 @@ impl Default for Options {
             max_regions: None,
             progress: None,
             double_double: true,
+            time_cutting: false,
         }
     }
 }
@@ -185,13 +191,14 @@ pub struct Stats {
     pub dd_tightened: usize,
     /// Wall-clock seconds per entry of `faces_after_layer`: each
     /// activation/max layer with the linear nodes before it, then the
-    /// boundary.
+    /// boundary with those after the last layer.
     pub layer_seconds: Vec<f64>,
-    /// Per entry of `faces_after_layer`, the seconds spent cutting faces on
-    /// the thread that edits the mesh (an activation layer's step 2, which
-    /// runs in face order on one thread; see `docs/algorithm.md`): the part
-    /// of the layer that more threads cannot share. `0` for max layers and
-    /// the boundary, which time none.
+    /// With [`Options::time_cutting`] (empty without), per entry of
+    /// `faces_after_layer`, the seconds spent cutting faces on the thread
+    /// that edits the mesh (an activation layer's step 2, which runs in face
+    /// order on one thread; see `docs/algorithm.md`): the part of the layer
+    /// that more threads cannot share. `0` for max layers and the boundary,
+    /// which time none.
     pub cut_seconds: Vec<f64>,
     /// Wall-clock seconds.
     pub seconds: f64,
