@@ -209,12 +209,7 @@ pub(super) struct Checkpoints<T: Tier> {
 impl<T: Tier> Checkpoints<T> {
     /// Forms of `net` on the slice whose input form is `input`.
     pub(super) fn new(net: Arc<Network>, input: Arc<T::Form>) -> Self {
-        let n = net
-            .nodes()
-            .iter()
-            .map(|n| n.output.index() + 1)
-            .max()
-            .unwrap_or(1);
+        let n = net.num_tensors();
         let mut maker = vec![None; n];
         for (i, node) in net.nodes().iter().enumerate() {
             maker[node.output.index()] = Some(i);

@@ -394,12 +394,7 @@ fn lazy_exact(forms: &Arc<ExactForms>, pattern: &[Arc<[u32]>], tensor: TensorId)
 
 /// How many nodes read each tensor (the network's output counts once more).
 fn tensor_uses(net: &Network) -> Vec<usize> {
-    let n = net
-        .nodes()
-        .iter()
-        .map(|n| n.output.index() + 1)
-        .max()
-        .unwrap_or(1);
+    let n = net.num_tensors();
     let mut uses = vec![0usize; n];
     for t in net
         .nodes()
