@@ -158,3 +158,140 @@ fn one_ulp_perturbations_agree_with_the_rational_kernel() {
         "near-degenerate input must reach the exact fallback: {st:?}"
     );
 }
+
+/// Vertices as exact points with their labels: independent of numbering.
+fn vertex_labels(m: &Mesh) -> BTreeSet<((String, String), Vec<u32>)> {
+    m.vertices()
+        .map(|v| {
+            let (x, y) = m.vertex_exact(v).unwrap();
+            let labels = m.vertex_labels(v).iter().map(|l| l.0).collect();
+            ((x.to_string(), y.to_string()), labels)
+        })
+        .collect()
+}
+
+/// Edges as pairs of exact end points with their labels.
+fn edge_labels(m: &Mesh) -> BTreeSet<(Vec<(String, String)>, Vec<u32>)> {
+    m.edges()
+        .map(|h| {
+            let mut ends: Vec<(String, String)> = [m.origin(h), m.dest(h)]
+                .iter()
+                .map(|&v| {
+                    let (x, y) = m.vertex_exact(v).unwrap();
+                    (x.to_string(), y.to_string())
+                })
+                .collect();
+            ends.sort();
+            (ends, m.edge_labels(h).iter().map(|l| l.0).collect())
+        })
+        .collect()
+}
+
+/// Cuts the polygon in two along `seam`, inserts every line into each half
+/// on its own, glues the halves and removes the seam: the same faces,
+/// vertices (with their labels) and edges (with theirs) as inserting the
+/// lines into the whole polygon, and a valid mesh. A seam on one of the
+/// lines is glued but not removed (its edges lie between different cells).
+fn check_seam(case: &ArrangementCase, seam: Line, kernel: Kernel) -> Result<(), TestCaseError> {
+    let whole = case.build(kernel).unwrap();
+    let lines = case.lines();
+    let Some(h) = Mesh::from_convex_polygon(&case.polygon(), kernel)
+        .unwrap()
+        .halves(seam.clone())
+        .unwrap()
+    else {
+        return Ok(());
+    };
+    let (mut a, mut b) = (h.positive, h.negative);
+    for m in [&mut a, &mut b] {
+        prop_assert_eq!(m.num_faces(), 1);
+        prop_assert_eq!(m.validate(), Ok(()));
+        for (i, l) in lines.iter().enumerate() {
+            let id = m.add_line(l.clone());
+            m.insert_line(id, Label(i as u32)).unwrap();
+        }
+    }
+    let (fa, fb) = (a.num_faces(), b.num_faces());
+    let g = Mesh::glue(a, b, h.seam, h.shared_lines).unwrap();
+    let mut m = g.mesh;
+    prop_assert_eq!(m.validate(), Ok(()));
+    prop_assert_eq!(m.num_faces(), fa + fb);
+    prop_assert_eq!(m.total_area_exact(), whole.total_area_exact());
+    for &s in &g.seam {
+        prop_assert_eq!(m.edge_line(s), h.seam);
+        prop_assert!(m.face(s).index() <= fa && m.face(s.twin()).index() > fa);
+    }
+    // A line equal to the seam (as a set): its cells differ across it.
+    let on_seam = lines.iter().any(|l| {
+        let (p, q) = (l.exact(), seam.exact());
+        let cross = |i: usize, j: usize| {
+            Rational::from(&p.coef[i] * &q.coef[j]) - Rational::from(&p.coef[j] * &q.coef[i])
+        };
+        cross(0, 1) == 0 && cross(0, 2) == 0 && cross(1, 2) == 0
+    });
+    if on_seam {
+        return Ok(());
+    }
+    m.unseam(&g.seam, h.seam).unwrap();
+    m.compact();
+    prop_assert_eq!(m.validate(), Ok(()));
+    prop_assert_eq!(face_sets(&m), face_sets(&whole));
+    prop_assert_eq!(vertex_labels(&m), vertex_labels(&whole));
+    prop_assert_eq!(edge_labels(&m), edge_labels(&whole));
+    prop_assert_eq!(
+        (m.num_vertices(), m.num_edges(), m.num_faces()),
+        (whole.num_vertices(), whole.num_edges(), whole.num_faces())
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(600))]
+
+    /// Seams through the polygon's grid: often through vertices of the
+    /// arrangement, along its lines, or through the polygon's corners.
+    #[test]
+    fn halving_gluing_and_unseaming_is_inserting_into_the_whole(
+        case in arrangement_case(10),
+        seam in (-3i64..=3, -3i64..=3, -6i64..=6),
+        rational in any::<bool>(),
+    ) {
+        let (a, b, c) = seam;
+        prop_assume!((a, b) != (0, 0));
+        let s = Rational::from_f64(case.scale).unwrap();
+        let seam = Line::from_rationals([a.into(), b.into(), Rational::from(c) * s]);
+        let kernel = if rational { Kernel::Rational } else { Kernel::Filtered };
+        check_seam(&case, seam, kernel)?;
+    }
+}
+
+/// The seam of the engine, `u = c` with an irregular `c`, on arrangements
+/// whose lines meet it anywhere (concurrent with it at vertices, too).
+#[test]
+fn seam_through_crossings_and_corners() {
+    let case = ArrangementCase {
+        corners: vec![(-4, -4), (4, -4), (4, 4), (-4, 4)],
+        scale: 0.25,
+        recipes: vec![
+            Recipe::Grid(1, 1, 0),
+            Recipe::Grid(1, -1, 0),
+            Recipe::Grid(0, 1, 0),
+            Recipe::Grid(1, 0, 2),
+            Recipe::Through([0, -4, 0, 4]),
+            Recipe::Through([-4, -4, 4, 4]),
+            Recipe::Parallel(2, 1),
+            Recipe::Repeat(0, 1, true),
+        ],
+    };
+    for seam in [
+        Line::from_f64(1.0, 0.0, 0.0).unwrap(),
+        Line::from_f64(1.0, 0.0, -0.123_456_789).unwrap(),
+        Line::from_f64(1.0, -1.0, 0.0).unwrap(),
+        Line::from_f64(0.0, 1.0, -0.25).unwrap(),
+        Line::from_f64(1.0, 1.0, -1.0).unwrap(),
+    ] {
+        for kernel in [Kernel::Filtered, Kernel::Rational] {
+            check_seam(&case, seam.clone(), kernel).unwrap();
+        }
+    }
+}

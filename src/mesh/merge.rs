@@ -89,7 +89,7 @@ impl Mesh {
     }
 
     /// Outgoing half-edges of the origin of `h`, rotating around it.
-    fn outgoing(&self, h: HalfEdgeId) -> Vec<HalfEdgeId> {
+    pub(super) fn outgoing(&self, h: HalfEdgeId) -> Vec<HalfEdgeId> {
         let mut out = vec![h];
         let mut g = self.next(h.twin());
         while g != h && out.len() <= self.hes.len() {

@@ -13,6 +13,8 @@
 //! - `build`: the initial mesh from a convex polygon;
 //! - `merge`: removing edges between faces that are one region, and
 //!   compacting tombstones away;
+//! - `seam`: halving the domain along a seam line, gluing the halves back
+//!   and removing the seam;
 //! - `validate`: every invariant, topological then geometric, and exact
 //!   areas.
 //!
@@ -40,12 +42,14 @@ mod build;
 mod cut;
 pub mod handles;
 mod merge;
+mod seam;
 mod store;
 mod validate;
 
 pub use cut::CutOutcome;
 pub use handles::{FaceId, HalfEdgeId, Label, LineId, VertexId};
 pub use merge::Remap;
+pub use seam::{Glued, Halves};
 pub use store::Mesh;
 pub use validate::InvariantViolation;
 
