@@ -5,7 +5,7 @@
 //! patterns: what must never change) and `f64` (the same with the vertices'
 //! `f64` approximations, which change with the rounding of the `f64` forms).
 //!
-//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS] [--no-exact] [--no-dd] [--times]`
+//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS] [--no-exact] [--no-dd] [--times] [--whole]`
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
@@ -30,6 +30,8 @@ fn main() {
     let double_double = !args.iter().any(|a| a == "--no-dd");
     // `--times`: time the cutting (serial) and print each layer's times.
     let times_flag = args.iter().any(|a| a == "--times");
+    // `--whole`: the whole slice at once, not in two halves.
+    let halves = !args.iter().any(|a| a == "--whole");
     let a: Vec<usize> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -44,6 +46,7 @@ fn main() {
         boundary: Boundary::None,
         double_double,
         time_cutting: times_flag,
+        halves,
         ..Options::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()

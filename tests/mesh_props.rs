@@ -170,11 +170,14 @@ fn vertex_labels(m: &Mesh) -> BTreeSet<((String, String), Vec<u32>)> {
         .collect()
 }
 
+/// An exact point, printed.
+type Point = (String, String);
+
 /// Edges as pairs of exact end points with their labels.
-fn edge_labels(m: &Mesh) -> BTreeSet<(Vec<(String, String)>, Vec<u32>)> {
+fn edge_labels(m: &Mesh) -> BTreeSet<(Vec<Point>, Vec<u32>)> {
     m.edges()
         .map(|h| {
-            let mut ends: Vec<(String, String)> = [m.origin(h), m.dest(h)]
+            let mut ends: Vec<Point> = [m.origin(h), m.dest(h)]
                 .iter()
                 .map(|&v| {
                     let (x, y) = m.vertex_exact(v).unwrap();

@@ -574,7 +574,8 @@ fn an_uncut_face_runs_ahead_and_stops_where_a_line_crosses() {
             {"op":"dense","weight":[[1,0.5,0.001],[0,1,0],[0,0,1]],"bias":[0,-50,-50]},{relu},
             {"op":"dense","weight":[[1,-1,0.5]],"bias":[-0.1]}"#,
     );
-    assert_eq!(p.stats().run_ahead, [0, 1, 0]);
+    // Once in each half of the square (`Options::halves`).
+    assert_eq!(p.stats().run_ahead, [0, 2, 0]);
     assert!(p.num_regions() > 1, "the third layer cuts the square");
 }
 
@@ -622,11 +623,147 @@ fn layer_timings_line_up_with_the_layers() {
         for (cut, layer) in st.cut_seconds.iter().zip(&st.layer_seconds) {
             assert!(cut.is_finite() && *cut >= 0.0 && cut <= layer, "{st:?}");
         }
-        assert!(st.layer_seconds.iter().sum::<f64>() <= st.seconds, "{st:?}");
+        // The two halves' times added: each half's within the run.
+        assert!(
+            st.layer_seconds.iter().sum::<f64>() <= threads as f64 * st.seconds,
+            "{st:?}"
+        );
         assert_eq!((st.cut_seconds[1], st.cut_seconds[3]), (0.0, 0.0), "{st:?}");
         assert!(
             st.faces_after_layer[0] > 1 && st.cut_seconds[0] > 0.0,
             "{st:?}"
         );
     }
+}
+
+/// A partition as numbering-free sets: per region its pattern, class and
+/// exact area; per vertex its exact point and the kinds of its labels; per
+/// edge its two exact ends and the kinds of its labels.
+#[allow(clippy::type_complexity)]
+fn as_sets(
+    p: &Partition,
+) -> (
+    Vec<(String, Option<u32>, String)>,
+    Vec<((String, String), Vec<String>)>,
+    Vec<(Vec<(String, String)>, Vec<String>)>,
+) {
+    let m = p.mesh();
+    let point = |v| {
+        let (x, y) = m.vertex_exact(v).unwrap();
+        (x.to_string(), y.to_string())
+    };
+    let kinds = |ls: &[splinecam::mesh::Label]| {
+        let mut k: Vec<String> = ls
+            .iter()
+            .map(|&l| format!("{:?}", p.label_kind(l)))
+            .collect();
+        k.sort();
+        k
+    };
+    let mut regions: Vec<_> = p
+        .regions()
+        .map(|f| {
+            let r = p.region(f);
+            (
+                format!("{:?}", r.pattern),
+                r.class,
+                m.face_area_exact(f).to_string(),
+            )
+        })
+        .collect();
+    regions.sort();
+    let mut verts: Vec<_> = m
+        .vertices()
+        .map(|v| (point(v), kinds(m.vertex_labels(v))))
+        .collect();
+    verts.sort();
+    let mut edges: Vec<_> = m
+        .edges()
+        .map(|h| {
+            let mut ends = vec![point(m.origin(h)), point(m.dest(h))];
+            ends.sort();
+            (ends, kinds(m.edge_labels(h)))
+        })
+        .collect();
+    edges.sort();
+    (regions, verts, edges)
+}
+
+/// Halves and the whole slice give the same partition.
+fn halves_match_the_whole(
+    net: &splinecam::net::Network,
+    slice: &splinecam::domain::Slice,
+    boundary: Boundary,
+) -> Result<bool, TestCaseError> {
+    let run = |halves| {
+        let o = Options {
+            halves,
+            ..opts(Kernel::Filtered, boundary)
+        };
+        Partition::compute(net, slice, &o).unwrap()
+    };
+    let (split, whole) = (run(true), run(false));
+    prop_assert!(!whole.stats().halved);
+    if let Err(e) = split.validate() {
+        return Err(TestCaseError::fail(format!("{e}")));
+    }
+    prop_assert_eq!(split.num_regions(), whole.num_regions());
+    prop_assert_eq!(
+        &split.stats().faces_after_layer,
+        &whole.stats().faces_after_layer
+    );
+    prop_assert_eq!(as_sets(&split), as_sets(&whole));
+    Ok(split.stats().halved)
+}
+
+proptest! {
+    #![proptest_config(config(250))]
+
+    /// Computing the slice in two halves (`Options::halves`, on by default)
+    /// and gluing them gives exactly the partition of the whole slice:
+    /// regions (patterns, classes, exact areas), vertices and edges (exact
+    /// points, label kinds), and the faces after each layer, on random
+    /// networks with degenerate weights and every kind of boundary.
+    #[test]
+    fn halves_give_the_whole_slice(
+        case in network_case(4, 12),
+        boundary in prop_oneof![Just(Boundary::Auto), Just(Boundary::None), Just(Boundary::Argmax)],
+    ) {
+        let net = case.network();
+        let boundary = if net.len_of(net.output()) < 2 && boundary == Boundary::Argmax {
+            Boundary::Auto
+        } else {
+            boundary
+        };
+        halves_match_the_whole(&net, &case.slice(), boundary)?;
+    }
+}
+
+/// A neuron whose line is the seam itself: the regions on either side of
+/// the seam differ, the halves are dropped and the whole slice computed;
+/// a line through the seam's crossings with other lines, and lines that
+/// cross the seam where the domain's sides do, are glued.
+#[test]
+fn a_line_along_the_seam_is_computed_whole() {
+    let slice = splinecam::domain::Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
+    let c = Partition::seam(&slice).unwrap();
+    let model = |rows: &str, bias: &str| {
+        format!(
+            r#"{{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[
+            {{"op":"dense","weight":[{rows}],"bias":[{bias}]}},{{"op":"relu"}},
+            {{"op":"dense","weight":[[1,-1,0.5,0.25]],"bias":[-0.1]}}]}}"#
+        )
+    };
+    // u = c, the diagonals, and one more line.
+    let along = model("[1,0],[1,1],[1,-1],[0.25,0.5]", &format!("{:?},0,0,0", -c));
+    let net = splinecam::net::json::from_str(&along).unwrap();
+    assert!(!halves_match_the_whole(&net, &slice, Boundary::Auto).unwrap());
+    // Three lines through one point of the seam, (c, 0), and one through
+    // two corners of the square.
+    let concurrent = model(
+        "[0,1],[1,1],[1,-1],[1,1]",
+        &format!("0,{:?},{:?},0", -c, -c),
+    );
+    let net = splinecam::net::json::from_str(&concurrent).unwrap();
+    assert!(halves_match_the_whole(&net, &slice, Boundary::Auto).unwrap());
 }

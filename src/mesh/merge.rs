@@ -8,7 +8,7 @@
 //! tombstones as a violation.
 
 use super::handles::{FaceId, HalfEdgeId, LineId, VertexId};
-use super::store::{Edge, HalfEdge, Mesh, Vertex};
+use super::store::{HalfEdge, Mesh};
 use super::validate::InvariantViolation;
 use super::MeshError;
 
@@ -253,38 +253,40 @@ impl Mesh {
             }
         }
         let mh = |h: HalfEdgeId| HalfEdgeId(2 * emap[h.edge()].expect("live") + (h.0 & 1));
-        let hes: Vec<HalfEdge> = self
-            .hes
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| emap[i / 2].is_some())
-            .map(|(_, he)| HalfEdge {
-                origin: vmap[he.origin.index()].expect("live vertex"),
-                next: mh(he.next),
-                prev: mh(he.prev),
-                face: fmap[he.face.index()].expect("live face"),
-            })
-            .collect();
-        let edges: Vec<Edge> = std::mem::take(&mut self.edges)
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| emap[*i].is_some())
-            .map(|(_, e)| e)
-            .collect();
-        let verts: Vec<Vertex> = std::mem::take(&mut self.verts)
-            .into_iter()
-            .filter(|v| !v.dead)
-            .collect();
-        let faces: Vec<HalfEdgeId> = self
-            .faces
-            .iter()
-            .filter(|h| **h != DEAD_HE)
-            .map(|&h| mh(h))
-            .collect();
-        self.hes = hes;
-        self.edges = edges;
-        self.verts = verts;
-        self.faces = faces;
+        // In place (each live item moves down, never up): no second copy of
+        // the arenas.
+        let mut w = 0;
+        for (e, live) in emap.iter().enumerate() {
+            if live.is_none() {
+                continue;
+            }
+            for k in 0..2 {
+                let he = self.hes[2 * e + k];
+                self.hes[2 * w + k] = HalfEdge {
+                    origin: vmap[he.origin.index()].expect("live vertex"),
+                    next: mh(he.next),
+                    prev: mh(he.prev),
+                    face: fmap[he.face.index()].expect("live face"),
+                };
+            }
+            w += 1;
+        }
+        self.hes.truncate(2 * w);
+        let mut e = 0;
+        self.edges.retain(|_| {
+            e += 1;
+            emap[e - 1].is_some()
+        });
+        self.verts.retain(|v| !v.dead);
+        let mut w = 0;
+        for f in 0..self.faces.len() {
+            let h = self.faces[f];
+            if h != DEAD_HE {
+                self.faces[w] = mh(h);
+                w += 1;
+            }
+        }
+        self.faces.truncate(w);
         Remap {
             faces: fmap,
             vertices: vmap,

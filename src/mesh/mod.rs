@@ -59,6 +59,11 @@ pub enum MeshError {
     /// The domain polygon cannot be used; the message says what to fix.
     #[error("invalid domain polygon: {0}")]
     BadPolygon(String),
+    /// Two halves do not glue along their seam ([`Mesh::glue`]; a bug).
+    #[error(
+        "the halves of the domain do not glue along their seam: {0} (a bug: please report it)"
+    )]
+    Seam(String),
     /// An edit found the mesh in a state that breaks an invariant (a bug).
     #[error("mesh invariant broken: {0}")]
     Invariant(#[from] InvariantViolation),

@@ -8,8 +8,7 @@
 //! is exact (both halves put a vertex where, and only where, an edge of the
 //! partition meets the seam).
 
-use crate::exact::predicates::det2_sign;
-use crate::exact::{Line, Sign};
+use crate::exact::Line;
 
 use super::cut::CutOutcome;
 use super::handles::{FaceId, HalfEdgeId, Label, LineId, VertexId};
@@ -64,8 +63,8 @@ impl Mesh {
     /// ```
     pub fn halves(&self, line: Line) -> Result<Option<Halves>, MeshError> {
         if self.num_faces() != 1 {
-            return Err(MeshError::BadPolygon(format!(
-                "a mesh of {} faces cannot be halved; only a one-face mesh",
+            return Err(MeshError::Seam(format!(
+                "a mesh of {} faces cannot be halved, only a one-face mesh",
                 self.num_faces()
             )));
         }
@@ -133,15 +132,19 @@ impl Mesh {
     ) -> Result<(Vec<HalfEdgeId>, HalfEdgeId, HalfEdgeId), MeshError> {
         let outer: Vec<HalfEdgeId> = self.face_half_edges(FaceId::OUTER).collect();
         let on = |h: HalfEdgeId| self.edge_line(h) == seam;
-        let broken = |what: &str| {
-            MeshError::BadPolygon(format!("internal: the seam of a half {what}"))
-        };
+        let broken = |what: &str| MeshError::Seam(format!("the seam of a half {what}"));
         // Start after a side that is not on the seam, so that the seam's run
         // does not wrap around.
-        let start = outer.iter().position(|&h| !on(h)).ok_or_else(|| broken("is its whole outline"))?;
+        let start = outer
+            .iter()
+            .position(|&h| !on(h))
+            .ok_or_else(|| broken("is its whole outline"))?;
         let n = outer.len();
         let walk: Vec<HalfEdgeId> = (1..=n).map(|k| outer[(start + k) % n]).collect();
-        let first = walk.iter().position(|&h| on(h)).ok_or_else(|| broken("is missing"))?;
+        let first = walk
+            .iter()
+            .position(|&h| on(h))
+            .ok_or_else(|| broken("is missing"))?;
         let len = walk[first..].iter().take_while(|&&h| on(h)).count();
         if walk[first + len..].iter().any(|&h| on(h)) {
             return Err(broken("is in two pieces"));
@@ -155,6 +158,20 @@ impl Mesh {
             .map(|h| h.twin())
             .collect();
         Ok((chain, before, after))
+    }
+
+    /// Renames every label on the vertices and edges: `l` becomes
+    /// `map[l]` (two halves number their labels each in its own way).
+    pub fn relabel(&mut self, map: &[Label]) {
+        let rename = |on: &mut Labels| {
+            for l in on.iter_mut() {
+                *l = map[l.0 as usize];
+            }
+            on.sort_unstable();
+            on.dedup();
+        };
+        self.verts.iter_mut().for_each(|v| rename(&mut v.on));
+        self.edges.iter_mut().for_each(|e| rename(&mut e.labels));
     }
 
     /// Glues two halves made by [`Mesh::halves`] (and cut further, each on
@@ -173,13 +190,18 @@ impl Mesh {
         let (pb, b_in, b_out) = negative.seam_chain(seam)?;
         let m = pa.len();
         if pb.len() != m {
-            return Err(MeshError::BadPolygon(format!(
-                "internal: the halves have {m} and {} edges on the seam",
+            return Err(MeshError::Seam(format!(
+                "the halves have {m} and {} edges on it",
                 pb.len()
             )));
         }
         let mut a = positive;
         let b = negative;
+        a.verts.reserve(b.verts.len());
+        a.hes.reserve(b.hes.len());
+        a.edges.reserve(b.edges.len());
+        a.faces.reserve(b.faces.len());
+        a.lines.reserve(b.lines.len() - shared_lines);
         // The negative half's seam vertices are the positive half's, in
         // reverse order along the seam.
         let a_verts: Vec<VertexId> = pa
@@ -284,22 +306,27 @@ impl Mesh {
         })
     }
 
-    /// Removes the seam's edges `seam` (from [`Mesh::glue`]) between faces
-    /// that are one region, all of them: the caller has checked that each
-    /// seam edge lies between two such faces (else the seam is not removed
-    /// and an error returned untouched). Where a line crosses the seam, its
-    /// two pieces become one edge again; a vertex the seam made that stays
-    /// (where edges meet) is given two of its own edges' lines. Returns the
-    /// merges as `(dead, survivor)` pairs (the survivor is the positive
-    /// half's face); [`Mesh::compact`] drops the tombstones.
+    /// Removes the seam's edges `seam` (from [`Mesh::glue`]), merging the
+    /// faces on their two sides: the caller has checked that each seam edge
+    /// lies between two faces of one region (two pieces of one convex
+    /// region). Where a line crosses the seam, its two pieces become one
+    /// edge again. Returns the merges as `(dead, survivor)` pairs (the
+    /// survivor is the positive half's face); [`Mesh::compact`] drops the
+    /// tombstones.
+    ///
+    /// No sign is needed. An inner vertex of the seam with one edge on each
+    /// side besides the seam is left with those two edges alone, between
+    /// two convex faces: their angles at it add up to a full turn and
+    /// neither exceeds a half, so the edges are collinear (the halves stored
+    /// their line twice; the two are made one and the vertex dissolved). A
+    /// vertex of the seam that stays (where edges meet) keeps its position
+    /// as the crossing of the seam's line (which stays stored) and a line of
+    /// its own.
     pub fn unseam(
         &mut self,
         seam: &[HalfEdgeId],
         seam_line: LineId,
     ) -> Result<Vec<(FaceId, FaceId)>, MeshError> {
-        // A line crossing the seam at an inner vertex of it: one edge on
-        // each side, in the zero set of the same neuron of the same region,
-        // so on one line; the halves stored it twice.
         for &h in seam.iter().skip(1) {
             let out: Vec<HalfEdgeId> = self
                 .outgoing(h)
@@ -307,68 +334,10 @@ impl Mesh {
                 .filter(|&g| self.edge_line(g) != seam_line)
                 .collect();
             if let [g1, g2] = out[..] {
-                let (l1, l2) = (self.edge_labels(g1), self.edge_labels(g2));
-                if l1.iter().any(|l| l2.binary_search(l).is_ok()) {
-                    let line = self.edge_line(g1);
-                    self.edges[g2.edge()].line = line;
-                }
+                self.edges[g2.edge()].line = self.edge_line(g1);
             }
-        }
-        let mut seam_verts: Vec<VertexId> = seam.iter().map(|&h| self.origin(h)).collect();
-        if let Some(&h) = seam.last() {
-            seam_verts.push(self.dest(h));
         }
         let merges = self.merge_across(seam, |_, _| true)?;
-        // Vertices made on the seam that stay: their position is the
-        // crossing of two lines of their own edges.
-        let mut want = vec![false; self.verts.len()];
-        let mut any = false;
-        for &v in &seam_verts {
-            let vx = &self.verts[v.index()];
-            if !vx.dead && vx.lines.contains(&seam_line) {
-                want[v.index()] = true;
-                any = true;
-            }
-        }
-        if !any {
-            return Ok(merges);
-        }
-        let mut from: Vec<Option<HalfEdgeId>> = vec![None; self.verts.len()];
-        for i in 0..self.hes.len() {
-            let h = HalfEdgeId::from_index(i);
-            let v = self.hes[i].origin.index();
-            if want[v] && from[v].is_none() && !self.is_dead_half_edge(h) {
-                from[v] = Some(h);
-            }
-        }
-        for v in 0..self.verts.len() {
-            let Some(h) = from[v] else { continue };
-            let lines: Vec<LineId> = self
-                .outgoing(h)
-                .into_iter()
-                .map(|g| self.edge_line(g))
-                .collect();
-            let mut found = None;
-            'pairs: for (i, &l1) in lines.iter().enumerate() {
-                for &l2 in &lines[i + 1..] {
-                    if l1 == l2 || l1 == seam_line || l2 == seam_line {
-                        continue;
-                    }
-                    let mut st = self.stats;
-                    let d2 = det2_sign(self.kernel, self.line(l1), self.line(l2), &mut st);
-                    self.stats = st;
-                    if d2 != Sign::Zero {
-                        found = Some(([l1, l2], d2));
-                        break 'pairs;
-                    }
-                }
-            }
-            let ([l1, l2], d2) = found.ok_or_else(|| {
-                MeshError::BadPolygon("internal: a vertex on the seam lies on one line only".into())
-            })?;
-            self.verts[v].lines = [l1, l2];
-            self.verts[v].d2 = d2;
-        }
         Ok(merges)
     }
 }

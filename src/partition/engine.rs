@@ -41,6 +41,7 @@ use super::checkpoints::{form_from_input, DdForms, Exact, ExactForms};
 use super::finish::{member_of, sibling_order, Finisher, Members, Scratch};
 use super::labels::{LabelKind, LabelTable};
 use super::pipeline;
+use super::split;
 use super::states::States;
 use super::zone;
 use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
@@ -880,7 +881,27 @@ pub(super) fn compute(
         )));
     }
     let net = Arc::new(net.clone());
-    let mesh = slice.mesh(options.kernel)?;
+    if options.halves {
+        if let Some(mut p) = split::compute(&net, slice, options)? {
+            p.stats.seconds = start.elapsed().as_secs_f64();
+            return Ok(p);
+        }
+    }
+    let mut p = compute_on(&net, slice, slice.mesh(options.kernel)?, options)?;
+    p.stats.seconds = start.elapsed().as_secs_f64();
+    Ok(p)
+}
+
+/// The partition of the one face of `mesh` (the slice's polygon, or a part
+/// of it): the layer-wise algorithm itself.
+pub(super) fn compute_on(
+    net: &Arc<Network>,
+    slice: &Slice,
+    mesh: Mesh,
+    options: &Options,
+) -> Result<Partition, PartitionError> {
+    let start = Instant::now();
+    let net = Arc::clone(net);
     let layer_units: Vec<usize> = net
         .layer_nodes()
         .iter()
@@ -1030,6 +1051,7 @@ pub(super) fn compute(
         dd_tightened: e.dd_tightened,
         layer_seconds,
         cut_seconds,
+        halved: false,
         seconds: start.elapsed().as_secs_f64(),
     };
     Ok(Partition {

@@ -94,6 +94,17 @@ impl LabelTable {
         Label(self.neurons + i)
     }
 
+    /// Takes in the labels of `other` (a table for the same network, whose
+    /// interned kinds may have other numbers): returns, per label of
+    /// `other`, the same kind's label here.
+    pub fn absorb(&mut self, other: &LabelTable) -> Vec<Label> {
+        debug_assert_eq!((&self.base, self.neurons), (&other.base, other.neurons));
+        (0..other.neurons)
+            .map(Label)
+            .chain(other.extra.iter().map(|&k| self.intern(k)))
+            .collect()
+    }
+
     pub fn kind(&self, l: Label) -> LabelKind {
         if l.0 < self.neurons {
             let layer = self.base.partition_point(|&b| b <= l.0) - 1;

@@ -32,6 +32,7 @@ mod engine;
 mod finish;
 mod labels;
 mod pipeline;
+mod split;
 mod states;
 mod zone;
 
@@ -96,6 +97,15 @@ pub struct Options {
     /// the mesh ([`Stats::cut_seconds`]). Off by default: it reads the
     /// clock twice per cut face (a few percent of a small network's time).
     pub time_cutting: bool,
+    /// Cut the slice in two along a seam (a vertical line near the middle)
+    /// and compute the two halves side by side, each by itself, then glue
+    /// them and remove the seam: the same regions, found by two threads
+    /// without waiting for each other. On by default; the result does not
+    /// depend on the thread count either way (one thread computes the
+    /// halves one after the other). Where a region boundary runs along the
+    /// seam the halves are thrown away and the whole slice is computed at
+    /// once, as without this option.
+    pub halves: bool,
 }
 
 impl std::fmt::Debug for Options {
@@ -107,6 +117,7 @@ impl std::fmt::Debug for Options {
             .field("progress", &self.progress.is_some())
             .field("double_double", &self.double_double)
             .field("time_cutting", &self.time_cutting)
+            .field("halves", &self.halves)
             .finish()
     }
 }
@@ -120,6 +131,7 @@ impl Default for Options {
             progress: None,
             double_double: true,
             time_cutting: false,
+            halves: true,
         }
     }
 }
@@ -189,17 +201,24 @@ pub struct Stats {
     /// networks, whose `f64` bounds outgrow the values; see
     /// `docs/algorithm.md`, Exact forms).
     pub dd_tightened: usize,
-    /// Wall-clock seconds per entry of `faces_after_layer`: each
-    /// activation/max layer with the linear nodes before it, then the
-    /// boundary with those after the last layer.
+    /// Seconds per entry of `faces_after_layer`: each activation/max layer
+    /// with the linear nodes before it, then the boundary with those after
+    /// the last layer. With [`Options::halves`], the two halves' times
+    /// added (on two threads, which run the halves at once, they can add up
+    /// to more than the wall-clock `seconds`).
     pub layer_seconds: Vec<f64>,
     /// With [`Options::time_cutting`] (empty without), per entry of
     /// `faces_after_layer`, the seconds spent cutting faces on the thread
     /// that edits the mesh (an activation layer's step 2, which runs in face
     /// order on one thread; see `docs/algorithm.md`): the part of the layer
     /// that more threads cannot share. `0` for max layers and the boundary,
-    /// which time none.
+    /// which time none. With [`Options::halves`], the two halves' added.
     pub cut_seconds: Vec<f64>,
+    /// Whether the slice was computed in two halves ([`Options::halves`]);
+    /// false when the option is off, and where a region boundary runs along
+    /// the seam ([`Partition::seam`]), which the whole slice was computed
+    /// again for.
+    pub halved: bool,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
@@ -224,6 +243,19 @@ impl Partition {
         options: &Options,
     ) -> Result<Partition, PartitionError> {
         engine::compute(net, slice, options)
+    }
+
+    /// The seam `u = c` along which [`Options::halves`] cuts `slice` in
+    /// two (near the middle of its range of `u`), or `None` if it cannot.
+    ///
+    /// ```
+    /// use splinecam::{domain::Slice, partition::Partition};
+    /// let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
+    /// let c = Partition::seam(&slice).unwrap();
+    /// assert!(c > -0.1 && c < 0.0);
+    /// ```
+    pub fn seam(slice: &Slice) -> Option<f64> {
+        split::seam_u(&slice.mesh(crate::exact::Kernel::Filtered).ok()?)
     }
 
     /// The mesh (faces are regions; the outer face is not one).
