@@ -223,20 +223,29 @@ impl Mesh {
                 })
             })
             .collect();
-        a.lines.extend(b.lines[shared_lines..].iter().cloned());
+        let Mesh {
+            lines: b_lines,
+            verts: b_vertices,
+            edges: b_edges,
+            hes: b_hes,
+            faces: b_faces,
+            stats: b_stats,
+            ..
+        } = b;
+        // Moved, not cloned: a line may hold its exact form's source.
+        a.lines.extend(b_lines.into_iter().skip(shared_lines));
         const NONE: u32 = u32::MAX;
-        let mut vmap = vec![NONE; b.verts.len()];
+        let mut vmap = vec![NONE; b_vertices.len()];
         for (j, &v) in b_verts.iter().enumerate() {
             let w = a_verts[m - j];
             vmap[v.index()] = w.0;
-            for &l in &b.verts[v.index()].on {
+            for &l in &b_vertices[v.index()].on {
                 a.mark_vertex(w, l);
             }
         }
-        for (i, v) in b.verts.iter().enumerate() {
+        for (i, mut v) in b_vertices.into_iter().enumerate() {
             if vmap[i] == NONE {
                 vmap[i] = a.verts.len() as u32;
-                let mut v = v.clone();
                 v.lines = v.lines.map(|l| line_map[l.index()]);
                 a.verts.push(v);
             }
@@ -244,22 +253,22 @@ impl Mesh {
         // Half-edges: the negative half's seam half-edge matching `pa[i]`
         // takes the slot of `pa[i]`'s outer twin; its other edges follow
         // the positive half's.
-        let mut hmap = vec![HalfEdgeId(u32::MAX); b.hes.len()];
-        let mut seam_edge = vec![false; b.edges.len()];
+        let mut hmap = vec![HalfEdgeId(u32::MAX); b_hes.len()];
+        let mut seam_edge = vec![false; b_edges.len()];
         for (j, &h) in pb.iter().enumerate() {
             hmap[h.index()] = pa[m - 1 - j].twin();
             seam_edge[h.edge()] = true;
         }
         let base = a.edges.len() as u32;
         let mut next_edge = base;
-        for (e, edge) in b.edges.iter().enumerate() {
+        for (e, edge) in b_edges.into_iter().enumerate() {
             if !seam_edge[e] {
                 hmap[2 * e] = HalfEdgeId(2 * next_edge);
                 hmap[2 * e + 1] = HalfEdgeId(2 * next_edge + 1);
                 next_edge += 1;
                 a.edges.push(Edge {
                     line: line_map[edge.line.index()],
-                    labels: edge.labels.clone(),
+                    labels: edge.labels,
                 });
             }
         }
@@ -279,12 +288,12 @@ impl Mesh {
         };
         for &h in &pb {
             let slot = hmap[h.index()];
-            a.hes[slot.index()] = map_he(&b.hes[h.index()]);
+            a.hes[slot.index()] = map_he(&b_hes[h.index()]);
         }
-        for (e, _) in b.edges.iter().enumerate() {
-            if !seam_edge[e] {
-                a.hes.push(map_he(&b.hes[2 * e]));
-                a.hes.push(map_he(&b.hes[2 * e + 1]));
+        for (e, &on_seam) in seam_edge.iter().enumerate() {
+            if !on_seam {
+                a.hes.push(map_he(&b_hes[2 * e]));
+                a.hes.push(map_he(&b_hes[2 * e + 1]));
             }
         }
         // One outer cycle: each half's side before the seam runs on into
@@ -296,8 +305,8 @@ impl Mesh {
         a.hes[a_out.index()].prev = b_in;
         a.faces[0] = a_out;
         a.faces
-            .extend(b.faces[1..].iter().map(|&h| hmap[h.index()]));
-        a.stats.merge(&b.stats);
+            .extend(b_faces[1..].iter().map(|&h| hmap[h.index()]));
+        a.stats.merge(&b_stats);
         Ok(Glued {
             mesh: a,
             negative_offset: offset,

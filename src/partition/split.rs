@@ -133,6 +133,7 @@ fn merge(
         seam: chain,
         ..
     } = Mesh::glue(mesh_a, mesh_b, seam, shared_lines)?;
+    regions.reserve(regions_b.len());
     regions.extend(regions_b.into_iter().skip(1));
     // The positive half's face along each seam edge; the face across must
     // be the same region.
@@ -154,11 +155,12 @@ fn merge(
     }
     m.unseam(&chain, seam)?;
     let remap = m.compact();
-    let regions: Vec<Region> = regions
-        .into_iter()
-        .zip(&remap.faces)
-        .filter_map(|(r, new)| new.map(|_| r))
-        .collect();
+    // The faces keep their order: the regions of the live ones, in place.
+    let mut old = 0;
+    regions.retain(|_| {
+        old += 1;
+        remap.faces[old - 1].is_some()
+    });
     debug_assert_eq!(regions.len(), m.num_faces() + 1);
     let add = |x: &[usize], y: &[usize]| x.iter().zip(y).map(|(p, q)| p + q).collect();
     let add_f = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(p, q)| p + q).collect();
