@@ -767,3 +767,42 @@ fn a_line_along_the_seam_is_computed_whole() {
     let net = splinecam::net::json::from_str(&concurrent).unwrap();
     assert!(halves_match_the_whole(&net, &slice, Boundary::Auto).unwrap());
 }
+
+/// Domains whose corners the seam passes through, or touches at its ends:
+/// a triangle with its apex on the seam, a pentagon with a corner on it at
+/// each end, and a thin sliver; each on a random network, halves against
+/// the whole slice.
+#[test]
+fn a_seam_through_the_domain_corners() {
+    let square = splinecam::domain::Slice::square_box(&[2], [0.0, 1.0, 0.0, 1.0]).unwrap();
+    // The seam's u for a polygon whose u runs over [0, 1].
+    let c = Partition::seam(&square).unwrap();
+    let spec = |width| LayerSpec {
+        width,
+        act: 0,
+        kind: WeightKind::Mixed,
+        degenerate: [true, true, false, false],
+    };
+    let polygons: [&[[f64; 2]]; 3] = [
+        &[[0.0, 0.0], [1.0, 0.0], [c, 1.0]],
+        &[[c, -1.0], [1.0, -0.5], [1.0, 0.5], [c, 1.0], [0.0, 0.0]],
+        &[[0.0, 0.0], [1.0, 1e-9], [c, 1e-3]],
+    ];
+    for (i, poly) in polygons.iter().enumerate() {
+        let slice = square.with_polygon(poly).unwrap();
+        assert_eq!(Partition::seam(&slice), Some(c), "polygon {i}");
+        for seed in [1u64, 2, 3] {
+            let case = NetworkCase {
+                model_json: network_json(&[spec(6), spec(5)], 2, seed),
+                bounds: [0.0, 1.0, 0.0, 1.0],
+            };
+            let net = case.network();
+            for boundary in [Boundary::Auto, Boundary::Argmax, Boundary::None] {
+                assert!(
+                    halves_match_the_whole(&net, &slice, boundary).unwrap(),
+                    "polygon {i}, seed {seed}, {boundary:?}: the halves were dropped"
+                );
+            }
+        }
+    }
+}
