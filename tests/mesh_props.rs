@@ -298,3 +298,43 @@ fn seam_through_crossings_and_corners() {
         }
     }
 }
+
+/// Misused gluing is an error, not a panic: halves that do not share the
+/// lines claimed, halves of different seams, a relabelling map without an
+/// entry for some label.
+#[test]
+fn gluing_refuses_what_does_not_fit() {
+    let square = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]];
+    let m = Mesh::from_convex_polygon(&square, Kernel::Filtered).unwrap();
+    let h = m
+        .halves(Line::from_f64(1.0, 0.0, -0.5).unwrap())
+        .unwrap()
+        .unwrap();
+    let (a, b) = (h.positive.clone(), h.negative.clone());
+    assert!(Mesh::glue(a.clone(), b.clone(), h.seam, h.shared_lines + 1).is_err());
+    assert!(Mesh::glue(a.clone(), b.clone(), h.seam, h.seam.index()).is_err());
+    // A seam of other halves: the count of seam edges differs.
+    let mut b3 = b.clone();
+    let l = b3.add_line(Line::from_f64(0.0, 1.0, -0.5).unwrap());
+    b3.insert_line(l, Label(0)).unwrap();
+    let mut a3 = a.clone();
+    let l = a3.add_line(Line::from_f64(0.0, 1.0, -0.25).unwrap());
+    a3.insert_line(l, Label(0)).unwrap();
+    let l = a3.add_line(Line::from_f64(0.0, 1.0, -0.75).unwrap());
+    a3.insert_line(l, Label(1)).unwrap();
+    assert!(Mesh::glue(a3, b3.clone(), h.seam, h.shared_lines).is_err());
+    assert!(b3.clone().relabel(&[]).is_err());
+    assert!(b3.relabel(&[Label(5)]).is_ok());
+    assert_eq!(
+        b3.edge_labels(b3.edges().find(|&e| !b3.edge_labels(e).is_empty()).unwrap()),
+        [Label(5)]
+    );
+    // The halves themselves glue back into the square.
+    let g = Mesh::glue(a, b, h.seam, h.shared_lines).unwrap();
+    assert_eq!(g.mesh.validate(), Ok(()));
+    assert_eq!((g.mesh.num_faces(), g.seam.len()), (2, 1));
+    assert!(m
+        .halves(Line::from_f64(1.0, 0.0, -2.0).unwrap())
+        .unwrap()
+        .is_none());
+}

@@ -161,8 +161,22 @@ impl Mesh {
     }
 
     /// Renames every label on the vertices and edges: `l` becomes
-    /// `map[l]` (two halves number their labels each in its own way).
-    pub fn relabel(&mut self, map: &[Label]) {
+    /// `map[l]` (two halves number their labels each in its own way). An
+    /// error, and nothing renamed, if some label has no entry in `map`.
+    pub fn relabel(&mut self, map: &[Label]) -> Result<(), MeshError> {
+        let unmapped = self
+            .verts
+            .iter()
+            .flat_map(|v| &v.on)
+            .chain(self.edges.iter().flat_map(|e| &e.labels))
+            .find(|l| l.0 as usize >= map.len());
+        if let Some(l) = unmapped {
+            return Err(MeshError::Seam(format!(
+                "label {} has no new name (the map has {})",
+                l.0,
+                map.len()
+            )));
+        }
         let rename = |on: &mut Labels| {
             for l in on.iter_mut() {
                 *l = map[l.0 as usize];
@@ -172,6 +186,7 @@ impl Mesh {
         };
         self.verts.iter_mut().for_each(|v| rename(&mut v.on));
         self.edges.iter_mut().for_each(|e| rename(&mut e.labels));
+        Ok(())
     }
 
     /// Glues two halves made by [`Mesh::halves`] (and cut further, each on
@@ -186,6 +201,17 @@ impl Mesh {
         seam: LineId,
         shared_lines: usize,
     ) -> Result<Glued, MeshError> {
+        if seam.index() >= shared_lines
+            || shared_lines > positive.lines.len()
+            || shared_lines > negative.lines.len()
+        {
+            return Err(MeshError::Seam(format!(
+                "the halves hold {} and {} lines, not the {shared_lines} shared ones with the seam ({}) among them",
+                positive.lines.len(),
+                negative.lines.len(),
+                seam.index()
+            )));
+        }
         let (pa, a_in, a_out) = positive.seam_chain(seam)?;
         let (pb, b_in, b_out) = negative.seam_chain(seam)?;
         let m = pa.len();
@@ -323,6 +349,11 @@ impl Mesh {
     /// survivor is the positive half's face); [`Mesh::compact`] drops the
     /// tombstones.
     ///
+    /// The caller's check is what makes this exact: on faces that are not
+    /// pieces of one region the seam's edges would still be removed, and
+    /// the two edges at a vertex made one line whether or not they are
+    /// collinear (debug builds check that they are parallel).
+    ///
     /// No sign is needed. An inner vertex of the seam with one edge on each
     /// side besides the seam is left with those two edges alone, between
     /// two convex faces: their angles at it add up to a full turn and
@@ -343,7 +374,18 @@ impl Mesh {
                 .filter(|&g| self.edge_line(g) != seam_line)
                 .collect();
             if let [g1, g2] = out[..] {
-                self.edges[g2.edge()].line = self.edge_line(g1);
+                let (l1, l2) = (self.edge_line(g1), self.edge_line(g2));
+                debug_assert_eq!(
+                    crate::exact::predicates::det2_sign(
+                        self.kernel,
+                        self.line(l1),
+                        self.line(l2),
+                        &mut crate::exact::PredicateStats::default()
+                    ),
+                    crate::exact::Sign::Zero,
+                    "the two edges at a seam vertex are collinear"
+                );
+                self.edges[g2.edge()].line = l1;
             }
         }
         let merges = self.merge_across(seam, |_, _| true)?;

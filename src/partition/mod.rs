@@ -184,7 +184,9 @@ pub struct Region {
 pub struct Stats {
     /// Faces after each activation/max layer (and after the boundary, last).
     pub faces_after_layer: Vec<usize>,
-    /// How the kernel decided signs.
+    /// How the kernel decided signs. With [`Options::halves`], this and the
+    /// counts below (`run_ahead`, `folded`, `dd_tightened`) are the two
+    /// halves' added (a face the seam cuts is counted in each half).
     pub predicates: PredicateStats,
     /// Per activation/max layer, the faces it left alone because, while an
     /// earlier layer was cut, no line of it could cross them (run-ahead:
@@ -215,9 +217,10 @@ pub struct Stats {
     /// which time none. With [`Options::halves`], the two halves' added.
     pub cut_seconds: Vec<f64>,
     /// Whether the slice was computed in two halves ([`Options::halves`]);
-    /// false when the option is off, and where a region boundary runs along
-    /// the seam ([`Partition::seam`]), which the whole slice was computed
-    /// again for.
+    /// false when the option is off, when the seam ([`Partition::seam`])
+    /// misses the slice, and where the whole slice was computed again: a
+    /// region boundary runs along the seam, or the halves passed
+    /// [`Options::max_regions`].
     pub halved: bool,
     /// Wall-clock seconds.
     pub seconds: f64,

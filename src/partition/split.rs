@@ -11,8 +11,10 @@
 //! seam vertices pair off in order. A face on one side and the face across
 //! the seam have the same activation pattern and class: they are two pieces
 //! of one region (regions are convex), and the seam between them is removed
-//! ([`Mesh::unseam`]), which leaves the partition of the whole slice, the
-//! same faces, vertices and labels. Only where a region boundary runs along
+//! ([`Mesh::unseam`]), which leaves the whole slice's exact partition
+//! (regions, vertices, edges and what their labels stand for; the
+//! numbering, and the `f64` approximations, which follow the order of
+//! computation, differ). Only where a region boundary runs along
 //! the seam itself do two faces across it differ; then the halves are
 //! dropped and the whole slice is computed at once.
 //!
@@ -126,13 +128,16 @@ fn merge(
     // the order they met them.
     let map = labels.absorb(&labels_b);
     if map.iter().enumerate().any(|(i, l)| l.0 as usize != i) {
-        mesh_b.relabel(&map);
+        mesh_b.relabel(&map)?;
     }
     let Glued {
         mesh: mut m,
         seam: chain,
         ..
-    } = Mesh::glue(mesh_a, mesh_b, seam, shared_lines)?;
+    } = match Mesh::glue(mesh_a, mesh_b, seam, shared_lines) {
+        Ok(g) => g,
+        Err(e) => return bug(e),
+    };
     regions.reserve(regions_b.len());
     regions.extend(regions_b.into_iter().skip(1));
     // The positive half's face along each seam edge; the face across must
@@ -153,7 +158,9 @@ fn merge(
             return Ok(None);
         }
     }
-    m.unseam(&chain, seam)?;
+    if let Err(e) = m.unseam(&chain, seam) {
+        return bug(e);
+    }
     let remap = m.compact();
     // The faces keep their order: the regions of the live ones, in place.
     let mut old = 0;
@@ -184,6 +191,14 @@ fn merge(
         boundary,
         stats,
     }))
+}
+
+/// Halves that do not glue: a bug. Debug builds (the tests) stop on it;
+/// release builds compute the whole slice instead.
+fn bug(e: crate::mesh::MeshError) -> Result<Option<Partition>, PartitionError> {
+    debug_assert!(false, "{e}");
+    let _ = e;
+    Ok(None)
 }
 
 /// The faces after each layer of the whole slice: the halves' counts less
@@ -217,7 +232,9 @@ fn glued_counts(sa: &Stats, sb: &Stats, along: &[FaceId], regions: &[Region]) ->
 }
 
 /// The caller's progress callback, told of both halves: the nodes both have
-/// done and the faces of the two together.
+/// done and the faces of the two together (a region the seam cuts counts
+/// twice until the halves are glued). Where the halves are dropped, the
+/// whole slice's run reports from its first node again.
 #[derive(Clone)]
 struct HalvesProgress {
     report: super::ProgressFn,
@@ -228,12 +245,10 @@ impl HalvesProgress {
     fn half(&self, i: usize) -> super::ProgressFn {
         let this = self.clone();
         Arc::new(move |nodes, of, faces| {
-            let (nodes, faces) = {
-                let mut d = this.done.lock().unwrap_or_else(|e| e.into_inner());
-                d[i] = (nodes, faces);
-                (d[0].0.min(d[1].0), d[0].1 + d[1].1)
-            };
-            (this.report)(nodes, of, faces);
+            // Under the lock: the reports arrive in order, one at a time.
+            let mut d = this.done.lock().unwrap_or_else(|e| e.into_inner());
+            d[i] = (nodes, faces);
+            (this.report)(d[0].0.min(d[1].0), of, d[0].1 + d[1].1);
         })
     }
 }
