@@ -128,7 +128,9 @@ fn merge(
     // the order they met them.
     let map = labels.absorb(&labels_b);
     if map.iter().enumerate().any(|(i, l)| l.0 as usize != i) {
-        mesh_b.relabel(&map)?;
+        if let Err(e) = mesh_b.relabel(&map) {
+            return bug(e);
+        }
     }
     let Glued {
         mesh: mut m,
