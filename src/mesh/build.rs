@@ -99,30 +99,42 @@ impl Mesh {
                 dead: false,
             });
         }
-        m.faces.push(HalfEdgeId(1)); // outer
-        m.faces.push(HalfEdgeId(0)); // the polygon
-        for i in 0..n {
+        m.close_polygon((0..n).map(LineId::from_index));
+        m
+    }
+}
+
+impl Mesh {
+    /// Makes the one face of a mesh whose vertices `0..n` are the corners of
+    /// a convex polygon, counter-clockwise: the outer face, the polygon, and
+    /// side `i` (corner `i` to `i + 1`, inner half-edge `2i`, outer `2i + 1`)
+    /// on line `sides[i]`, with no labels.
+    pub(super) fn close_polygon(&mut self, sides: impl ExactSizeIterator<Item = LineId>) {
+        let n = sides.len();
+        debug_assert_eq!(n, self.verts.len());
+        self.faces.push(HalfEdgeId(1)); // outer
+        self.faces.push(HalfEdgeId(0)); // the polygon
+        for (i, line) in sides.enumerate() {
             let (ip, inx) = ((i + n - 1) % n, (i + 1) % n);
             // Inner half-edge 2i: corner i -> i + 1.
-            m.hes.push(HalfEdge {
+            self.hes.push(HalfEdge {
                 origin: VertexId::from_index(i),
                 next: HalfEdgeId::from_index(2 * inx),
                 prev: HalfEdgeId::from_index(2 * ip),
                 face: FaceId(1),
             });
             // Outer half-edge 2i + 1: corner i + 1 -> i.
-            m.hes.push(HalfEdge {
+            self.hes.push(HalfEdge {
                 origin: VertexId::from_index(inx),
                 next: HalfEdgeId::from_index(2 * ip + 1),
                 prev: HalfEdgeId::from_index(2 * inx + 1),
                 face: FaceId::OUTER,
             });
-            m.edges.push(Edge {
-                line: LineId::from_index(i),
+            self.edges.push(Edge {
+                line,
                 labels: Labels::new(),
             });
         }
-        m
     }
 }
 

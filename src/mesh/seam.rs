@@ -91,7 +91,6 @@ impl Mesh {
     /// A one-face mesh of face `f` alone, with all of this mesh's lines.
     fn extract(&self, f: FaceId) -> Mesh {
         let cycle: Vec<HalfEdgeId> = self.face_half_edges(f).collect();
-        let n = cycle.len();
         let mut m = Mesh::empty(self.kernel);
         m.lines = self.lines.clone();
         for &h in &cycle {
@@ -99,27 +98,7 @@ impl Mesh {
             v.on.clear();
             m.push_vertex(v);
         }
-        m.faces.push(HalfEdgeId(1)); // outer
-        m.faces.push(HalfEdgeId(0)); // the polygon
-        for (i, &h) in cycle.iter().enumerate() {
-            let (ip, inx) = ((i + n - 1) % n, (i + 1) % n);
-            m.hes.push(HalfEdge {
-                origin: VertexId::from_index(i),
-                next: HalfEdgeId::from_index(2 * inx),
-                prev: HalfEdgeId::from_index(2 * ip),
-                face: FaceId(1),
-            });
-            m.hes.push(HalfEdge {
-                origin: VertexId::from_index(inx),
-                next: HalfEdgeId::from_index(2 * ip + 1),
-                prev: HalfEdgeId::from_index(2 * inx + 1),
-                face: FaceId::OUTER,
-            });
-            m.edges.push(Edge {
-                line: self.edge_line(h),
-                labels: Labels::new(),
-            });
-        }
+        m.close_polygon(cycle.iter().map(|&h| self.edge_line(h)));
         m
     }
 
