@@ -3,9 +3,15 @@
 //! `cargo run --release --example partition_onnx -- MODEL VNNLIB0 VNNLIB1 VNNLIB2`
 //! (paths relative to `../shared/models`): the plane through the three box
 //! centres, or with `PAD=0.05` a random square of half-width 0.05 around the
-//! first centre. `REPEAT=n` adds n timed runs (median printed).
+//! first centre. `REPEAT=n` adds n timed runs (median printed), with
+//! `BOUNDARY=none` without the decision boundary (as the benchmark runs).
 use splinecam::{domain::Slice, io::vnnlib::read_input_box, net::onnx, partition::*};
 use std::sync::Arc;
+
+/// The command-line tool's allocator (feature `mimalloc`).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let m = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/models");
@@ -35,8 +41,13 @@ fn main() {
     } else {
         Slice::through_points(net.input_shape(), &c[0], &c[1], &c[2], 0.0).unwrap()
     };
+    let boundary = match std::env::var("BOUNDARY").as_deref() {
+        Ok("none") => Boundary::None,
+        _ => Boundary::Auto,
+    };
     let t = std::time::Instant::now();
     let opts = Options {
+        boundary,
         progress: Some(Arc::new(move |i, n, f| {
             eprintln!("node {i}/{n}: {f} faces, {:.2}s", t.elapsed().as_secs_f64())
         })),
@@ -51,7 +62,10 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(0);
     if repeat > 0 {
-        let quiet = Options::default();
+        let quiet = Options {
+            boundary,
+            ..Options::default()
+        };
         let mut times: Vec<f64> = (0..repeat)
             .map(|_| {
                 let t = std::time::Instant::now();

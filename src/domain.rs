@@ -47,6 +47,7 @@ use crate::exact::number::rational_from_f64;
 use crate::exact::Kernel;
 use crate::io::vnnlib::{read_input_box, VnnlibError};
 use crate::mesh::{Mesh, MeshError};
+use crate::net::dd::DdAffineForm;
 use crate::net::{AffineForm, ExactAffineForm};
 
 /// How many random draws [`Slice::square_around`] and [`Slice::through_two`]
@@ -150,6 +151,9 @@ pub struct Slice {
     // slice starts from them).
     input_f64: Arc<AffineForm>,
     input_exact: Arc<ExactAffineForm>,
+    // The double-double input form, made from the exact one on first use
+    // (exact arithmetic per input; most partitions never read it).
+    input_dd: Arc<OnceLock<Arc<DdAffineForm>>>,
     // The polygon's mesh per kernel (`[Filtered, Rational]`), made on first
     // use and copied for every partition (making it takes exact arithmetic).
     meshes: Arc<[OnceLock<Mesh>; 2]>,
@@ -457,6 +461,7 @@ impl Slice {
             anchors,
             input_f64: Arc::new(input_f64),
             input_exact: Arc::new(input_exact),
+            input_dd: Arc::default(),
             meshes: Arc::default(),
         })
     }
@@ -1054,6 +1059,14 @@ impl Slice {
         (Arc::clone(&self.input_f64), Arc::clone(&self.input_exact))
     }
 
+    /// What makes the double-double input form (from the exact one) when
+    /// first called, shared by clones of the slice and by every partition
+    /// of it: the form is made once, and only if a partition reads it.
+    pub(crate) fn input_dd(&self) -> impl FnOnce() -> Arc<DdAffineForm> + Send + 'static {
+        let (cell, exact) = (Arc::clone(&self.input_dd), Arc::clone(&self.input_exact));
+        move || Arc::clone(cell.get_or_init(|| Arc::new(DdAffineForm::from_exact(&exact))))
+    }
+
     /// The initial mesh: one face, the polygon `P` (made once per kernel,
     /// shared by clones of the slice, and copied).
     ///
@@ -1174,5 +1187,40 @@ mod tests {
             other.mesh(Kernel::Filtered).unwrap().total_area_exact(),
             other.area_exact()
         );
+    }
+
+    /// The double-double input form is made on first use only (a partition
+    /// that needs no double-double pass leaves it unmade), then once for
+    /// the slice and its clones, and it is the rounding of the exact form.
+    #[test]
+    fn dd_input_form_is_made_on_first_use_and_shared() {
+        use crate::net::dd::DdAffineForm;
+        use crate::net::json;
+        use crate::partition::{Options, Partition};
+        let s = Slice::through_points(
+            &[3],
+            &[0.1, 0.2, 0.3],
+            &[0.7, -0.2, 0.3],
+            &[0.1, 0.9, -0.4],
+            0.5,
+        )
+        .unwrap();
+        let net = json::from_str(
+            r#"{"format": "splinecam-model", "version": 1, "input_shape": [3], "ops": [
+            {"op": "dense", "name": "a", "weight": [[1, -0.5, 2], [0.25, 2, -1]], "bias": [0.5, -0.25]},
+            {"op": "relu", "name": "r"},
+            {"op": "dense", "name": "b", "weight": [[1, -1]], "bias": [0.125]}]}"#,
+        )
+        .unwrap();
+        let p = Partition::compute(&net, &s, &Options::default()).unwrap();
+        assert!(p.num_regions() > 1, "the lines cross the slice");
+        assert_eq!(p.stats().dd_tightened, 0);
+        assert!(s.input_dd.get().is_none(), "made without a use");
+        let c = s.clone();
+        let a = (c.input_dd())();
+        assert!(s.input_dd.get().is_some(), "clones share the form");
+        let b = (s.input_dd())();
+        assert!(Arc::ptr_eq(&a, &b), "made once");
+        assert_eq!(*a, DdAffineForm::from_exact(&s.input_form_exact()));
     }
 }

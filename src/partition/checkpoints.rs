@@ -27,7 +27,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use rustc_hash::FxBuildHasher;
 
@@ -52,7 +52,7 @@ const KEEP_EVERY: usize = 16;
 /// The arithmetic of a pass: its forms and how nodes apply to them.
 pub(super) trait Tier {
     /// A face's form of one tensor.
-    type Form: Clone + Send + Sync;
+    type Form: Clone + Send + Sync + 'static;
     /// Linear node `idx` on the forms of its inputs.
     fn linear(net: &Network, idx: usize, ins: &[&Self::Form]) -> Result<Self::Form, NetError>;
     /// Activation or max node `idx` with the face's states of its layer.
@@ -138,6 +138,9 @@ pub(super) type DdForms = Checkpoints<DoubleDouble>;
 /// The forms of the tensors live at a checkpoint.
 type Live<F> = Vec<(TensorId, F)>;
 
+/// A tier's input form, made on first use ([`Checkpoints::lazy`]).
+type Input<F> = LazyLock<Arc<F>, Box<dyn FnOnce() -> Arc<F> + Send>>;
+
 /// One pattern prefix: its checkpoint (if made and kept) and its longer
 /// prefixes.
 struct Node<F> {
@@ -194,7 +197,7 @@ impl<F> Node<F> {
 /// documentation).
 pub(super) struct Checkpoints<T: Tier> {
     net: Arc<Network>,
-    input: Arc<T::Form>,
+    input: Input<T::Form>,
     /// The empty prefix; its checkpoint is the input form.
     root: Arc<Node<T::Form>>,
     /// The node that makes each tensor (`None` for the input).
@@ -208,19 +211,29 @@ pub(super) struct Checkpoints<T: Tier> {
 
 impl<T: Tier> Checkpoints<T> {
     /// Forms of `net` on the slice whose input form is `input`.
+    #[cfg(test)]
     pub(super) fn new(net: Arc<Network>, input: Arc<T::Form>) -> Self {
+        Self::lazy(net, move || input)
+    }
+
+    /// Forms of `net` on the slice whose input form `input` makes, on
+    /// first use: most partitions never need a form of this tier, and an
+    /// image net's input form costs exact arithmetic per input (the
+    /// double-double one of the MNIST plane took a fifth of its partition).
+    pub(super) fn lazy(
+        net: Arc<Network>,
+        input: impl FnOnce() -> Arc<T::Form> + Send + 'static,
+    ) -> Self {
         let n = net.num_tensors();
         let mut maker = vec![None; n];
         for (i, node) in net.nodes().iter().enumerate() {
             maker[node.output.index()] = Some(i);
         }
+        // The root's checkpoint (the input form) is made with the input.
         let root = Arc::new(Node::default());
-        let _ = root
-            .live
-            .set(Arc::new(vec![(TensorId(0), T::Form::clone(&input))]));
         Checkpoints {
             net,
-            input,
+            input: LazyLock::new(Box::new(input)),
             root,
             maker,
             bytes: AtomicUsize::new(0),
@@ -233,7 +246,7 @@ impl<T: Tier> Checkpoints<T> {
         &self.net
     }
 
-    /// The slice's input form.
+    /// The slice's input form (made now if not yet).
     pub(super) fn input(&self) -> &Arc<T::Form> {
         &self.input
     }
@@ -248,7 +261,7 @@ impl<T: Tier> Checkpoints<T> {
         let net = &*self.net;
         let Some(&Some(t_idx)) = self.maker.get(tensor.index()) else {
             if tensor == TensorId(0) {
-                return Ok(T::Form::clone(&self.input));
+                return Ok(T::Form::clone(self.input()));
             }
             return Err(NetError::Argument(format!(
                 "tensor {} is never produced",
@@ -274,11 +287,16 @@ impl<T: Tier> Checkpoints<T> {
             let next = path.last().expect("the root").child(states);
             path.push(next);
         }
+        // The deepest checkpoint made, else the root's (the input form).
         let start = (0..=q)
             .rev()
             .find(|&p| path[p].live.get().is_some())
-            .expect("the root has the input");
-        let mut live = Arc::clone(path[start].live.get().expect("found"));
+            .unwrap_or(0);
+        let mut live = Arc::clone(
+            path[start]
+                .live
+                .get_or_init(|| Arc::new(vec![(TensorId(0), T::Form::clone(self.input()))])),
+        );
         for p in start + 1..=q {
             let first = if p == 1 { 0 } else { acts[p - 2] + 1 };
             let next = match run::<T>(net, &live, first..acts[p - 1] + 1, pattern, None)? {

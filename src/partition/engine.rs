@@ -45,7 +45,6 @@ use super::split;
 use super::states::States;
 use super::zone;
 use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
-use crate::net::dd::DdAffineForm;
 
 const U: f64 = f64::EPSILON / 2.0;
 
@@ -927,16 +926,12 @@ pub(super) fn compute_on(
         mesh,
         states,
         labels: LabelTable::new(&layer_units),
-        dd: (options.double_double && net.supports_dd()).then(|| {
-            DdForms::new(
-                Arc::clone(&net),
-                Arc::new(DdAffineForm::from_exact(&input_exact)),
-            )
-        }),
+        dd: (options.double_double && net.supports_dd())
+            .then(|| DdForms::lazy(Arc::clone(&net), slice.input_dd())),
         dd_tightened: 0,
         cut_seconds: 0.0,
         time_cutting: options.time_cutting,
-        exact: Arc::new(ExactForms::new(Arc::clone(&net), input_exact)),
+        exact: Arc::new(ExactForms::lazy(Arc::clone(&net), move || input_exact)),
         uses: tensor_uses(&net),
         signs: VertexSigns::default(),
         marks: zone::FaceMarks::default(),
