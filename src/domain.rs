@@ -141,8 +141,10 @@ pub struct Slice {
     origin: Arc<[Rational]>,
     e1: Arc<[Rational]>,
     e2: Arc<[Rational]>,
-    polygon: Vec<(Rational, Rational)>,
-    anchors: Vec<(Rational, Rational)>,
+    // Shared between clones too (a partition keeps a clone; an exact
+    // corner is two big integers each).
+    polygon: Arc<[(Rational, Rational)]>,
+    anchors: Arc<[(Rational, Rational)]>,
     // f64 roundings of origin, e1, e2, for point_f64.
     origin_f64: Arc<[f64]>,
     e1_f64: Arc<[f64]>,
@@ -457,8 +459,8 @@ impl Slice {
             origin: origin.into(),
             e1: e1.into(),
             e2: e2.into(),
-            polygon,
-            anchors,
+            polygon: polygon.into(),
+            anchors: anchors.into(),
             input_f64: Arc::new(input_f64),
             input_exact: Arc::new(input_exact),
             input_dd: Arc::default(),
@@ -897,7 +899,7 @@ impl Slice {
         within_extent(&polygon, (&self.origin, &self.e1, &self.e2))?;
         // The same plane: everything but the polygon is shared.
         Ok(Slice {
-            polygon,
+            polygon: polygon.into(),
             meshes: Arc::default(),
             ..self.clone()
         })

@@ -131,6 +131,79 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config(600))]
+
+    /// Filling the holes that merges leave ([`Mesh::fill_holes`]) gives the
+    /// mesh that compacting gives, up to numbering; its face moves keep an
+    /// array indexed by face in step, and faces before the first hole keep
+    /// their handles.
+    #[test]
+    fn filling_holes_is_compacting(
+        case in arrangement_case(10),
+        seed in any::<u64>(),
+        quarters in 0usize..=4,
+    ) {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        let mut m = case.build(Kernel::Filtered).unwrap();
+        let mut inner: Vec<_> = m
+            .edges()
+            .filter(|&h| m.face(h) != FaceId::OUTER && m.face(h.twin()) != FaceId::OUTER)
+            .collect();
+        // The inner edges of some of the lines: without them the faces are
+        // those of the other lines' arrangement, convex again.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut lines: Vec<_> = inner.iter().map(|&h| m.edge_line(h)).collect();
+        lines.sort();
+        lines.dedup();
+        lines.shuffle(&mut rng);
+        lines.truncate(lines.len() * quarters / 4);
+        inner.retain(|&h| lines.contains(&m.edge_line(h)));
+        inner.shuffle(&mut rng);
+        m.merge_across(&inner, |_, _| true).unwrap();
+        let corners = |m: &Mesh, f: FaceId| -> Vec<Point> {
+            let mut vs: Vec<Point> = m
+                .face_vertices(f)
+                .map(|v| {
+                    let (x, y) = m.vertex_exact(v).unwrap();
+                    (x.to_string(), y.to_string())
+                })
+                .collect();
+            vs.sort();
+            vs
+        };
+        // Each face's corners, by its handle before.
+        let mut at: Vec<Option<Vec<Point>>> = vec![None; m.num_faces() + 1];
+        for f in m.faces().filter(|&f| !m.is_dead_face(f)) {
+            at[f.index()] = Some(corners(&m, f));
+        }
+        let first_hole = m.faces().find(|&f| m.is_dead_face(f)).map_or(usize::MAX, |f| f.index());
+        let before = at.clone();
+        let mut c = m.clone();
+        c.compact();
+        let moves = m.fill_holes();
+        moves.apply(&mut at);
+        prop_assert_eq!(m.validate(), Ok(()));
+        prop_assert_eq!(c.validate(), Ok(()));
+        prop_assert_eq!(
+            (m.num_vertices(), m.num_edges(), m.num_faces()),
+            (c.num_vertices(), c.num_edges(), c.num_faces())
+        );
+        prop_assert_eq!(face_sets(&m), face_sets(&c));
+        prop_assert_eq!(vertex_labels(&m), vertex_labels(&c));
+        prop_assert_eq!(edge_labels(&m), edge_labels(&c));
+        prop_assert_eq!(at.len(), m.num_faces() + 1);
+        for f in m.faces() {
+            prop_assert_eq!(at[f.index()].as_ref(), Some(&corners(&m, f)));
+            if f.index() < first_hole {
+                prop_assert_eq!(&before[f.index()], &at[f.index()]);
+            }
+        }
+        prop_assert_eq!(m.total_area_exact(), c.total_area_exact());
+    }
+}
+
 /// Lines through one point, then the same lines moved by one ulp: the filter
 /// sees them as nearly concurrent and must not guess.
 #[test]

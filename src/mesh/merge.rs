@@ -24,6 +24,26 @@ pub struct Remap {
     pub vertices: Vec<Option<VertexId>>,
 }
 
+/// The face moves of [`Mesh::fill_holes`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FaceMoves {
+    /// `(from, to)`: the face `from` now has the handle `to` (a hole).
+    pub moves: Vec<(FaceId, FaceId)>,
+    /// The number of faces after (the outer face included).
+    pub len: usize,
+}
+
+impl FaceMoves {
+    /// Applies the moves to an array indexed by face (the outer face's
+    /// entry first): each `(from, to)` a swap, then truncated.
+    pub fn apply<T>(&self, items: &mut Vec<T>) {
+        for &(from, to) in &self.moves {
+            items.swap(from.index(), to.index());
+        }
+        items.truncate(self.len);
+    }
+}
+
 impl Mesh {
     /// Whether a half-edge has been removed (and not yet compacted away).
     pub fn is_dead_half_edge(&self, h: HalfEdgeId) -> bool {
@@ -291,6 +311,101 @@ impl Mesh {
             faces: fmap,
             vertices: vmap,
         }
+    }
+
+    /// Drops tombstones like [`Mesh::compact`], but by moving the last live
+    /// items into the holes instead of renumbering everything: the work is
+    /// one pass over the half-edges' origins and a few steps per hole, not
+    /// a rewrite of every item (gluing two halves leaves a few dozen holes
+    /// in a mesh of thousands). Faces, edges and vertices below the first
+    /// hole keep their handles. Returns the face moves: apply each
+    /// `(from, to)` as a swap, then truncate to [`FaceMoves::len`], to keep
+    /// an array indexed by face in step.
+    pub fn fill_holes(&mut self) -> FaceMoves {
+        // Edges (both half-edges of each) first, while the faces' and
+        // vertices' handles are still the old ones.
+        let ne = self.edges.len();
+        let live_e = (0..ne)
+            .filter(|&e| self.hes[2 * e].face != DEAD_FACE)
+            .count();
+        let holes: Vec<usize> = (0..live_e)
+            .filter(|&e| self.hes[2 * e].face == DEAD_FACE)
+            .collect();
+        let movers: Vec<usize> = (live_e..ne)
+            .filter(|&e| self.hes[2 * e].face != DEAD_FACE)
+            .collect();
+        debug_assert_eq!(holes.len(), movers.len());
+        // `moved[old − 2·live_e]`: a moved half-edge's new handle.
+        let mut moved = vec![DEAD_HE; 2 * (ne - live_e)];
+        for (&to, &from) in holes.iter().zip(&movers) {
+            for k in 0..2 {
+                moved[2 * (from - live_e) + k] = HalfEdgeId((2 * to + k) as u32);
+            }
+        }
+        let map = |h: HalfEdgeId| {
+            if h.index() >= 2 * live_e {
+                moved[h.index() - 2 * live_e]
+            } else {
+                h
+            }
+        };
+        for (&to, &from) in holes.iter().zip(&movers) {
+            self.edges.swap(to, from);
+            for k in 0..2 {
+                let (old, new) = (2 * from + k, 2 * to + k);
+                let mut he = self.hes[old];
+                he.next = map(he.next);
+                he.prev = map(he.prev);
+                self.hes[new] = he;
+                let new = HalfEdgeId(new as u32);
+                self.hes[he.next.index()].prev = new;
+                self.hes[he.prev.index()].next = new;
+                if self.faces[he.face.index()].index() == old {
+                    self.faces[he.face.index()] = new;
+                }
+            }
+        }
+        self.edges.truncate(live_e);
+        self.hes.truncate(2 * live_e);
+        // Faces: a moved face's cycle gets its new handle.
+        let nf = self.faces.len();
+        let live_f = self.faces.iter().filter(|&&h| h != DEAD_HE).count();
+        let holes: Vec<usize> = (0..live_f).filter(|&f| self.faces[f] == DEAD_HE).collect();
+        let movers: Vec<usize> = (live_f..nf).filter(|&f| self.faces[f] != DEAD_HE).collect();
+        let mut moves = Vec::with_capacity(holes.len());
+        for (&to, &from) in holes.iter().zip(&movers) {
+            let first = self.faces[from];
+            self.faces[to] = first;
+            let mut h = first;
+            loop {
+                self.hes[h.index()].face = FaceId::from_index(to);
+                h = self.hes[h.index()].next;
+                if h == first {
+                    break;
+                }
+            }
+            moves.push((FaceId::from_index(from), FaceId::from_index(to)));
+        }
+        self.faces.truncate(live_f);
+        // Vertices: one pass over the origins for those moved.
+        let nv = self.verts.len();
+        let live_v = self.verts.iter().filter(|v| !v.dead).count();
+        let holes: Vec<usize> = (0..live_v).filter(|&v| self.verts[v].dead).collect();
+        let movers: Vec<usize> = (live_v..nv).filter(|&v| !self.verts[v].dead).collect();
+        if !holes.is_empty() {
+            let mut vmoved = vec![u32::MAX; nv - live_v];
+            for (&to, &from) in holes.iter().zip(&movers) {
+                self.verts.swap(to, from);
+                vmoved[from - live_v] = to as u32;
+            }
+            for he in &mut self.hes {
+                if he.origin.index() >= live_v {
+                    he.origin = VertexId(vmoved[he.origin.index() - live_v]);
+                }
+            }
+        }
+        self.verts.truncate(live_v);
+        FaceMoves { moves, len: live_f }
     }
 
     /// Drops the last stored line if it is `id` and nothing refers to it

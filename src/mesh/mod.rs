@@ -48,7 +48,7 @@ mod validate;
 
 pub use cut::CutOutcome;
 pub use handles::{FaceId, HalfEdgeId, Label, LineId, VertexId};
-pub use merge::Remap;
+pub use merge::{FaceMoves, Remap};
 pub use seam::{Glued, Halves};
 pub use store::Mesh;
 pub use validate::InvariantViolation;

@@ -163,13 +163,9 @@ fn merge(
     if let Err(e) = m.unseam(&chain, seam) {
         return bug(e);
     }
-    let remap = m.compact();
-    // The faces keep their order: the regions of the live ones, in place.
-    let mut old = 0;
-    regions.retain(|_| {
-        old += 1;
-        remap.faces[old - 1].is_some()
-    });
+    // The seam leaves a few holes in the arenas: the last items move into
+    // them, and the regions follow their faces.
+    m.fill_holes().apply(&mut regions);
     debug_assert_eq!(regions.len(), m.num_faces() + 1);
     let add = |x: &[usize], y: &[usize]| x.iter().zip(y).map(|(p, q)| p + q).collect();
     let add_f = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(p, q)| p + q).collect();
