@@ -5,6 +5,7 @@
 //! centres, or with `PAD=0.05` a random square of half-width 0.05 around the
 //! first centre. `REPEAT=n` adds n timed runs (median printed), with
 //! `BOUNDARY=none` without the decision boundary (as the benchmark runs).
+//! `FACE=i,j` (one VNNLIB file): the face of its box in inputs `i`, `j`.
 use splinecam::{domain::Slice, io::vnnlib::read_input_box, net::onnx, partition::*};
 use std::sync::Arc;
 
@@ -28,7 +29,7 @@ fn main() {
             net.shape(n.output)
         );
     }
-    let c: Vec<Vec<f64>> = args[2..5]
+    let c: Vec<Vec<f64>> = args[2..]
         .iter()
         .map(|p| read_input_box(format!("{m}/{p}")).unwrap().centre())
         .collect();
@@ -36,7 +37,14 @@ fn main() {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(0.0);
-    let slice = if pad > 0.0 {
+    // `FACE=i,j`: the 2-D face (inputs i and j) of the first box instead.
+    let face: Option<(usize, usize)> = std::env::var("FACE").ok().and_then(|f| {
+        let (i, j) = f.split_once(',')?;
+        Some((i.parse().ok()?, j.parse().ok()?))
+    });
+    let slice = if let Some(ij) = face {
+        Slice::vnnlib_face(net.input_shape(), format!("{m}/{}", args[2]), ij).unwrap()
+    } else if pad > 0.0 {
         Slice::square_around(net.input_shape(), &c[0], pad, 1).unwrap()
     } else {
         Slice::through_points(net.input_shape(), &c[0], &c[1], &c[2], 0.0).unwrap()
