@@ -27,6 +27,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use rug::Rational;
+use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
 use crate::domain::Slice;
@@ -1914,8 +1915,8 @@ impl Engine {
         let mut cut_any = false;
         for i in 1..cands.len() {
             // Lines "candidate i beats candidate b", per current winner b.
-            let mut lines: HashMap<u32, LineId> = HashMap::new();
-            let mut used: HashMap<u32, bool> = HashMap::new();
+            let mut lines: FxHashMap<u32, LineId> = FxHashMap::default();
+            let mut used: FxHashMap<u32, bool> = FxHashMap::default();
             for m in 0..group.len() {
                 let b = group[m].1[j];
                 let id = match lines.get(&b) {
@@ -1970,7 +1971,7 @@ impl Engine {
 
     /// Merges adjacent members of a group whose states are equal.
     fn merge_group(&mut self, group: &mut Group) -> Result<(), PartitionError> {
-        let index: HashMap<FaceId, usize> = group
+        let index: FxHashMap<FaceId, usize> = group
             .iter()
             .enumerate()
             .map(|(i, (f, _))| (*f, i))
@@ -1993,7 +1994,7 @@ impl Engine {
                 })?
         };
         if !merges.is_empty() {
-            let dead: std::collections::HashSet<FaceId> = merges.iter().map(|(d, _)| *d).collect();
+            let dead: FxHashSet<FaceId> = merges.iter().map(|(d, _)| *d).collect();
             group.retain(|(f, _)| !dead.contains(f));
         }
         Ok(())

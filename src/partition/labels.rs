@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 
 use crate::mesh::Label;
@@ -56,7 +57,8 @@ pub(crate) struct LabelTable {
     base: Vec<u32>,
     units: Vec<u32>,
     extra: Vec<LabelKind>,
-    index: HashMap<LabelKind, u32>,
+    /// Interned kinds (looked up once per cut of a max pair or boundary).
+    index: HashMap<LabelKind, u32, FxBuildHasher>,
     neurons: u32,
 }
 
@@ -72,7 +74,7 @@ impl LabelTable {
             base,
             units: layer_units.iter().map(|&u| u as u32).collect(),
             extra: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             neurons: n,
         }
     }
