@@ -538,6 +538,27 @@ fn blocks(runs: usize) -> impl Iterator<Item = usize> {
     (0..k).map(move |i| runs / k + usize::from(i < runs % k))
 }
 
+/// A floor pass this slow is timed [`SLOW_FLOOR_RUNS`] times only.
+const SLOW_FLOOR_S: f64 = 1.0;
+
+/// Runs of a floor pass over [`SLOW_FLOOR_S`] (2-256x4-1's 153,828 points
+/// take about 15 s a pass).
+const SLOW_FLOOR_RUNS: usize = 3;
+
+/// The median of `n` timed runs of `run` (which returns its time), or of
+/// [`SLOW_FLOOR_RUNS`] if the first takes over [`SLOW_FLOOR_S`].
+fn floor_median(n: usize, mut run: impl FnMut() -> f64) -> f64 {
+    let first = run();
+    let n = if first > SLOW_FLOOR_S {
+        n.min(SLOW_FLOOR_RUNS)
+    } else {
+        n
+    };
+    let mut times = vec![first];
+    times.extend((1..n).map(|_| run()));
+    median(times)
+}
+
 /// One block of `n` timed runs of `run` (which returns its time), after
 /// untimed runs of it for [`WARM_S`] (at least one), unless one run
 /// (`probe` seconds) takes longer than [`WARM_SKIP_S`].
@@ -1346,17 +1367,13 @@ fn main() {
                         "{name}: batched forward {mine} vs forward_f64 {theirs}"
                     );
                 }
-                let tf = median(
-                    (0..floor_runs)
-                        .map(|_| time(|| forward_batch(folded, black_box(&uv), regions)).0)
-                        .collect(),
-                );
-                let tf_input = median(
-                    (0..floor_runs)
-                        .map(|_| time(|| forward_batch(layers, black_box(&pts), regions)).0)
-                        .collect(),
-                );
-                let tf_crate = median((0..runs).map(|_| time(|| crate_forward(&pts)).0).collect());
+                let tf = floor_median(floor_runs, || {
+                    time(|| forward_batch(folded, black_box(&uv), regions)).0
+                });
+                let tf_input = floor_median(floor_runs, || {
+                    time(|| forward_batch(layers, black_box(&pts), regions)).0
+                });
+                let tf_crate = floor_median(runs, || time(|| crate_forward(&pts)).0);
                 notes.push(format!(
                     "{name}: floor {} s; the same batched pass on input-space points takes {} s ({:.1}x), the crate's per-point forward_f64 {} s ({:.1}x)",
                     fmt_s(tf),
@@ -1368,11 +1385,7 @@ fn main() {
                 (tf, "")
             }
             _ => (
-                median(
-                    (0..floor_runs)
-                        .map(|_| time(|| crate_forward(&pts)).0)
-                        .collect(),
-                ),
+                floor_median(floor_runs, || time(|| crate_forward(&pts)).0),
                 " (forward_f64)",
             ),
         };
@@ -1490,7 +1503,7 @@ fn main() {
     ));
     summary.push(String::new());
     summary.push(format!(
-        "Times: median of {runs} to {MAX_RUNS} runs (about {ROUND_TARGET_S} s of runs for a fast case; floor: of {floor_runs}), in this process, in up to {BLOCKS} blocks per tool taking turns, each after {WARM_S} s of untimed runs of the same tool (none for a run over {WARM_SKIP_S} s). Heap: one 2-thread probe run with counting on. Load average {load_start} at the start, {} at the end; {:.0} s in all. Machine: {}.",
+        "Times: median of {runs} to {MAX_RUNS} runs (about {ROUND_TARGET_S} s of runs for a fast case; floor: of {floor_runs}, or {SLOW_FLOOR_RUNS} where a pass takes over {SLOW_FLOOR_S} s), in this process, in up to {BLOCKS} blocks per tool taking turns, each after {WARM_S} s of untimed runs of the same tool (none for a run over {WARM_SKIP_S} s). Heap: one 2-thread probe run with counting on. Load average {load_start} at the start, {} at the end; {:.0} s in all. Machine: {}.",
         loadavg(),
         started.elapsed().as_secs_f64(),
         machine()
