@@ -576,6 +576,64 @@ fn difference_line(form: &AffineForm, a: usize, b: usize, lazy: &Arc<LazyExact>)
     )
 }
 
+/// The row `element a − element b` of a form and its bounds (the numbers
+/// of [`difference_line`], without the line).
+fn difference_row(form: &AffineForm, a: usize, b: usize) -> ([f64; 3], [f64; 3]) {
+    let (ea, eb) = (form.err_at(a), form.err_at(b));
+    let [x0, x1, x2] = form.values();
+    let d = |x: &[f64], j: usize| diff_with_err(x[a], ea[j], x[b], eb[j]);
+    let ((u, eu), (v, ev), (c, ec)) = (d(x0, 0), d(x1, 1), d(x2, 2));
+    ([u, v, c], [eu, ev, ec])
+}
+
+/// The candidate (a position in `cands`, elements of `form`) that the point
+/// filter proves better than every other (larger; smaller for `argmin`) at
+/// every corner (`f64` position and radius) of a convex face, so on the
+/// whole face: its argmax cell is the face, and no difference line can cut
+/// it. `None` where the filter does not prove that (a line may cross or
+/// touch the face, two candidates may tie, or the rounding is too coarse):
+/// the caller then cuts, as without it. Also returns the signs proved.
+///
+/// Both kernels take this shortcut, on the same `f64` data, so that they
+/// settle the same faces and their partitions stay identical handle for
+/// handle (a face the cuts would split and merge back comes out numbered
+/// otherwise); what it proves is proved (the filter's bound is rigorous),
+/// and where it proves nothing the kernel's own signs decide.
+fn strict_winner(
+    form: &AffineForm,
+    cands: &[usize],
+    corners: &[([f64; 2], f64)],
+    argmin: bool,
+) -> Option<(u32, u64)> {
+    let ([x, y], _) = *corners.first()?;
+    // The likely winner: the best value at one corner (proved below).
+    let value = |k: usize| form.u()[k] * x + form.v()[k] * y + form.c()[k];
+    let mut w = 0;
+    for i in 1..cands.len() {
+        let (vi, vw) = (value(cands[i]), value(cands[w]));
+        if (argmin && vi < vw) || (!argmin && vi > vw) {
+            w = i;
+        }
+    }
+    for (i, &k) in cands.iter().enumerate() {
+        if i == w {
+            continue;
+        }
+        // Positive where the winner is better.
+        let (coef, err) = if argmin {
+            difference_row(form, k, cands[w])
+        } else {
+            difference_row(form, cands[w], k)
+        };
+        for &(xy, r) in corners {
+            if side_of_point(coef, err, xy, r) != Some(Sign::Positive) {
+                return None;
+            }
+        }
+    }
+    Some((w as u32, ((cands.len() - 1) * corners.len()) as u64))
+}
+
 /// The line `element k − value`.
 fn level_line(form: &AffineForm, k: usize, value: f64, lazy: &Arc<LazyExact>) -> Line {
     let [eu, ev, ec] = form.err_at(k);
@@ -1912,12 +1970,38 @@ impl Engine {
         for member in group.iter_mut() {
             member.1[j] = 0;
         }
+        // A member where one candidate is better than every other at every
+        // corner is that candidate's cell already: no line is made or tried
+        // for it (in a pooling layer, most windows of most faces).
+        let mut settled = vec![false; group.len()];
+        let mut corners: Vec<([f64; 2], f64)> = Vec::new();
+        let mut proved = 0;
+        for (m, member) in group.iter_mut().enumerate() {
+            corners.clear();
+            corners.extend(
+                self.mesh
+                    .face_vertices(member.0)
+                    .map(|v| (self.mesh.vertex_xy(v), self.mesh.vertex_radius(v))),
+            );
+            if let Some((w, signs)) = strict_winner(form, cands, &corners, argmin) {
+                member.1[j] = w;
+                settled[m] = true;
+                proved += signs;
+            }
+        }
+        self.mesh.add_stats(&PredicateStats {
+            filtered: proved,
+            ..PredicateStats::default()
+        });
         let mut cut_any = false;
         for i in 1..cands.len() {
             // Lines "candidate i beats candidate b", per current winner b.
             let mut lines: FxHashMap<u32, LineId> = FxHashMap::default();
             let mut used: FxHashMap<u32, bool> = FxHashMap::default();
             for m in 0..group.len() {
+                if settled.get(m) == Some(&true) {
+                    continue;
+                }
                 let b = group[m].1[j];
                 let id = match lines.get(&b) {
                     Some(&id) => id,
@@ -2073,6 +2157,115 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A form from rows `[u, v, c]` with the given bounds on every entry.
+    fn form_of(rows: &[[f64; 3]], err: f64) -> AffineForm {
+        let col = |j: usize| rows.iter().map(|r| r[j]).collect::<Vec<f64>>();
+        let e = vec![err; rows.len()];
+        AffineForm::from_parts([&col(0), &col(1), &col(2)], [&e, &e, &e]).unwrap()
+    }
+
+    /// The unit square's corners, exact (radius 0).
+    const SQUARE: [([f64; 2], f64); 4] = [
+        ([0.0, 0.0], 0.0),
+        ([1.0, 0.0], 0.0),
+        ([1.0, 1.0], 0.0),
+        ([0.0, 1.0], 0.0),
+    ];
+
+    /// Degenerate candidates settle nothing: two equal ones (a duplicated
+    /// neuron, or two that are off: zero rows), a difference line through a
+    /// corner or along a side, and bounds as large as the margin. A clear
+    /// winner settles, for argmax and for argmin, wherever it stands in the
+    /// window.
+    #[test]
+    fn strict_winner_settles_only_what_it_proves() {
+        let cands = [0, 1, 2];
+        let f = form_of(&[[0.0, 0.0, 0.0], [1.0, 1.0, 5.0], [0.5, -1.0, 1.0]], 0.0);
+        assert_eq!(strict_winner(&f, &cands, &SQUARE, false), Some((1, 8)));
+        assert_eq!(
+            strict_winner(&f, &cands, &SQUARE, true),
+            None,
+            "0 and 2 tie at (1, 1)"
+        );
+        let f = form_of(&[[0.0, 0.0, 3.0], [1.0, 1.0, 5.0], [0.5, -1.0, 1.0]], 0.0);
+        assert_eq!(strict_winner(&f, &cands, &SQUARE, true), Some((2, 8)));
+        // Equal candidates (duplicated, or both zero) tie everywhere.
+        let f = form_of(&[[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [0.0, 0.0, -9.0]], 0.0);
+        assert_eq!(strict_winner(&f, &cands, &SQUARE, false), None);
+        let f = form_of(&[[0.0; 3], [0.0; 3], [0.0, 0.0, -1.0]], 0.0);
+        assert_eq!(strict_winner(&f, &cands, &SQUARE, false), None);
+        // Candidate 1 − candidate 0 = u: zero along the side u = 0.
+        let f = form_of(&[[0.0, 0.0, 1.0], [1.0, 0.0, 1.0]], 0.0);
+        assert_eq!(strict_winner(&f, &[0, 1], &SQUARE, false), None);
+        // ... = u + v: zero at the corner (0, 0) only.
+        let f = form_of(&[[0.0, 0.0, 1.0], [1.0, 1.0, 1.0]], 0.0);
+        assert_eq!(strict_winner(&f, &[0, 1], &SQUARE, false), None);
+        // A margin of 1 everywhere: settled with tight bounds, not with
+        // bounds that could close it.
+        let rows = [[0.0, 0.0, 0.0], [0.0, 0.0, 1.0]];
+        assert_eq!(
+            strict_winner(&form_of(&rows, 0.0), &[0, 1], &SQUARE, false),
+            Some((1, 4))
+        );
+        assert_eq!(
+            strict_winner(&form_of(&rows, 0.5), &[0, 1], &SQUARE, false),
+            None
+        );
+        // A corner known only within a radius as large as the margin.
+        let fuzzy = [([0.5, 0.5], 0.0), ([2.0, 0.5], 1.0)];
+        let f = form_of(&[[0.0, 0.0, 0.0], [-1.0, 0.0, 2.5]], 0.0);
+        assert_eq!(strict_winner(&f, &[0, 1], &fuzzy[..1], false), Some((1, 1)));
+        assert_eq!(strict_winner(&f, &[0, 1], &fuzzy, false), None);
+        // No corners, no proof.
+        assert_eq!(strict_winner(&f, &[0, 1], &[], false), None);
+    }
+
+    /// Against exact rational evaluation, on random small-integer rows
+    /// (many ties) and random corners: whatever is settled is right (the
+    /// winner is strictly best at every corner, exactly), and with exact
+    /// rows and corners every strict winner is found.
+    #[test]
+    fn strict_winner_agrees_with_exact_evaluation() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5e771e);
+        let q = |x: f64| Rational::from_f64(x).expect("finite");
+        for case in 0..3000 {
+            let n = rng.gen_range(1..=5usize);
+            let rows: Vec<[f64; 3]> = (0..n)
+                .map(|_| [0; 3].map(|_| rng.gen_range(-2i32..=2) as f64 / 2.0))
+                .collect();
+            let k = rng.gen_range(1..=5usize);
+            let corners: Vec<([f64; 2], f64)> = (0..k)
+                .map(|_| ([0; 2].map(|_| rng.gen_range(-4i32..=4) as f64 / 4.0), 0.0))
+                .collect();
+            let argmin = rng.gen_bool(0.5);
+            let cands: Vec<usize> = (0..n).collect();
+            let f = form_of(&rows, 0.0);
+            let value = |i: usize, (xy, _): &([f64; 2], f64)| {
+                let [a, b, c] = rows[i].map(q);
+                a * q(xy[0]) + b * q(xy[1]) + c
+            };
+            let strictly_best = |w: usize| {
+                corners.iter().all(|p| {
+                    (0..n).filter(|&i| i != w).all(|i| {
+                        let (vw, vi) = (value(w, p), value(i, p));
+                        if argmin {
+                            vw < vi
+                        } else {
+                            vw > vi
+                        }
+                    })
+                })
+            };
+            let exact = (0..n).find(|&w| strictly_best(w));
+            let got = strict_winner(&f, &cands, &corners, argmin).map(|(w, _)| w as usize);
+            assert_eq!(
+                got, exact,
+                "case {case}: rows {rows:?} corners {corners:?} argmin {argmin}"
+            );
+        }
+    }
 
     /// A double-double pass is tried only where a row's bounds are far
     /// past its rounding: not on a tight row, an exactly known one (zero
