@@ -1996,7 +1996,8 @@ impl Engine {
         let mut cut_any = false;
         for i in 1..cands.len() {
             // Lines "candidate i beats candidate b", per current winner b.
-            let mut lines: FxHashMap<u32, LineId> = FxHashMap::default();
+            // (`None`: the two are equal, no line.)
+            let mut lines: FxHashMap<u32, Option<LineId>> = FxHashMap::default();
             let mut used: FxHashMap<u32, bool> = FxHashMap::default();
             for m in 0..group.len() {
                 if settled.get(m) == Some(&true) {
@@ -2011,17 +2012,23 @@ impl Engine {
                         } else {
                             (i, b as usize)
                         };
-                        let line = difference_line(form, cands[p], cands[q], lazy);
-                        let id = self.mesh.add_line(line);
+                        let (coef, err) = difference_row(form, cands[p], cands[q]);
+                        // No line where the two candidates are equal on
+                        // the whole face (exactly: two neurons that are
+                        // off, say).
+                        let id = (coef != [0.0; 3] || err != [0.0; 3]).then(|| {
+                            let line = difference_line(form, cands[p], cands[q], lazy);
+                            self.mesh.add_line(line)
+                        });
                         lines.insert(b, id);
                         id
                     }
                 };
-                if self.mesh.line(id).approx() == [0.0; 3] && self.mesh.line(id).is_exact_f64() {
-                    // The two candidates are equal on the whole face: the
-                    // lower position keeps winning (ties), nothing to cut.
+                let Some(id) = id else {
+                    // Equal: the lower position keeps winning (ties),
+                    // nothing to cut.
                     continue;
-                }
+                };
                 let label = self.labels.intern(label_of(i as u32, b));
                 match self.mesh.cut_face(group[m].0, id, label)? {
                     CutOutcome::Missed { side } => {
@@ -2039,7 +2046,10 @@ impl Engine {
                 }
             }
             // Lines that cut nothing are dropped (only the newest can be).
-            let mut ids: Vec<(u32, LineId)> = lines.into_iter().collect();
+            let mut ids: Vec<(u32, LineId)> = lines
+                .into_iter()
+                .filter_map(|(b, id)| Some((b, id?)))
+                .collect();
             ids.sort_by_key(|(_, id)| std::cmp::Reverse(*id));
             for (b, id) in ids {
                 if !used.contains_key(&b) {
