@@ -229,7 +229,8 @@ impl<T: Tier> Checkpoints<T> {
         for (i, node) in net.nodes().iter().enumerate() {
             maker[node.output.index()] = Some(i);
         }
-        // The root's checkpoint (the input form) is made with the input.
+        // The root's checkpoint (the input form) is made with the input, on
+        // the first pass that needs it (`Checkpoints::form`).
         let root = Arc::new(Node::default());
         Checkpoints {
             net,

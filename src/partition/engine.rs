@@ -556,16 +556,11 @@ fn row_line((coef, err): ([f64; 3], [f64; 3]), k: usize, lazy: &Arc<LazyExact>) 
 
 /// The line `element a − element b` of a form (positive where `a` is larger).
 fn difference_line(form: &AffineForm, a: usize, b: usize, lazy: &Arc<LazyExact>) -> Line {
-    let (ea, eb) = (form.err_at(a), form.err_at(b));
-    let d = |j: usize| {
-        let x = form.values()[j];
-        diff_with_err(x[a], ea[j], x[b], eb[j])
-    };
-    let ((u, eu), (v, ev), (c, ec)) = (d(0), d(1), d(2));
+    let (coef, err) = difference_row(form, a, b);
     let lazy = Arc::clone(lazy);
     Line::with_error(
-        [u, v, c],
-        [eu, ev, ec],
+        coef,
+        err,
         Arc::new(move || {
             let f = lazy.get();
             let (pa, pb) = (f.coeffs(a), f.coeffs(b));
@@ -2196,7 +2191,7 @@ mod tests {
         assert_eq!(
             strict_winner(&f, &cands, &SQUARE, true),
             None,
-            "0 and 2 tie at (1, 1)"
+            "0 and 2 tie at (0, 1)"
         );
         let f = form_of(&[[0.0, 0.0, 3.0], [1.0, 1.0, 5.0], [0.5, -1.0, 1.0]], 0.0);
         assert_eq!(strict_winner(&f, &cands, &SQUARE, true), Some((2, 8)));
