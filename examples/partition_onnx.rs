@@ -3,9 +3,9 @@
 //! `cargo run --release --example partition_onnx -- MODEL VNNLIB0 VNNLIB1 VNNLIB2`
 //! (paths relative to `../shared/models`): the plane through the three box
 //! centres, or with `PAD=0.05` a random square of half-width 0.05 around the
-//! first centre. `REPEAT=n` adds n timed runs (median printed), with
-//! `BOUNDARY=none` without the decision boundary (as the benchmark runs).
-//! `FACE=i,j` (one VNNLIB file): the face of its box in inputs `i`, `j`.
+//! first centre; with `FACE=i,j` (one VNNLIB file) the face of its box in
+//! inputs `i`, `j`. `REPEAT=n` adds n timed runs (median printed);
+//! `BOUNDARY=none` leaves the decision boundary out (as the benchmark does).
 use splinecam::{domain::Slice, io::vnnlib::read_input_box, net::onnx, partition::*};
 use std::sync::Arc;
 
