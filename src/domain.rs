@@ -1102,19 +1102,24 @@ mod tests {
     use crate::mesh::Mesh;
     use crate::net::{AffineForm, ExactAffineForm};
 
-    /// The forms made once with the slice are the ones its vectors define
-    /// (non-dyadic entries, so the f64 form has bounds), clones share them,
-    /// and a clone or a slice with the same polygon compares equal.
-    #[test]
-    fn input_forms_are_made_once_and_shared() {
-        let s = Slice::through_points(
+    /// A slice of a 3-input network whose vectors are not all floats.
+    fn plane() -> Slice {
+        Slice::through_points(
             &[3],
             &[0.1, 0.2, 0.3],
             &[0.7, -0.2, 0.3],
             &[0.1, 0.9, -0.4],
             0.5,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    /// The forms made once with the slice are the ones its vectors define
+    /// (non-dyadic entries, so the f64 form has bounds), clones share them,
+    /// and a clone or a slice with the same polygon compares equal.
+    #[test]
+    fn input_forms_are_made_once_and_shared() {
+        let s = plane();
         let (f, e) = s.input_forms();
         let want_f = AffineForm::input_rational(s.origin(), s.e1(), s.e2()).unwrap();
         let want_e = ExactAffineForm::input_rational(s.origin(), s.e1(), s.e2()).unwrap();
@@ -1199,14 +1204,7 @@ mod tests {
         use crate::net::dd::DdAffineForm;
         use crate::net::json;
         use crate::partition::{Options, Partition};
-        let s = Slice::through_points(
-            &[3],
-            &[0.1, 0.2, 0.3],
-            &[0.7, -0.2, 0.3],
-            &[0.1, 0.9, -0.4],
-            0.5,
-        )
-        .unwrap();
+        let s = plane();
         let net = json::from_str(
             r#"{"format": "splinecam-model", "version": 1, "input_shape": [3], "ops": [
             {"op": "dense", "name": "a", "weight": [[1, -0.5, 2], [0.25, 2, -1]], "bias": [0.5, -0.25]},

@@ -29,21 +29,23 @@ fn config(cases: u32) -> Config {
     }
 }
 
-/// Faces as sets of exact vertices: independent of insertion order.
-fn face_sets(m: &Mesh) -> BTreeSet<Vec<(String, String)>> {
-    m.faces()
-        .map(|f| {
-            let mut vs: Vec<(String, String)> = m
-                .face_vertices(f)
-                .map(|v| {
-                    let (x, y) = m.vertex_exact(v).unwrap();
-                    (x.to_string(), y.to_string())
-                })
-                .collect();
-            vs.sort();
-            vs
+/// A face's exact corners, printed and sorted: independent of where its
+/// cycle starts.
+fn face_corners(m: &Mesh, f: FaceId) -> Vec<Point> {
+    let mut vs: Vec<Point> = m
+        .face_vertices(f)
+        .map(|v| {
+            let (x, y) = m.vertex_exact(v).unwrap();
+            (x.to_string(), y.to_string())
         })
-        .collect()
+        .collect();
+    vs.sort();
+    vs
+}
+
+/// Faces as sets of exact vertices: independent of insertion order.
+fn face_sets(m: &Mesh) -> BTreeSet<Vec<Point>> {
+    m.faces().map(|f| face_corners(m, f)).collect()
 }
 
 fn check_case(case: &ArrangementCase) -> Result<(), TestCaseError> {
@@ -162,21 +164,10 @@ proptest! {
         inner.retain(|&h| lines.contains(&m.edge_line(h)));
         inner.shuffle(&mut rng);
         m.merge_across(&inner, |_, _| true).unwrap();
-        let corners = |m: &Mesh, f: FaceId| -> Vec<Point> {
-            let mut vs: Vec<Point> = m
-                .face_vertices(f)
-                .map(|v| {
-                    let (x, y) = m.vertex_exact(v).unwrap();
-                    (x.to_string(), y.to_string())
-                })
-                .collect();
-            vs.sort();
-            vs
-        };
         // Each face's corners, by its handle before.
         let mut at: Vec<Option<Vec<Point>>> = vec![None; m.num_faces() + 1];
         for f in m.faces().filter(|&f| !m.is_dead_face(f)) {
-            at[f.index()] = Some(corners(&m, f));
+            at[f.index()] = Some(face_corners(&m, f));
         }
         let first_hole = m.faces().find(|&f| m.is_dead_face(f)).map_or(usize::MAX, |f| f.index());
         let before = at.clone();
@@ -195,7 +186,7 @@ proptest! {
         prop_assert_eq!(edge_labels(&m), edge_labels(&c));
         prop_assert_eq!(at.len(), m.num_faces() + 1);
         for f in m.faces() {
-            prop_assert_eq!(at[f.index()].as_ref(), Some(&corners(&m, f)));
+            prop_assert_eq!(at[f.index()].as_ref(), Some(&face_corners(&m, f)));
             if f.index() < first_hole {
                 prop_assert_eq!(&before[f.index()], &at[f.index()]);
             }

@@ -325,8 +325,8 @@ impl Mesh {
     /// lies between two faces of one region (two pieces of one convex
     /// region). Where a line crosses the seam, its two pieces become one
     /// edge again. Returns the merges as `(dead, survivor)` pairs (the
-    /// survivor is the positive half's face); [`Mesh::compact`] drops the
-    /// tombstones.
+    /// survivor is the positive half's face); [`Mesh::fill_holes`] (or
+    /// [`Mesh::compact`]) drops the tombstones.
     ///
     /// The caller's check is what makes this exact: on faces that are not
     /// pieces of one region the seam's edges would still be removed, and

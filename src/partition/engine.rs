@@ -554,9 +554,10 @@ fn row_line((coef, err): ([f64; 3], [f64; 3]), k: usize, lazy: &Arc<LazyExact>) 
     Line::with_error(coef, err, Arc::new(move || lazy.get().coeffs(k)))
 }
 
-/// The line `element a − element b` of a form (positive where `a` is larger).
-fn difference_line(form: &AffineForm, a: usize, b: usize, lazy: &Arc<LazyExact>) -> Line {
-    let (coef, err) = difference_row(form, a, b);
+/// The line `element a − element b` of a form (positive where `a` is
+/// larger), whose rounded row is `row` ([`difference_row`]).
+fn difference_line(row: ([f64; 3], [f64; 3]), a: usize, b: usize, lazy: &Arc<LazyExact>) -> Line {
+    let (coef, err) = row;
     let lazy = Arc::clone(lazy);
     Line::with_error(
         coef,
@@ -602,7 +603,7 @@ fn strict_winner(
 ) -> Option<(u32, u64)> {
     let ([x, y], _) = *corners.first()?;
     // The likely winner: the best value at one corner (proved below).
-    let value = |k: usize| form.u()[k] * x + form.v()[k] * y + form.c()[k];
+    let value = |k: usize| form.eval(k, x, y);
     let mut w = 0;
     for i in 1..cands.len() {
         let (vi, vw) = (value(cands[i]), value(cands[w]));
@@ -2007,12 +2008,12 @@ impl Engine {
                         } else {
                             (i, b as usize)
                         };
-                        let (coef, err) = difference_row(form, cands[p], cands[q]);
+                        let row = difference_row(form, cands[p], cands[q]);
                         // No line where the two candidates are equal on
                         // the whole face (exactly: two neurons that are
                         // off, say).
-                        let id = (coef != [0.0; 3] || err != [0.0; 3]).then(|| {
-                            let line = difference_line(form, cands[p], cands[q], lazy);
+                        let id = (row != ([0.0; 3], [0.0; 3])).then(|| {
+                            let line = difference_line(row, cands[p], cands[q], lazy);
                             self.mesh.add_line(line)
                         });
                         lines.insert(b, id);
