@@ -638,11 +638,20 @@ pub enum LineClass {
 /// Writes each line's [`LineClass`] into `class` (whose length is the number
 /// of lines) and returns how many (line, point) signs were proven.
 ///
-/// The bound of [`side_of_point`] grows with `|x̂|, |ŷ|, r`, so one bound
-/// per line with their maxima over the points holds at every point; a line
-/// is [`LineClass::Positive`] when the smallest of its values at the points
-/// exceeds it (all values finite), likewise negative. When that bound is
-/// finite, every input is finite and no value is NaN.
+/// Two passes. First the points' bounding box, taken as one point (its
+/// centre) with a radius that covers every point and its own radius, is
+/// tested with the bound of [`side_of_point`], which holds anywhere within
+/// that radius: a line proven positive there is positive on the whole box,
+/// so at every point. That takes one evaluation per line and decides the
+/// lines that pass far from the points, usually most of them. The lines it
+/// leaves are tested at each point: the bound of [`side_of_point`] grows
+/// with `|x̂|, |ŷ|, r`, so one bound per line with their maxima over the
+/// points holds at every point; a line is [`LineClass::Positive`] when the
+/// smallest of its values at the points exceeds it (all values finite),
+/// likewise negative. Every line that second test decides alone is decided
+/// as before the first pass existed; the first pass only adds lines (both
+/// are proofs, so they never disagree). When a bound is finite, every input
+/// is finite and no value is NaN.
 ///
 /// ```
 /// use splinecam::exact::predicates::{classify_lines_at_points, LineClass};
@@ -663,6 +672,8 @@ pub fn classify_lines_at_points(
     let [a, b, c] = coef.map(|x| &x[..n]);
     let [ea, eb, ec] = err.map(|x| &x[..n]);
     let (mut xm, mut ym, mut rm) = (0.0f64, 0.0f64, 0.0f64);
+    let (mut x_lo, mut x_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &([x, y], r) in points {
         // NaN-propagating maxima: a NaN makes every bound NaN (undecided).
         xm = if x.abs() >= xm {
@@ -686,34 +697,55 @@ pub fn classify_lines_at_points(
         } else {
             rm
         };
+        x_lo = x_lo.min(x);
+        x_hi = x_hi.max(x);
+        y_lo = y_lo.min(y);
+        y_hi = y_hi.max(y);
     }
     if points.is_empty() || xm.is_nan() || ym.is_nan() || rm.is_nan() {
         class.fill(LineClass::Unknown);
         return 0;
     }
-    // Lines in blocks of 64, with their extreme values on the stack.
+    let (centre, radius) = box_as_point([x_lo, x_hi], [y_lo, y_hi], rm);
+    let centre_abs = [centre[0].abs(), centre[1].abs()];
+    // Lines in blocks of 64, with their codes (and, for the second pass,
+    // the lines the first left) on the stack.
     let mut decided = 0u64;
     for k0 in (0..n).step_by(64) {
         let m = (n - k0).min(64);
-        let mut lo = [f64::INFINITY; 64];
-        let mut hi = [f64::NEG_INFINITY; 64];
         let (a, b, c) = (&a[k0..k0 + m], &b[k0..k0 + m], &c[k0..k0 + m]);
-        for &([x, y], _) in points {
-            for k in 0..m {
-                let s = a[k] * x + b[k] * y + c[k];
-                lo[k] = if s < lo[k] { s } else { lo[k] };
-                hi[k] = if s > hi[k] { s } else { hi[k] };
-            }
-        }
+        let (ea, eb, ec) = (&ea[k0..k0 + m], &eb[k0..k0 + m], &ec[k0..k0 + m]);
         // Branch-free, so that the compiler can vectorize over lines:
         // bit 0 proven positive, bit 1 proven negative.
         let mut code = [0u64; 64];
-        let (ea, eb, ec) = (&ea[k0..k0 + m], &eb[k0..k0 + m], &ec[k0..k0 + m]);
         for k in 0..m {
+            let line = [a[k], b[k], c[k]];
+            let s = a[k] * centre[0] + b[k] * centre[1] + c[k];
+            let bound = point_bound(line, [ea[k], eb[k], ec[k]], centre_abs, radius);
+            let finite = (bound < f64::INFINITY) & s.is_finite();
+            let pos = finite & (s > bound);
+            let neg = finite & (s < -bound);
+            code[k] = pos as u64 | (neg as u64) << 1;
+        }
+        // The lines left, tested at every point.
+        let mut left = [0u8; 64];
+        let mut u = 0;
+        for (k, &cd) in code[..m].iter().enumerate() {
+            left[u] = k as u8;
+            u += (cd == 0) as usize;
+        }
+        for &k in &left[..u] {
+            let k = k as usize;
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for &([x, y], _) in points {
+                let s = a[k] * x + b[k] * y + c[k];
+                lo = if s < lo { s } else { lo };
+                hi = if s > hi { s } else { hi };
+            }
             let bound = point_bound([a[k], b[k], c[k]], [ea[k], eb[k], ec[k]], [xm, ym], rm);
             let finite = bound < f64::INFINITY;
-            let pos = finite & (lo[k] > bound) & (hi[k] < f64::INFINITY);
-            let neg = finite & (hi[k] < -bound) & (lo[k] > f64::NEG_INFINITY);
+            let pos = finite & (lo > bound) & (hi < f64::INFINITY);
+            let neg = finite & (hi < -bound) & (lo > f64::NEG_INFINITY);
             code[k] = pos as u64 | (neg as u64) << 1;
         }
         const CLASS: [LineClass; 4] = [
@@ -732,6 +764,22 @@ pub fn classify_lines_at_points(
         }
     }
     decided * points.len() as u64
+}
+
+/// The box `[x_lo, x_hi] × [y_lo, y_hi]` of `f64` points whose exact
+/// positions are within `r` of them (in each coordinate), as one point:
+/// its centre and a radius within which (in each coordinate) every such
+/// exact position lies, rounded up. Not finite where the box is not.
+fn box_as_point(x: [f64; 2], y: [f64; 2], r: f64) -> ([f64; 2], f64) {
+    let centre = [0.5 * x[0] + 0.5 * x[1], 0.5 * y[0] + 0.5 * y[1]];
+    // `fl(p − q)` is within `u|p − q|` of it, the sum and the product add
+    // two roundings: `(1 + 8u)` covers the three. A subnormal difference is
+    // exact; `ABS_SLACK` covers an underflowing product.
+    let d = (x[1] - centre[0])
+        .max(centre[0] - x[0])
+        .max(y[1] - centre[1])
+        .max(centre[1] - y[0]);
+    (centre, (d + r) * (1.0 + 8.0 * U) + ABS_SLACK)
 }
 
 /// An `f64` approximation of the crossing point, for drawing. Predicates
@@ -954,6 +1002,138 @@ mod tests {
         assert_eq!(side_of_point([1.0, -1.0, 0.0], [0.0; 3], cxy, cr), None);
     }
 
+    /// A point with its radius, and a line with its bounds.
+    type Pt = ([f64; 2], f64);
+    type Row = ([f64; 3], [f64; 3]);
+
+    /// The test at every point alone (what `classify_lines_at_points` did
+    /// before its bounding-box pass), as a reference: what it decides, the
+    /// two-pass version must decide the same way.
+    fn corner_test(line: [f64; 3], err: [f64; 3], points: &[([f64; 2], f64)]) -> LineClass {
+        if points.is_empty() {
+            return LineClass::Unknown;
+        }
+        let max = |f: &dyn Fn(&Pt) -> f64| points.iter().map(f).fold(0.0, f64::max);
+        let (xm, ym, rm) = (
+            max(&|p| p.0[0].abs()),
+            max(&|p| p.0[1].abs()),
+            max(&|p| p.1),
+        );
+        let vals: Vec<f64> = points
+            .iter()
+            .map(|&([x, y], _)| line[0] * x + line[1] * y + line[2])
+            .collect();
+        let (lo, hi) = (
+            vals.iter().copied().fold(f64::INFINITY, f64::min),
+            vals.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        );
+        let bound = point_bound(line, err, [xm, ym], rm);
+        if bound < f64::INFINITY && lo > bound && hi < f64::INFINITY {
+            LineClass::Positive
+        } else if bound < f64::INFINITY && hi < -bound && lo > f64::NEG_INFINITY {
+            LineClass::Negative
+        } else {
+            LineClass::Unknown
+        }
+    }
+
+    /// `classify_lines_at_points` on lines given as `[a, b, c]` and bounds.
+    fn classify(
+        lines: &[([f64; 3], [f64; 3])],
+        points: &[([f64; 2], f64)],
+    ) -> (Vec<LineClass>, u64) {
+        let col = |f: &dyn Fn(&Row) -> f64| lines.iter().map(f).collect::<Vec<f64>>();
+        let (a, b, c) = (col(&|l| l.0[0]), col(&|l| l.0[1]), col(&|l| l.0[2]));
+        let (ea, eb, ec) = (col(&|l| l.1[0]), col(&|l| l.1[1]), col(&|l| l.1[2]));
+        let mut class = vec![LineClass::Positive; lines.len()];
+        let d = classify_lines_at_points([&a, &b, &c], [&ea, &eb, &ec], points, &mut class);
+        (class, d)
+    }
+
+    #[test]
+    fn classify_lines_degenerate_cases() {
+        use LineClass::{Negative as N, Positive as P, Unknown as U_};
+        let square = [
+            ([0.0, 0.0], 0.0),
+            ([1.0, 0.0], 0.0),
+            ([1.0, 1.0], 0.0),
+            ([0.0, 1.0], 0.0),
+        ];
+        let z = [0.0; 3];
+        let cases: Vec<(Row, LineClass)> = vec![
+            (([1.0, 0.0, -2.0], z), N),    // far off: decided by the box
+            (([1.0, 0.0, -2.0], z), N),    // the same line again
+            (([-3.0, 0.0, 6.0], z), P),    // a scaled, flipped copy
+            (([1.0, 1.0, -2.0], z), U_),   // through a corner
+            (([1.0, 0.0, -1.0], z), U_),   // along a side
+            (([1.0, -1.0, 0.0], z), U_),   // through two corners
+            (([1.0, 1.0, -1.0], z), U_),   // across the square
+            (([0.0, 0.0, 0.0], z), U_),    // the zero line
+            (([0.0, 0.0, -3.0], z), N),    // a constant
+            (([0.0, 0.0, 1e-303], z), U_), // below the underflow slack
+            (([1.0, 1.0, 5.0], [f64::INFINITY, 0.0, 0.0]), U_),
+            (([1.0, 1.0, 5.0], [0.0, 0.0, 4.9]), P), // bounds short of the values
+            (([1.0, 1.0, 5.0], [0.0, 0.0, 5.0]), U_), // bounds as large as a value
+            (([f64::INFINITY, 0.0, 0.0], z), U_),
+            (([f64::NAN, 0.0, 0.0], z), U_),
+        ];
+        let lines: Vec<_> = cases.iter().map(|c| c.0).collect();
+        let (class, d) = classify(&lines, &square);
+        for ((line, want), got) in cases.iter().zip(&class) {
+            assert_eq!(got, want, "{line:?}");
+            assert_eq!(*got, corner_test(line.0, line.1, &square), "{line:?}");
+        }
+        let n_decided = class.iter().filter(|c| **c != U_).count() as u64;
+        assert_eq!(d, 4 * n_decided);
+
+        // Two points whose box the line crosses between them, missing both:
+        // the box cannot decide it, the points do.
+        let diagonal = [([0.0, 0.0], 0.0), ([1.0, 1.0], 0.0)];
+        assert_eq!(classify(&[([1.0, -1.0, -0.5], z)], &diagonal), (vec![N], 2));
+        // One point; a point on the line; no point; a point not a number.
+        assert_eq!(
+            classify(&[([1.0, 0.0, -0.5], z)], &[([1.0, 7.0], 0.0)]),
+            (vec![P], 1)
+        );
+        assert_eq!(
+            classify(&[([1.0, 0.0, -0.5], z)], &[([0.5, 7.0], 0.0)]),
+            (vec![U_], 0)
+        );
+        assert_eq!(classify(&[([1.0, 0.0, -0.5], z)], &[]), (vec![U_], 0));
+        let nan = [([f64::NAN, 0.0], 0.0), ([1.0, 0.0], 0.0)];
+        assert_eq!(classify(&[([1.0, 0.0, -5.0], z)], &nan), (vec![U_], 0));
+        // An infinite radius (parallel lines' crossing) decides nothing.
+        let far = [([0.0, 0.0], f64::INFINITY), ([1.0, 0.0], 0.0)];
+        assert_eq!(classify(&[([0.0, 0.0, -5.0], z)], &far), (vec![U_], 0));
+
+        // A corner known within its radius (the crossing of two lines
+        // through (1/3, 1/7)): lines through it are never decided, a line
+        // just off it is.
+        let (x, y) = (Rational::from((1, 3)), Rational::from((1, 7)));
+        let through = |a: i64, b: i64| line_through(a, b, &x, &y);
+        let (xy, r) = crossing_with_radius(&through(1, 2), &through(3, -1));
+        let tri = [(xy, r), ([0.0, 0.0], 0.0), ([1.0, 0.0], 0.0)];
+        let l = through(5, 11);
+        let off = [l.approx()[0], l.approx()[1], l.approx()[2] + 1e-3];
+        let (class, _) = classify(&[(l.approx(), l.err()), (off, l.err())], &tri);
+        assert_eq!(class[0], U_);
+        assert_eq!(class[1], corner_test(off, l.err(), &tri));
+
+        // More than one block of 64 lines: each line as if alone.
+        let many: Vec<([f64; 3], [f64; 3])> = (0..150)
+            .map(|k| ([1.0, (k % 7) as f64 - 3.0, (k as f64 - 75.0) / 25.0], z))
+            .collect();
+        let (class, d) = classify(&many, &square);
+        let mut alone = 0;
+        for (l, c) in many.iter().zip(&class) {
+            let (one, d1) = classify(std::slice::from_ref(l), &square);
+            assert_eq!(one[0], *c, "{l:?}");
+            alone += d1;
+        }
+        assert_eq!(d, alone);
+        assert!(class.contains(&P) && class.contains(&N) && class.contains(&U_));
+    }
+
     mod props {
         use super::*;
         use proptest::prelude::*;
@@ -984,6 +1164,62 @@ mod tests {
 
         proptest! {
             #![proptest_config(config())]
+
+            /// Every class `classify_lines_at_points` gives is the exact sign
+            /// at every exact point (pure rational evaluation), each point
+            /// a crossing of two lines given by its rounding and radius;
+            /// whatever the test at every point alone decides, it decides
+            /// the same way; and it counts its proven signs.
+            #[test]
+            fn classify_lines_agrees_with_rational_evaluation(
+                corners in proptest::collection::vec((line(), line()), 1..6),
+                lines in proptest::collection::vec((line(), 0usize..4, 0usize..6), 1..40),
+            ) {
+                let pts: Vec<((Rational, Rational), Pt)> = corners
+                    .iter()
+                    .filter_map(|(l1, l2)| Some((crossing_exact(l1, l2)?, crossing_with_radius(l1, l2))))
+                    .collect();
+                let points: Vec<([f64; 2], f64)> = pts.iter().map(|p| p.1).collect();
+                // Some lines through a point, some through two (a
+                // combination of the two lines of each), some repeated.
+                let mut ls: Vec<Line> = Vec::new();
+                for (l, how, i) in &lines {
+                    let l = match (*how, corners.get(*i)) {
+                        (0, Some((l1, l2))) => {
+                            let [a, b, _] = l.exact().coef.clone().map(Rational::from);
+                            let comb = |j: usize| {
+                                &a * Rational::from(l1.exact().coef[j].clone())
+                                    + &b * Rational::from(l2.exact().coef[j].clone())
+                            };
+                            Line::from_rationals([comb(0), comb(1), comb(2)])
+                        }
+                        (1, _) if !ls.is_empty() => ls[i % ls.len()].clone(),
+                        _ => l.clone(),
+                    };
+                    ls.push(l);
+                }
+                let rows: Vec<([f64; 3], [f64; 3])> = ls.iter().map(|l| (l.approx(), l.err())).collect();
+                let (class, d) = classify(&rows, &points);
+                let mut decided = 0;
+                for ((l, row), c) in ls.iter().zip(&rows).zip(&class) {
+                    let want = match c {
+                        LineClass::Positive => Some(Sign::Positive),
+                        LineClass::Negative => Some(Sign::Negative),
+                        LineClass::Unknown => None,
+                    };
+                    if let Some(w) = want {
+                        decided += 1;
+                        for (p, _) in &pts {
+                            prop_assert_eq!(exact_sign_at(l, p), w, "{:?} at {:?}", l, p);
+                        }
+                    }
+                    let old = corner_test(row.0, row.1, &points);
+                    if old != LineClass::Unknown {
+                        prop_assert_eq!(*c, old, "{:?}", l);
+                    }
+                }
+                prop_assert_eq!(d, decided * points.len() as u64);
+            }
 
             /// The radius contains the exact crossing, and every sign the
             /// point filter claims is the exact sign (pure rational

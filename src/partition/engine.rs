@@ -1530,9 +1530,11 @@ impl Engine {
             // states they all share, and `f`'s state for each line that
             // reaches the face's interior (the others' states follow from
             // the lines along their shared edges, below).
-            let mut members: Vec<FaceId> = vec![f];
+            // Room for a sub-face per crossing line (their usual number).
+            let mut members: Vec<FaceId> = Vec::with_capacity(todo.len() + 1);
+            members.push(f);
             let mut base = init;
-            let mut root: Vec<(usize, u32)> = Vec::new();
+            let mut root: Vec<(usize, u32)> = Vec::with_capacity(todo.len());
             fm.begin_group();
             fm.add(f, 0);
             // Faces cut by few lines: every sub-face is tried (from the
@@ -1544,7 +1546,9 @@ impl Engine {
             if !zoned {
                 gverts.clear();
                 gverts.extend(outline.iter().map(|&h| mesh.origin(h)));
-                tried = Some(vec![base.clone()]);
+                let mut states = Vec::with_capacity(todo.len() + 1);
+                states.push(base.clone());
+                tried = Some(states);
             }
             // The face's exact input form, made once if a sign needs it.
             let exact_form = || {
