@@ -486,6 +486,13 @@ struct Outlines {
     blocks: Vec<OutlineBlock>,
 }
 
+/// The corners of face `f` in order, as the point filter takes them: each
+/// vertex's `f64` position and radius.
+fn face_corners(mesh: &Mesh, f: FaceId) -> impl Iterator<Item = ([f64; 2], f64)> + '_ {
+    mesh.face_vertices(f)
+        .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v)))
+}
+
 /// The corners of a block of faces one after the other, and where each
 /// face's start (one more entry than faces).
 pub(super) struct OutlineBlock {
@@ -500,10 +507,7 @@ impl OutlineBlock {
         let mut starts = Vec::with_capacity(faces.len() + 1);
         starts.push(0);
         for f in faces {
-            corners.extend(
-                mesh.face_vertices(f)
-                    .map(|v| (mesh.vertex_xy(v), mesh.vertex_radius(v))),
-            );
+            corners.extend(face_corners(mesh, f));
             starts.push(corners.len());
         }
         OutlineBlock { corners, starts }
@@ -1978,11 +1982,7 @@ impl Engine {
         let mut proved = 0;
         for (m, member) in group.iter_mut().enumerate() {
             corners.clear();
-            corners.extend(
-                self.mesh
-                    .face_vertices(member.0)
-                    .map(|v| (self.mesh.vertex_xy(v), self.mesh.vertex_radius(v))),
-            );
+            corners.extend(face_corners(&self.mesh, member.0));
             if let Some((w, signs)) = strict_winner(form, cands, &corners, argmin) {
                 member.1[j] = w;
                 settled[m] = true;
