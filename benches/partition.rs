@@ -19,7 +19,10 @@
 //!   not finish.
 //!
 //! All partitions use `Boundary::None` (activation regions only, which is
-//! what regioncam counts) except the row marked "+ boundary".
+//! what regioncam counts) except the row marked "+ boundary", and make no
+//! output forms (`Options::output_forms` off: regioncam computes no output
+//! maps either) except that row and the row marked "+ output forms" (2-64x2-1
+//! again, to show what the forms cost).
 //!
 //! Timing: the tools take turns in up to five blocks of runs each, and
 //! each block starts with 0.1 s of untimed runs of the same tool (see
@@ -257,6 +260,10 @@ struct Spec {
     kind: Kind,
     /// Part of the quick mode.
     small: bool,
+    /// Regions get their `f64` output forms while partitioning
+    /// (`Options::output_forms`): one row, to show what they cost. The
+    /// others count regions, as regioncam does.
+    outputs: bool,
 }
 
 fn specs() -> Vec<Spec> {
@@ -267,14 +274,25 @@ fn specs() -> Vec<Spec> {
                 name: format!("2-{width}x{depth}-1"),
                 kind: Kind::Mlp { width, depth },
                 small: width == 16 || (width == 64 && depth == 2),
+                outputs: false,
             });
         }
     }
+    v.push(Spec {
+        name: "2-64x2-1 + output forms".into(),
+        kind: Kind::Mlp {
+            width: 64,
+            depth: 2,
+        },
+        small: true,
+        outputs: true,
+    });
     let mut add = |name: &str, kind, small| {
         v.push(Spec {
             name: name.into(),
             kind,
             small,
+            outputs: false,
         })
     };
     for (width, depth, small) in [(8usize, 70usize, true), (32, 30, false), (64, 20, false)] {
@@ -797,6 +815,7 @@ fn child(name: &str) {
     });
     let opts = Options {
         boundary,
+        output_forms: spec.outputs,
         max_regions: Some(max_regions),
         progress: Some(progress),
         ..Options::default()
@@ -1209,7 +1228,8 @@ fn main() {
         }
         let name = &spec.name;
         let width = match spec.kind {
-            Kind::Mlp { width, .. } => Some(width),
+            // (The row with output forms repeats a point of the fit.)
+            Kind::Mlp { width, .. } if !spec.outputs => Some(width),
             _ => None,
         };
         if spec.kind
@@ -1233,6 +1253,7 @@ fn main() {
         let (net, slice, boundary) = build(spec.kind);
         let opts = Options {
             boundary,
+            output_forms: spec.outputs,
             ..Options::default()
         };
         let mlp_layers = as_mlp(&net);

@@ -5,7 +5,7 @@
 //! patterns: what must never change) and `f64` (the same with the vertices'
 //! `f64` approximations, which change with the rounding of the `f64` forms).
 //!
-//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS] [--no-exact] [--no-dd] [--times] [--whole]`
+//! `cargo run --release --example mlp_profile -- WIDTH DEPTH [THREADS] [REPEATS] [--no-exact] [--no-dd] [--times] [--whole] [--outputs]`
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
@@ -30,6 +30,9 @@ fn main() {
     let double_double = !args.iter().any(|a| a == "--no-dd");
     // `--times`: time the cutting (serial) and print each layer's times.
     let times_flag = args.iter().any(|a| a == "--times");
+    // `--outputs`: make the regions' output forms while partitioning (the
+    // bench, like a region count, does not).
+    let output_forms = args.iter().any(|a| a == "--outputs");
     // `--whole`: the whole slice at once, not in two halves.
     let halves = !args.iter().any(|a| a == "--whole");
     let a: Vec<usize> = args
@@ -47,6 +50,7 @@ fn main() {
         double_double,
         time_cutting: times_flag,
         halves,
+        output_forms,
         ..Options::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()

@@ -426,12 +426,11 @@ fn filter_outputs(a: &AffineForm, b: &AffineForm) -> FilterVerdict {
 /// The cheap exact tests first: one activation pattern means one output map
 /// (the map is a function of the pattern: regions split only by the
 /// decision boundary share it); then the `f64` forms under their bounds.
-fn filter(p: &Partition, f: FaceId, g: FaceId) -> FilterVerdict {
-    let (a, b) = (p.region(f), p.region(g));
-    if a.pattern == b.pattern {
-        return FilterVerdict::Equal;
+fn filter(p: &Partition, f: FaceId, g: FaceId) -> Result<FilterVerdict, PartitionError> {
+    if p.region(f).pattern == p.region(g).pattern {
+        return Ok(FilterVerdict::Equal);
     }
-    filter_outputs(&a.output, &b.output)
+    Ok(filter_outputs(p.output(f)?, p.output(g)?))
 }
 
 /// Whether two regions' output affine maps are identical, decided exactly
@@ -456,7 +455,7 @@ pub fn same_output_map(p: &Partition, f: FaceId, g: FaceId) -> Result<bool, Part
     if f == g {
         return Ok(true);
     }
-    match filter(p, f, g) {
+    match filter(p, f, g)? {
         FilterVerdict::Different => Ok(false),
         FilterVerdict::Equal => Ok(true),
         FilterVerdict::Unknown => Ok(p.output_exact(f)? == p.output_exact(g)?),
@@ -484,9 +483,13 @@ pub fn linear_pieces_with_graph(
             return false;
         }
         match filter(p, f, g) {
-            FilterVerdict::Different => false,
-            FilterVerdict::Equal => true,
-            FilterVerdict::Unknown => {
+            Err(e) => {
+                error = Some(e);
+                false
+            }
+            Ok(FilterVerdict::Different) => false,
+            Ok(FilterVerdict::Equal) => true,
+            Ok(FilterVerdict::Unknown) => {
                 let (Some(a), Some(b)) = (graph.node(f), graph.node(g)) else {
                     return false;
                 };

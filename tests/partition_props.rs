@@ -88,6 +88,35 @@ proptest! {
         assert_identical(&fast, &exact)?;
     }
 
+    /// Without output forms (and without a boundary) the partition skips
+    /// the network's last dense layer: the mesh, patterns and counts are
+    /// identical to a partition that makes them, in the fast and the
+    /// rational kernel, whole or in halves. The forms made on demand
+    /// (`Partition::output`) hold the exact maps within their bounds. With
+    /// a boundary, which needs the forms, the option changes nothing, the
+    /// forms' bits included.
+    #[test]
+    fn skipping_output_forms_changes_no_region(case in network_case(4, 12)) {
+        let net = case.network();
+        let slice = case.slice();
+        for (kernel, halves) in [(Kernel::Filtered, true), (Kernel::Filtered, false), (Kernel::Rational, true)] {
+            let run = |boundary, output_forms| {
+                let o = Options { kernel, boundary, halves, output_forms, ..Options::default() };
+                Partition::compute(&net, &slice, &o).unwrap()
+            };
+            let (with, without) = (run(Boundary::None, true), run(Boundary::None, false));
+            assert_identical(&with, &without)?;
+            prop_assert_eq!(&with.stats().faces_after_layer, &without.stats().faces_after_layer);
+            common::assert_outputs_within_bounds(&without);
+            let (with, without) = (run(Boundary::Auto, true), run(Boundary::Auto, false));
+            assert_identical(&with, &without)?;
+            for f in with.regions() {
+                let (a, b) = (with.output(f).unwrap(), without.output(f).unwrap());
+                prop_assert_eq!(a, b, "{:?}", f);
+            }
+        }
+    }
+
     /// (c) Point location: at grid points, the region containing the point
     /// has the pattern of an exact forward pass there.
     #[test]
@@ -490,7 +519,7 @@ fn folded_outputs_do_not_depend_on_the_thread_count() {
             let other = run(threads);
             assert_identical(&one, &other).unwrap();
             for f in one.regions() {
-                let (a, b) = (&one.region(f).output, &other.region(f).output);
+                let (a, b) = (one.output(f).unwrap(), other.output(f).unwrap());
                 for k in 0..a.len() {
                     assert_eq!(
                         bits(a, k),

@@ -109,8 +109,10 @@ pub(super) enum Slot {
 /// layer's faces hold this instead of their whole form: a 256-wide form is
 /// 6 KiB, a face's folded form a few hundred bytes.
 pub(super) struct Folded {
-    /// The dense node's output with the known states, the others off.
-    fixed: Arc<AffineForm>,
+    /// The dense node's output with the known states, the others off
+    /// (`None` where the dense node is not made: a last hop's, see
+    /// [`Hop::dense`]).
+    fixed: Option<Arc<AffineForm>>,
     /// The neurons whose lines may cross the face, ascending.
     index: Box<[u32]>,
     /// Their rows `[u, v, c]` and the rows' bounds.
@@ -125,7 +127,7 @@ impl Folded {
     /// three) or a value is not finite (the face keeps its whole form).
     fn new(
         net: &Network,
-        (r, nd): (usize, usize),
+        (r, nd): (usize, Option<usize>),
         form: &AffineForm,
         class: &[LineClass],
         sbuf: &mut Vec<u32>,
@@ -133,16 +135,22 @@ impl Folded {
         let index: Box<[u32]> = (0..class.len() as u32)
             .filter(|&k| class[k as usize] == LineClass::Unknown)
             .collect();
-        let outputs = net.len_of(net.nodes()[nd].output);
+        let outputs = nd.map_or(0, |nd| net.len_of(net.nodes()[nd].output));
         if 2 * index.len() + outputs >= class.len() || !form.all_finite() {
             return None;
         }
-        sbuf.clear();
-        sbuf.extend(class.iter().map(|c| class_state(ActKind::Relu, *c)));
-        let fixed = dense_after_relu(net, (r, nd), form, sbuf).ok()?;
-        if !fixed.all_finite() {
-            return None;
-        }
+        let fixed = match nd {
+            Some(nd) => {
+                sbuf.clear();
+                sbuf.extend(class.iter().map(|c| class_state(ActKind::Relu, *c)));
+                let fixed = dense_after_relu(net, (r, nd), form, sbuf).ok()?;
+                if !fixed.all_finite() {
+                    return None;
+                }
+                Some(Arc::new(fixed))
+            }
+            None => None,
+        };
         let (u, v, c) = (form.u(), form.v(), form.c());
         let rows = index
             .iter()
@@ -151,10 +159,15 @@ impl Folded {
                 ([u[k], v[k], c[k]], form.err_at(k))
             })
             .collect();
-        Some(Folded {
-            fixed: Arc::new(fixed),
-            index,
-            rows,
+        Some(Folded { fixed, index, rows })
+    }
+
+    /// The fixed part (an error where the dense node is not made).
+    fn fixed(&self, nd: usize) -> Result<&Arc<AffineForm>, NetError> {
+        self.fixed.as_ref().ok_or_else(|| {
+            NetError::Argument(format!(
+                "internal: node {nd} read from a fold made without it"
+            ))
         })
     }
 
@@ -180,11 +193,12 @@ impl Folded {
             .filter(|&k| states[k] == 1)
             .map(|k| (k, 1.0))
             .collect();
+        let fixed = self.fixed(nd)?;
         if on.is_empty() {
-            return Ok(Arc::clone(&self.fixed));
+            return Ok(Arc::clone(fixed));
         }
         let row = |k: usize| self.row(k).expect("a kept row");
-        net.apply_dense_relu_rows_f64(nd, row, &self.fixed, &on)
+        net.apply_dense_relu_rows_f64(nd, row, fixed, &on)
             .map(Arc::new)
             .ok_or_else(|| {
                 NetError::Argument(format!(
@@ -669,11 +683,21 @@ fn class_state(kind: ActKind, class: LineClass) -> u32 {
     }
 }
 
-/// A ReLU layer a face can be taken through at once ([`Engine::hops`]):
-/// the ReLU node, its dense node, that node's output, and whether a face
-/// whose run-ahead stops there keeps its input form folded
-/// ([`Slot::Folded`]: the dense node is at most a [`FOLD_SHARE`]th as wide).
-pub(super) type Hop = (usize, usize, TensorId, bool);
+/// A ReLU layer a face can be taken through at once ([`Engine::hops`]).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Hop {
+    /// The ReLU node.
+    relu: usize,
+    /// Its dense node and that node's output; `None` for a last hop whose
+    /// dense node is not made (the network's output, left out: see
+    /// [`Engine::skips`]): a face that passes it has its last states and
+    /// no form.
+    dense: Option<(usize, TensorId)>,
+    /// Whether a face whose run-ahead stops there keeps its input form
+    /// folded ([`Slot::Folded`]: the dense node is at most a
+    /// [`FOLD_SHARE`]th as wide, or not made).
+    fold: bool,
+}
 
 /// A ReLU layer's input is folded on the faces where a run-ahead stops
 /// ([`Folded`]) when the dense node after it is at most this many times
@@ -709,7 +733,8 @@ pub(super) fn run_ahead(
     let mut decided = 0;
     let mut stopped = None;
     let mut folded = None;
-    for &(r, nd, t, fold) in hops {
+    let mut passed_all = false;
+    for &Hop { relu, dense, fold } in hops {
         let m = form.len();
         class.clear();
         class.resize(m, LineClass::Unknown);
@@ -721,20 +746,31 @@ pub(super) fn run_ahead(
                 decided: d,
             });
             if fold {
-                folded = Folded::new(net, (r, nd), &form, class, sbuf).map(Arc::new);
+                let nd = dense.map(|(nd, _)| nd);
+                folded = Folded::new(net, (relu, nd), &form, class, sbuf).map(Arc::new);
             }
             break;
         }
         sbuf.clear();
         sbuf.extend(class.iter().map(|c| class_state(ActKind::Relu, *c)));
         let s = shared.get(sbuf);
-        form = Arc::new(dense_after_relu(net, (r, nd), &form, &s)?);
-        tensor = t;
         states.push(s);
         decided += d;
+        let Some((nd, t)) = dense else {
+            // The last hop: nothing reads the ReLU's output.
+            passed_all = true;
+            break;
+        };
+        form = Arc::new(dense_after_relu(
+            net,
+            (relu, nd),
+            &form,
+            states.last().expect("pushed"),
+        )?);
+        tensor = t;
     }
     Ok(Ahead {
-        form,
+        form: (!passed_all).then_some(form),
         folded,
         tensor,
         states,
@@ -744,13 +780,18 @@ pub(super) fn run_ahead(
 }
 
 /// [`Ahead::into_parts`].
-pub(super) type AheadParts = ((TensorId, Slot), Vec<Arc<[u32]>>, Option<Classified>);
+pub(super) type AheadParts = (
+    Option<(TensorId, Slot)>,
+    Vec<Arc<[u32]>>,
+    Option<Classified>,
+);
 
 /// What [`run_ahead`] made: the last form and its tensor, the states of
 /// the layers passed, the signs proved for them, and the classes of the
 /// layer where it stopped on a line the filter could not decide.
 pub(super) struct Ahead {
-    pub(super) form: Arc<AffineForm>,
+    /// `None` past a last hop with no dense node (no form is read after).
+    pub(super) form: Option<Arc<AffineForm>>,
     /// `form` folded, where the layer it stopped at folds its input.
     pub(super) folded: Option<Arc<Folded>>,
     pub(super) tensor: TensorId,
@@ -760,14 +801,16 @@ pub(super) struct Ahead {
 }
 
 impl Ahead {
-    /// The slot of the form made, the states of the layers passed and the
-    /// classes of the layer where it stopped.
+    /// The slot of the form made (none past a last hop with no dense
+    /// node), the states of the layers passed and the classes of the layer
+    /// where it stopped.
     pub(super) fn into_parts(self) -> AheadParts {
-        let slot = match self.folded {
-            Some(f) => Slot::Folded(f),
-            None => Slot::Ready(self.form),
+        let slot = match (self.folded, self.form) {
+            (Some(f), _) => Some(Slot::Folded(f)),
+            (None, Some(form)) => Some(Slot::Ready(form)),
+            (None, None) => None,
         };
-        ((self.tensor, slot), self.states, self.stopped)
+        (slot.map(|s| (self.tensor, s)), self.states, self.stopped)
     }
 }
 
@@ -818,6 +861,10 @@ struct Engine {
     marks: zone::FaceMarks,
     /// Per layer, the faces it left alone thanks to run-ahead.
     run_ahead: Vec<usize>,
+    /// Whether regions get their output forms now (`Options::output_forms`
+    /// or a boundary): if not, the network's output is not computed when
+    /// nothing else reads it ([`Engine::skips`]).
+    need_output: bool,
     /// Per activation/max layer, the faces whose input came folded.
     folded: Vec<usize>,
     /// The state vectors made so far, one copy each.
@@ -972,6 +1019,7 @@ pub(super) fn compute_on(
         })
         .collect();
     let (input, input_exact) = slice.input_forms();
+    let need_output = options.output_forms || options.boundary != Boundary::None;
     let first = FaceState {
         classified: None,
         // Room for every layer's states (sub-faces inherit the vector).
@@ -997,6 +1045,7 @@ pub(super) fn compute_on(
         run_ahead: vec![0; net.layer_nodes().len()],
         folded: vec![0; net.layer_nodes().len()],
         shared: States::default(),
+        need_output,
     };
     let mut faces_after_layer = Vec::new();
     let (mut layer_seconds, mut cut_seconds) = (Vec::new(), Vec::new());
@@ -1065,11 +1114,8 @@ pub(super) fn compute_on(
     }
     let out_t = net.output();
     let mut regions = Vec::with_capacity(e.states.len());
-    regions.push(Region {
-        pattern: Pattern::default(),
-        output: AffineForm::input(&[], &[], &[]).map_err(PartitionError::Net)?,
-        class: None,
-    });
+    // The outer face's placeholder.
+    regions.push(Region::new(Pattern::default(), None, None));
     // Each face's state is consumed as its region is built (the input forms
     // that pending outputs are computed from are freed as they go).
     let states = std::mem::take(&mut e.states);
@@ -1082,16 +1128,19 @@ pub(super) fn compute_on(
         .map(|(i, st)| {
             let mut st = st.expect("every face has a state");
             // The slot taken out, so that a form no other face shares is
-            // moved into the region, not copied.
-            let output = match st.take_slot(out_t).expect("live tensor") {
-                Slot::Ready(form) => form,
-                slot => slot.form(&net, &st.pattern)?,
+            // moved into the region, not copied. Without `need_output`, a
+            // form made anyway is kept and none is made (`Partition::output`
+            // makes it on demand).
+            let output = match st.take_slot(out_t) {
+                Some(Slot::Ready(form)) => Some(form),
+                Some(slot) if need_output => Some(slot.form(&net, &st.pattern)?),
+                _ => None,
             };
-            Ok(Region {
-                output: Arc::unwrap_or_clone(output),
-                pattern: Pattern { layers: st.pattern },
-                class: classes.as_ref().map(|c| c[i]),
-            })
+            Ok(Region::new(
+                Pattern { layers: st.pattern },
+                classes.as_ref().map(|c| c[i]),
+                output.map(Arc::unwrap_or_clone),
+            ))
         })
         .collect();
     for r in built {
@@ -1133,6 +1182,9 @@ impl Engine {
     /// the same input forms share the result).
     fn linear(&mut self, idx: usize) -> Result<(), PartitionError> {
         let node = &self.net.nodes()[idx];
+        if self.skips(node.output) {
+            return Ok(());
+        }
         if let (Op::Reshape { .. }, [x]) = (&node.op, &node.inputs[..]) {
             // A row-major reshape leaves the flat data as it is: every face
             // reads its input's slot (shared, still lazy) as the output.
@@ -1342,6 +1394,7 @@ impl Engine {
         // face in step 1, where `eager` is that same node; the sub-faces of
         // a cut one in step 3).
         let stepped = self.next_dense(idx);
+        let keep_output = !self.unread(self.net.nodes()[idx].output);
         let hops = if filtered {
             self.hops(stepped.map(|(nd, _)| nd))
         } else {
@@ -1370,7 +1423,7 @@ impl Engine {
         } = self;
         let (net, labels, exact, dd, shared) = (&*net, &*labels, &*exact, dd.as_ref(), &*shared);
         let cutting_timed = *time_cutting;
-        let fin = Finisher::new(&fin_net, idx, stepped, &hops, shared);
+        let fin = Finisher::new(&fin_net, idx, stepped, &hops, shared, keep_output);
         // Faces whose input comes folded.
         let folded = AtomicUsize::new(0);
         // Faces tightened from their double-double form in step 1.
@@ -1469,7 +1522,7 @@ impl Engine {
                 let next = match form {
                     LayerInput::Form(form) => dense_after_relu(net, (idx, nd), &form, &init)?,
                     // Every neuron known: the fold's fixed part is it.
-                    LayerInput::Folded(fd) => AffineForm::clone(&fd.fixed),
+                    LayerInput::Folded(fd) => AffineForm::clone(fd.fixed(nd)?),
                 };
                 // Run-ahead through the following ReLU layers whose lines
                 // miss the face too, while the form is in cache (see
@@ -1817,11 +1870,12 @@ impl Engine {
 
     /// The run-ahead after dense node `first` (made for the faces of the
     /// current layer): ReLU layers that a face is taken through at once, as
-    /// long as their lines provably miss it. Each hop `(r, nd, t, fold)` is a
-    /// ReLU node `r` right after the previous hop's dense node and alone
-    /// reading its output, `r`'s own eager dense node `nd` (output `t`), and
-    /// whether a face whose run-ahead stops at `r` keeps `r`'s input folded
-    /// (`nd` at most a [`FOLD_SHARE`]th as wide as `r`).
+    /// long as their lines provably miss it. Each hop is a ReLU node right
+    /// after the previous hop's dense node and alone reading its output,
+    /// with its own eager dense node (none for a last ReLU whose output is
+    /// unread, [`Engine::unread`]), and whether a face whose run-ahead stops
+    /// there keeps the ReLU's input folded (the dense node at most a
+    /// [`FOLD_SHARE`]th as wide, or none).
     fn hops(&self, first: Option<usize>) -> Vec<Hop> {
         let mut out = Vec::new();
         let Some(mut nd) = first else {
@@ -1840,14 +1894,44 @@ impl Engine {
                 break;
             }
             let Some(next) = self.eager(r) else {
+                // A last ReLU whose output nothing made reads: a hop that
+                // only finds its states (and folds to its rows where it
+                // stops).
+                if self.unread(node.output) {
+                    out.push(Hop {
+                        relu: r,
+                        dense: None,
+                        fold: true,
+                    });
+                }
                 break;
             };
             let out_t = self.net.nodes()[next].output;
             let fold = self.net.len_of(out_t) * FOLD_SHARE <= self.net.len_of(t);
-            out.push((r, next, out_t, fold));
+            out.push(Hop {
+                relu: r,
+                dense: Some((next, out_t)),
+                fold,
+            });
             nd = next;
         }
         out
+    }
+
+    /// Whether tensor `t` is left out: the network's output, read by no
+    /// node, when regions do not get their output forms now.
+    fn skips(&self, t: TensorId) -> bool {
+        !self.need_output && t == self.net.output() && self.uses.get(t.index()) == Some(&1)
+    }
+
+    /// Whether nothing that is made reads tensor `t`: it is skipped, or
+    /// its one reader is a linear node whose output is skipped.
+    fn unread(&self, t: TensorId) -> bool {
+        self.skips(t)
+            || (self.uses.get(t.index()) == Some(&1)
+                && self.net.nodes().iter().any(|n| {
+                    n.inputs.contains(&t) && n.op.class() == OpClass::Linear && self.skips(n.output)
+                }))
     }
 
     /// The dense node right after ReLU node `idx` that alone reads its
@@ -1863,6 +1947,7 @@ impl Engine {
                     && matches!(nd.op, Op::Dense { .. })
                     && nd.inputs == [output]
                     && self.uses.get(output.index()) == Some(&1)
+                    && !self.skips(nd.output)
             })
             .map(|nd| (idx + 1, nd.output))
     }
@@ -1876,7 +1961,15 @@ impl Engine {
         idx: usize,
         groups: Vec<(FaceState, Formed, Group)>,
     ) -> Result<(), PartitionError> {
-        let fin = Finisher::new(&self.net, idx, self.next_dense(idx), &[], &self.shared);
+        let keep_output = !self.unread(self.net.nodes()[idx].output);
+        let fin = Finisher::new(
+            &self.net,
+            idx,
+            self.next_dense(idx),
+            &[],
+            &self.shared,
+            keep_output,
+        );
         let mesh = &self.mesh;
         // Groups per task: `min_members`, except that a layer of fewer,
         // larger groups (a few faces cut by many lines, as in an image net's

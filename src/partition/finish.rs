@@ -233,6 +233,9 @@ pub(super) struct Finisher<'a> {
     idx: usize,
     /// Its output tensor.
     output: TensorId,
+    /// Whether members keep a slot for `output` (not where nothing that is
+    /// made reads it: see `Engine::unread`).
+    keep_output: bool,
     /// The dense node made here (see `Engine::next_dense`).
     stepped: Option<(usize, TensorId)>,
     /// Layers of the network (room in every pattern).
@@ -256,12 +259,14 @@ impl<'a> Finisher<'a> {
         stepped: Option<(usize, TensorId)>,
         hops: &'a [Hop],
         shared: &'a States,
+        keep_output: bool,
     ) -> Self {
         let output = net.nodes()[idx].output;
         Finisher {
             net,
             idx,
             output,
+            keep_output,
             stepped,
             layers: net.layer_nodes().len(),
             min_members: min_faces_per_task(net.len_of(output)),
@@ -295,7 +300,7 @@ impl<'a> Finisher<'a> {
     fn build(
         &self,
         parent: &FaceState,
-        slot: (TensorId, Slot),
+        slot: Option<(TensorId, Slot)>,
         (f, init): (FaceId, Vec<u32>),
     ) -> (FaceId, FaceState) {
         let mut pattern = Vec::with_capacity(self.layers.max(parent.pattern.len() + 1));
@@ -307,7 +312,7 @@ impl<'a> Finisher<'a> {
             .filter(|(t, _)| self.net.last_use(*t) > self.idx);
         let mut forms = Vec::with_capacity(live.clone().count() + 1);
         forms.extend(live.cloned());
-        forms.push(slot);
+        forms.extend(slot.filter(|s| self.keeps(s)));
         (
             f,
             FaceState {
@@ -318,13 +323,18 @@ impl<'a> Finisher<'a> {
         )
     }
 
+    /// Whether a member keeps `slot` (all but an unread output).
+    fn keeps(&self, slot: &(TensorId, Slot)) -> bool {
+        self.keep_output || slot.0 != self.output
+    }
+
     /// The same for a group's last member, which takes the parent's vectors
     /// over instead of copying them (no reference counts touched: a face no
     /// line crossed is a group of one).
     fn take_over(
         &self,
         parent: FaceState,
-        slot: (TensorId, Slot),
+        slot: Option<(TensorId, Slot)>,
         (f, init): (FaceId, Arc<[u32]>),
     ) -> (FaceId, FaceState) {
         let FaceState {
@@ -334,7 +344,7 @@ impl<'a> Finisher<'a> {
         } = parent;
         pattern.push(init);
         forms.retain(|(t, _)| self.net.last_use(*t) > self.idx);
-        forms.push(slot);
+        forms.extend(slot.filter(|s| self.keeps(s)));
         (
             f,
             FaceState {
@@ -350,7 +360,7 @@ impl<'a> Finisher<'a> {
         &self,
         parent: FaceState,
         group: Group,
-        slots: impl Iterator<Item = (TensorId, Slot)>,
+        slots: impl Iterator<Item = Option<(TensorId, Slot)>>,
     ) -> Members {
         serial_members(
             parent,
@@ -380,7 +390,7 @@ impl<'a> Finisher<'a> {
         let ahead = |j: usize, d: Arc<AffineForm>, (class, ebuf, sbuf): &mut Scratch| {
             let (_, t) = self.stepped.expect("a dense node after the layer");
             let Some(c) = corners else {
-                return Ok(((t, Slot::Ready(d)), Vec::new(), None));
+                return Ok((Some((t, Slot::Ready(d))), Vec::new(), None));
             };
             let ahead = run_ahead(
                 self.net,
@@ -406,7 +416,7 @@ impl<'a> Finisher<'a> {
                 _ => unreachable!("made for a face no line crosses"),
             },
             Formed::Outputs(own) => {
-                let slots = own.into_iter().map(|a| (self.output, Slot::Ready(a)));
+                let slots = own.into_iter().map(|a| Some((self.output, Slot::Ready(a))));
                 return Ok(self.serial(parent, group, slots));
             }
             Formed::Pre(pre) => {
@@ -427,7 +437,11 @@ impl<'a> Finisher<'a> {
             Formed::Folded(fd) => {
                 // Every member's form is made here (there is no whole input
                 // form to keep), from a sibling's where it has one.
-                let (nd, _) = self.stepped.expect("a folded layer feeds its dense node");
+                let Some((nd, _)) = self.stepped else {
+                    // Folded for a last hop (no dense node is made): the
+                    // layer's output is unread, the members get no slot.
+                    return Ok(self.serial(parent, group, std::iter::repeat_with(|| None)));
+                };
                 let items = match order {
                     Some(order) => {
                         let pre = LayerInput::Folded(fd);
@@ -472,13 +486,13 @@ impl<'a> Finisher<'a> {
             unreachable!("a folded input makes every member's form")
         };
         let slot = || {
-            (
+            Some((
                 self.output,
                 Slot::Activated {
                     node: self.idx,
                     pre: Arc::clone(&pre),
                 },
-            )
+            ))
         };
         Ok(if group.len() > min_members {
             group

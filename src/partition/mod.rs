@@ -36,7 +36,7 @@ mod split;
 mod states;
 mod zone;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rug::Rational;
 
@@ -106,6 +106,14 @@ pub struct Options {
     /// seam the halves are thrown away and the whole slice is computed at
     /// once, as without this option.
     pub halves: bool,
+    /// Make each region's `f64` output forms ([`Partition::output`]) while
+    /// partitioning. On by default. Off, with [`Boundary::None`], the
+    /// partition skips the network's last dense layer altogether (regions
+    /// and patterns only, as a region count needs) and
+    /// [`Partition::output`] computes a region's forms from its pattern
+    /// when first asked. A boundary needs the forms, so it makes them
+    /// either way.
+    pub output_forms: bool,
 }
 
 impl std::fmt::Debug for Options {
@@ -118,6 +126,7 @@ impl std::fmt::Debug for Options {
             .field("double_double", &self.double_double)
             .field("time_cutting", &self.time_cutting)
             .field("halves", &self.halves)
+            .field("output_forms", &self.output_forms)
             .finish()
     }
 }
@@ -132,6 +141,7 @@ impl Default for Options {
             double_double: true,
             time_cutting: false,
             halves: true,
+            output_forms: true,
         }
     }
 }
@@ -170,13 +180,29 @@ pub enum PartitionError {
 pub struct Region {
     /// Activation pattern (per activation/max layer, per unit).
     pub pattern: Pattern,
-    /// The network's outputs on the region, as `f64` affine forms of `(u, v)`
-    /// with rigorous error bounds; [`Partition::output_exact`] gives the
-    /// exact map.
-    pub output: AffineForm,
     /// The class (argmax/argmin index, or 0/1 for a zero or level set);
     /// `None` without a boundary.
     pub class: Option<u32>,
+    /// The network's outputs on the region ([`Partition::output`]), once
+    /// made.
+    pub(crate) output: OnceLock<AffineForm>,
+}
+
+impl Region {
+    /// A region with the given pattern and class, its output forms made
+    /// already (`Some`) or to be made on demand.
+    pub(crate) fn new(pattern: Pattern, class: Option<u32>, output: Option<AffineForm>) -> Region {
+        let cell = OnceLock::new();
+        if let Some(form) = output {
+            // A new cell: the set cannot fail.
+            let _ = cell.set(form);
+        }
+        Region {
+            pattern,
+            class,
+            output: cell,
+        }
+    }
 }
 
 /// Counters of one computation.
@@ -304,6 +330,37 @@ impl Partition {
     /// Counters of the computation.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The network's outputs on region `f`, as `f64` affine forms of
+    /// `(u, v)` with rigorous error bounds ([`Partition::output_exact`]
+    /// gives the exact map). Made while partitioning, unless
+    /// [`Options::output_forms`] was off without a boundary: then made from
+    /// the region's pattern when first asked for, and kept.
+    ///
+    /// ```
+    /// use splinecam::{domain::Slice, net::json, partition::{Boundary, Options, Partition}};
+    /// let net = json::from_str(r#"{"format":"splinecam-model","version":1,"input_shape":[2],
+    ///   "ops":[{"op":"dense","weight":[[1,0],[0,1]],"bias":[0,0]},{"op":"relu"},
+    ///          {"op":"dense","weight":[[1,1]],"bias":[-0.5]}]}"#).unwrap();
+    /// let slice = Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
+    /// let lazy = Options { boundary: Boundary::None, output_forms: false, ..Options::default() };
+    /// let p = Partition::compute(&net, &slice, &lazy).unwrap();
+    /// for f in p.regions() {
+    ///     // u + v − 1/2 where both are positive, and so on.
+    ///     let (out, exact) = (p.output(f).unwrap(), p.output_exact(f).unwrap());
+    ///     assert_eq!([out.u()[0], out.v()[0], out.c()[0]], exact[0].clone().map(|q| q.to_f64()));
+    /// }
+    /// ```
+    pub fn output(&self, f: FaceId) -> Result<&AffineForm, PartitionError> {
+        let r = &self.regions[f.index()];
+        if let Some(form) = r.output.get() {
+            return Ok(form);
+        }
+        let form = self
+            .net
+            .propagate_f64(self.slice.input_form_f64(), &r.pattern, |_, _| {})?;
+        Ok(r.output.get_or_init(|| form))
     }
 
     /// The exact output affine map of a region: per output, `[a_u, a_v, a_1]`.

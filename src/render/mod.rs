@@ -542,7 +542,7 @@ fn region_fills(p: &Partition, fill: Fill) -> Vec<Rgb> {
 /// `sqrt(aᵀ G⁻¹ a)` for the slice gradient `a = (∂u, ∂v)` and Gram matrix
 /// `G` (the plain Euclidean norm of `a` if `G` is singular).
 fn slope_norm(p: &Partition, f: FaceId) -> Option<f64> {
-    let out = &p.region(f).output;
+    let out = p.output(f).ok()?;
     let (a, b) = (*out.u().first()?, *out.v().first()?);
     let g = p.slice().gram_f64();
     let det = g[0][0] * g[1][1] - g[0][1] * g[1][0];

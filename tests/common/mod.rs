@@ -125,7 +125,7 @@ pub fn identical(a: &Partition, b: &Partition) -> Result<(), String> {
 /// Every region's `f64` output map is within its bounds of the exact one.
 pub fn assert_outputs_within_bounds(p: &Partition) {
     for f in p.regions() {
-        let out = &p.region(f).output;
+        let out = p.output(f).unwrap();
         for (k, exact) in p.output_exact(f).unwrap().iter().enumerate() {
             let approx = [out.u()[k], out.v()[k], out.c()[k]];
             for j in 0..3 {
