@@ -588,6 +588,51 @@ fn sub_faces_run_ahead_through_layers_their_lines_miss() {
     assert!(ahead[1] > 0, "run-ahead per layer {ahead:?}");
 }
 
+/// Without output forms the last ReLU layer is a run-ahead hop of its own
+/// (no dense node after it is made): faces of the layer before it whose
+/// lines all miss them pass it with their states only, and those it stops
+/// keep only its open neurons' rows (folded). A 2-24-24-24-1 MLP: the last
+/// layer is run ahead into and folded, on 1, 2 and 3 threads; the partition
+/// is identical to the one with output forms (which runs ahead into the
+/// last layer as well) and to the rational kernel's; every region's pattern
+/// is an exact forward pass's; the forms made on demand hold the exact maps.
+#[test]
+fn the_last_relu_is_a_hop_without_output_forms() {
+    let net = splinecam::net::json::from_str(&lcg_mlp(&[2, 24, 24, 24, 1], 7)).unwrap();
+    let slice = splinecam::domain::Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
+    let run = |kernel, output_forms, threads| {
+        let o = Options {
+            kernel,
+            boundary: Boundary::None,
+            output_forms,
+            ..Options::default()
+        };
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| Partition::compute(&net, &slice, &o).unwrap())
+    };
+    let lean = run(Kernel::Filtered, false, 1);
+    lean.validate().unwrap();
+    let (ahead, folded) = (&lean.stats().run_ahead, &lean.stats().folded);
+    assert!(ahead[2] > 0, "run-ahead per layer {ahead:?}");
+    assert!(folded[2] > 0, "folded per layer {folded:?}");
+    let full = run(Kernel::Filtered, true, 1);
+    assert_eq!(full.stats().run_ahead, *ahead);
+    assert_identical(&lean, &full).unwrap();
+    assert_identical(&lean, &run(Kernel::Rational, false, 1)).unwrap();
+    for threads in [2, 3] {
+        assert_identical(&lean, &run(Kernel::Filtered, false, threads)).unwrap();
+    }
+    for f in lean.regions() {
+        let (u, v) = lean.interior_point(f);
+        let (_, pattern) = net.forward_exact(&slice.point_exact(&u, &v)).unwrap();
+        assert_eq!(pattern, lean.region(f).pattern, "region {f:?}");
+    }
+    common::assert_outputs_within_bounds(&lean);
+}
+
 /// Run-ahead of an uncut face: no line of the first two layers meets the
 /// square (far biases, a zero weight row, a duplicated row), so the square
 /// runs ahead from the first layer through the second and stops at the
