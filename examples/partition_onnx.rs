@@ -5,7 +5,9 @@
 //! centres, or with `PAD=0.05` a random square of half-width 0.05 around the
 //! first centre; with `FACE=i,j` (one VNNLIB file) the face of its box in
 //! inputs `i`, `j`. `REPEAT=n` adds n timed runs (median printed);
-//! `BOUNDARY=none` leaves the decision boundary out (as the benchmark does).
+//! `BOUNDARY=none` leaves the decision boundary out (as the benchmark does);
+//! with it, `OUTPUTS=0` makes no output forms (`Options::output_forms`, as the
+//! benchmark's rows do).
 use splinecam::{domain::Slice, io::vnnlib::read_input_box, net::onnx, partition::*};
 use std::sync::Arc;
 
@@ -54,8 +56,10 @@ fn main() {
         _ => Boundary::Auto,
     };
     let t = std::time::Instant::now();
+    let output_forms = std::env::var("OUTPUTS").as_deref() != Ok("0");
     let opts = Options {
         boundary,
+        output_forms,
         progress: Some(Arc::new(move |i, n, f| {
             eprintln!("node {i}/{n}: {f} faces, {:.2}s", t.elapsed().as_secs_f64())
         })),
@@ -72,6 +76,7 @@ fn main() {
     if repeat > 0 {
         let quiet = Options {
             boundary,
+            output_forms,
             ..Options::default()
         };
         let mut times: Vec<f64> = (0..repeat)
