@@ -216,12 +216,14 @@ pub struct Stats {
     pub predicates: PredicateStats,
     /// Per activation/max layer, the faces it left alone because, while an
     /// earlier layer was cut, no line of it could cross them (run-ahead:
-    /// their states and the next dense layer's forms were made then).
+    /// their states and the next dense layer's forms, where one is made,
+    /// were made then).
     pub run_ahead: Vec<usize>,
     /// Per activation/max layer, the faces that held its input folded (a
-    /// ReLU layer feeding a dense node at most a quarter as wide, on faces
-    /// whose run-ahead stopped there: the next dense node's output with the
-    /// known neurons applied, and the rows of the others; see
+    /// ReLU layer feeding a dense node at most a quarter as wide, or one
+    /// not made ([`Options::output_forms`]), on faces whose run-ahead
+    /// stopped there: the next dense node's output with the known neurons
+    /// applied, if it is made, and the rows of the others; see
     /// `docs/algorithm.md`, Folded inputs).
     pub folded: Vec<usize>,
     /// Faces whose `f64` layer input was replaced by the rounding of its
