@@ -5,6 +5,10 @@
 //! forward pass at an interior point, all patterns distinct) and its counts
 //! (regions, decision-boundary pieces) are pinned. One ACAS Xu slice is also
 //! recomputed with the pure-rational kernel and must come out identical.
+//! Every slice is also partitioned without a boundary, with and without
+//! output forms (`Options::output_forms`), and the two must be identical.
+
+mod common;
 
 use std::time::Instant;
 
@@ -55,6 +59,23 @@ fn run(
         (p.num_regions(), pieces),
         expect,
         "{name}: (regions, boundary pieces)"
+    );
+    // Regions only: leaving the output forms out (the network's last dense
+    // layer, the last ReLU's output) changes no region.
+    let regions_only = |output_forms| {
+        let o = Options {
+            boundary: Boundary::None,
+            output_forms,
+            ..Options::default()
+        };
+        Partition::compute(net, slice, &o).unwrap()
+    };
+    let (with, without) = (regions_only(true), regions_only(false));
+    common::identical(&with, &without).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(
+        with.stats().faces_after_layer,
+        without.stats().faces_after_layer,
+        "{name}"
     );
     p
 }
