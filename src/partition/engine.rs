@@ -1127,9 +1127,9 @@ pub(super) fn compute_on(
         .with_min_len(MIN_PAR_CHEAP)
         .map(|(i, st)| {
             let mut st = st.expect("every face has a state");
-            // The slot taken out, so that a form no other face shares is
-            // moved into the region, not copied. Without `need_output`, a
-            // form made anyway is kept and none is made (`Partition::output`
+            // The slot's form goes to the region as it is (shared by the
+            // faces that had the same one). Without `need_output`, a form
+            // made anyway is kept and none is made (`Partition::output`
             // makes it on demand).
             let output = match st.take_slot(out_t) {
                 Some(Slot::Ready(form)) => Some(form),
@@ -1139,7 +1139,7 @@ pub(super) fn compute_on(
             Ok(Region::new(
                 Pattern { layers: st.pattern },
                 classes.as_ref().map(|c| c[i]),
-                output.map(Arc::unwrap_or_clone),
+                output,
             ))
         })
         .collect();

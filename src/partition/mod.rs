@@ -184,14 +184,19 @@ pub struct Region {
     /// `None` without a boundary.
     pub class: Option<u32>,
     /// The network's outputs on the region ([`Partition::output`]), once
-    /// made.
-    pub(crate) output: OnceLock<AffineForm>,
+    /// made (shared with the faces that had the same form: a pointer, so
+    /// that a region without one stays small).
+    pub(crate) output: OnceLock<Arc<AffineForm>>,
 }
 
 impl Region {
     /// A region with the given pattern and class, its output forms made
     /// already (`Some`) or to be made on demand.
-    pub(crate) fn new(pattern: Pattern, class: Option<u32>, output: Option<AffineForm>) -> Region {
+    pub(crate) fn new(
+        pattern: Pattern,
+        class: Option<u32>,
+        output: Option<Arc<AffineForm>>,
+    ) -> Region {
         let cell = OnceLock::new();
         if let Some(form) = output {
             // A new cell: the set cannot fail.
@@ -362,7 +367,7 @@ impl Partition {
         let form = self
             .net
             .propagate_f64(self.slice.input_form_f64(), &r.pattern, |_, _| {})?;
-        Ok(r.output.get_or_init(|| form))
+        Ok(r.output.get_or_init(|| Arc::new(form)))
     }
 
     /// The exact output affine map of a region: per output, `[a_u, a_v, a_1]`.
