@@ -179,14 +179,24 @@ proptest! {
     }
 }
 
-fn on_threads(threads: usize, net: &splinecam::net::Network, case: &NetworkCase) -> Partition {
+/// The partition of `slice` by `net` with `options` on a pool of `threads`
+/// threads.
+fn compute_on_pool(
+    threads: usize,
+    net: &splinecam::net::Network,
+    slice: &splinecam::domain::Slice,
+    options: &Options,
+) -> Partition {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap()
-        .install(|| {
-            Partition::compute(net, &case.slice(), &opts(Kernel::Filtered, Boundary::Auto)).unwrap()
-        })
+        .install(|| Partition::compute(net, slice, options).unwrap())
+}
+
+fn on_threads(threads: usize, net: &splinecam::net::Network, case: &NetworkCase) -> Partition {
+    let options = opts(Kernel::Filtered, Boundary::Auto);
+    compute_on_pool(threads, net, &case.slice(), &options)
 }
 
 /// A layer of few faces that is wide (here: at most 7 faces after three
@@ -494,16 +504,8 @@ fn folded_outputs_do_not_depend_on_the_thread_count() {
         (vec![2, 64, 16, 3], 11),
     ] {
         let net = splinecam::net::json::from_str(&lcg_mlp(&widths, seed)).unwrap();
-        let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| {
-                    Partition::compute(&net, &slice, &opts(Kernel::Filtered, Boundary::None))
-                        .unwrap()
-                })
-        };
+        let options = opts(Kernel::Filtered, Boundary::None);
+        let run = |threads: usize| compute_on_pool(threads, &net, &slice, &options);
         let one = run(1);
         assert!(
             one.stats().folded.iter().sum::<usize>() > 0,
@@ -607,11 +609,7 @@ fn the_last_relu_is_a_hop_without_output_forms() {
             output_forms,
             ..Options::default()
         };
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| Partition::compute(&net, &slice, &o).unwrap())
+        compute_on_pool(threads, &net, &slice, &o)
     };
     let lean = run(Kernel::Filtered, false, 1);
     lean.validate().unwrap();
@@ -680,11 +678,7 @@ fn layer_timings_line_up_with_the_layers() {
         ..opts(Kernel::Filtered, Boundary::Auto)
     };
     for threads in [1, 2] {
-        let p = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| Partition::compute(&net, &case.slice(), &timed).unwrap());
+        let p = compute_on_pool(threads, &net, &case.slice(), &timed);
         common::identical(&p, &untimed).unwrap();
         let st = p.stats();
         assert_eq!(
