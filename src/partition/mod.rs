@@ -197,15 +197,10 @@ impl Region {
         class: Option<u32>,
         output: Option<Arc<AffineForm>>,
     ) -> Region {
-        let cell = OnceLock::new();
-        if let Some(form) = output {
-            // A new cell: the set cannot fail.
-            let _ = cell.set(form);
-        }
         Region {
             pattern,
             class,
-            output: cell,
+            output: output.map_or_else(OnceLock::new, OnceLock::from),
         }
     }
 }
