@@ -668,56 +668,128 @@ pub fn classify_lines_at_points(
     points: &[([f64; 2], f64)],
     class: &mut [LineClass],
 ) -> u64 {
+    classify_lines_at(coef, err, &PointSet::new(points), class)
+}
+
+/// A few points as [`classify_lines_at_points`] takes them, with what its
+/// two passes read of them worked out once (for a face whose lines are
+/// tested layer after layer at the same corners).
+#[derive(Clone, Copy, Debug)]
+pub struct PointSet<'a> {
+    points: &'a [([f64; 2], f64)],
+    /// `max |x̂|, max |ŷ|, max r` (NaN if one is NaN).
+    xm: f64,
+    ym: f64,
+    rm: f64,
+    /// The bounding box as one point: its centre, `|centre|`, its radius.
+    centre: [f64; 2],
+    centre_abs: [f64; 2],
+    radius: f64,
+}
+
+impl<'a> PointSet<'a> {
+    /// The summary of `points` (each an `f64` position and its radius).
+    pub fn new(points: &'a [([f64; 2], f64)]) -> Self {
+        let (mut xm, mut ym, mut rm) = (0.0f64, 0.0f64, 0.0f64);
+        let (mut x_lo, mut x_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &([x, y], r) in points {
+            // NaN-propagating maxima: a NaN makes every bound NaN (undecided).
+            xm = if x.abs() >= xm {
+                x.abs()
+            } else if x.is_nan() {
+                f64::NAN
+            } else {
+                xm
+            };
+            ym = if y.abs() >= ym {
+                y.abs()
+            } else if y.is_nan() {
+                f64::NAN
+            } else {
+                ym
+            };
+            rm = if r >= rm {
+                r
+            } else if r.is_nan() {
+                f64::NAN
+            } else {
+                rm
+            };
+            x_lo = x_lo.min(x);
+            x_hi = x_hi.max(x);
+            y_lo = y_lo.min(y);
+            y_hi = y_hi.max(y);
+        }
+        let (centre, radius) = box_as_point([x_lo, x_hi], [y_lo, y_hi], rm);
+        let centre_abs = [centre[0].abs(), centre[1].abs()];
+        PointSet {
+            points,
+            xm,
+            ym,
+            rm,
+            centre,
+            centre_abs,
+            radius,
+        }
+    }
+}
+
+/// [`classify_lines_at_points`] at the points of `set`.
+pub fn classify_lines_at(
+    coef: [&[f64]; 3],
+    err: [&[f64]; 3],
+    set: &PointSet<'_>,
+    class: &mut [LineClass],
+) -> u64 {
     let n = class.len();
     let [a, b, c] = coef.map(|x| &x[..n]);
     let [ea, eb, ec] = err.map(|x| &x[..n]);
-    let (mut xm, mut ym, mut rm) = (0.0f64, 0.0f64, 0.0f64);
-    let (mut x_lo, mut x_hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &([x, y], r) in points {
-        // NaN-propagating maxima: a NaN makes every bound NaN (undecided).
-        xm = if x.abs() >= xm {
-            x.abs()
-        } else if x.is_nan() {
-            f64::NAN
-        } else {
-            xm
-        };
-        ym = if y.abs() >= ym {
-            y.abs()
-        } else if y.is_nan() {
-            f64::NAN
-        } else {
-            ym
-        };
-        rm = if r >= rm {
-            r
-        } else if r.is_nan() {
-            f64::NAN
-        } else {
-            rm
-        };
-        x_lo = x_lo.min(x);
-        x_hi = x_hi.max(x);
-        y_lo = y_lo.min(y);
-        y_hi = y_hi.max(y);
-    }
+    let PointSet {
+        points, xm, ym, rm, ..
+    } = *set;
     if points.is_empty() || xm.is_nan() || ym.is_nan() || rm.is_nan() {
         class.fill(LineClass::Unknown);
         return 0;
     }
-    let (centre, radius) = box_as_point([x_lo, x_hi], [y_lo, y_hi], rm);
-    let centre_abs = [centre[0].abs(), centre[1].abs()];
-    // Lines in blocks of 64, with their codes (and, for the second pass,
-    // the lines the first left) on the stack.
+    // Lines in blocks, with their codes (and, for the second pass, the
+    // lines the first left) on the stack: blocks of 16 for a face with
+    // few lines (zeroing them then costs no call to `memset`), else 64.
+    let decided = if n <= 16 {
+        classify_blocks::<16>([a, b, c], [ea, eb, ec], set, class)
+    } else {
+        classify_blocks::<64>([a, b, c], [ea, eb, ec], set, class)
+    };
+    decided * points.len() as u64
+}
+
+/// The two passes of [`classify_lines_at`] in blocks of `BLOCK` lines;
+/// returns the number of lines decided.
+#[inline(always)]
+fn classify_blocks<const BLOCK: usize>(
+    [a, b, c]: [&[f64]; 3],
+    [ea, eb, ec]: [&[f64]; 3],
+    set: &PointSet<'_>,
+    class: &mut [LineClass],
+) -> u64 {
+    let n = class.len();
+    let PointSet {
+        points,
+        xm,
+        ym,
+        rm,
+        centre,
+        centre_abs,
+        radius,
+    } = *set;
     let mut decided = 0u64;
-    for k0 in (0..n).step_by(64) {
-        let m = (n - k0).min(64);
+    for k0 in (0..n).step_by(BLOCK) {
+        let m = (n - k0).min(BLOCK);
         let (a, b, c) = (&a[k0..k0 + m], &b[k0..k0 + m], &c[k0..k0 + m]);
         let (ea, eb, ec) = (&ea[k0..k0 + m], &eb[k0..k0 + m], &ec[k0..k0 + m]);
         // Branch-free, so that the compiler can vectorize over lines:
         // bit 0 proven positive, bit 1 proven negative.
-        let mut code = [0u64; 64];
+        let mut code = [0u64; BLOCK];
         for k in 0..m {
             let line = [a[k], b[k], c[k]];
             let s = a[k] * centre[0] + b[k] * centre[1] + c[k];
@@ -728,7 +800,7 @@ pub fn classify_lines_at_points(
             code[k] = pos as u64 | (neg as u64) << 1;
         }
         // The lines left, tested at every point.
-        let mut left = [0u8; 64];
+        let mut left = [0u8; BLOCK];
         let mut u = 0;
         for (k, &cd) in code[..m].iter().enumerate() {
             left[u] = k as u8;
@@ -763,7 +835,7 @@ pub fn classify_lines_at_points(
             decided += (code & 1) ^ (code >> 1);
         }
     }
-    decided * points.len() as u64
+    decided
 }
 
 /// The box `[x_lo, x_hi] × [y_lo, y_hi]` of `f64` points whose exact

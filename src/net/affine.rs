@@ -496,6 +496,12 @@ impl AffineForm {
         }
     }
 
+    /// This form's memory, for the next form of the same shape
+    /// ([`Network::apply_dense_relu_f64_in`]).
+    pub(crate) fn into_buffer(self) -> Vec<f64> {
+        self.data.into_vec()
+    }
+
     /// Values block `j` (`0: u, 1: v, 2: c`), or for `j` in `3..6` the stored
     /// bounds `j − 3` (only for element-wise bounds: see [`Self::to_each`]).
     #[inline]
@@ -1072,6 +1078,26 @@ impl Network {
         x: &AffineForm,
         relu: Option<&[u32]>,
     ) -> Option<AffineForm> {
+        self.apply_dense_relu_f64_in(idx, x, relu, Vec::new(), None)
+    }
+
+    /// [`Self::apply_dense_relu_f64`] into `buf`'s memory where it is the
+    /// size the result needs (a form of the same shape given back by
+    /// [`AffineForm::into_buffer`]): the same numbers, without allocating.
+    ///
+    /// `finite`: `x`'s bounds as arrays (the numbers of
+    /// [`AffineForm::errors_into`]), from a caller who has proven every
+    /// value and bound of `x` finite (a point filter that decided every
+    /// line: a decided sign needs a finite value and bound). The bounds are
+    /// then read from them, and the finiteness pass is skipped.
+    pub(crate) fn apply_dense_relu_f64_in(
+        &self,
+        idx: usize,
+        x: &AffineForm,
+        relu: Option<&[u32]>,
+        buf: Vec<f64>,
+        finite: Option<[&[f64]; 3]>,
+    ) -> Option<AffineForm> {
         let node = self.nodes().get(idx)?;
         let Op::Dense {
             bias,
@@ -1090,7 +1116,9 @@ impl Network {
         let on = |k: usize| relu.is_none_or(|m| m[k] == 1);
         // Non-finite inputs: one branch-free pass over all six arrays, and
         // only if that finds one, the exact test of the inputs that pass.
-        if !x.all_finite()
+        debug_assert!(finite.is_none_or(|_| x.all_finite()), "not finite");
+        if finite.is_none()
+            && !x.all_finite()
             && (0..len).any(|k| {
                 on(k)
                     && (x.values().iter().any(|a| !a[k].is_finite())
@@ -1111,7 +1139,15 @@ impl Network {
         // One allocation; the values are zeroed (and then overwritten by
         // `dense3`), the bounds (if stored) appended below or, element-wise,
         // written in place.
-        let mut data = Vec::with_capacity(if rows == 1 && !each { 3 * m } else { 6 * m });
+        let cap = if rows == 1 && !each { 3 * m } else { 6 * m };
+        // Exactly `cap` (a larger buffer would be copied when boxed).
+        let mut data = if buf.capacity() == cap {
+            let mut b = buf;
+            b.clear();
+            b
+        } else {
+            Vec::with_capacity(cap)
+        };
         data.resize(if each { 6 * m } else { 3 * m }, 0.0);
         // Per thread (this runs once per face and layer): the inputs of a
         // row that are not zero everywhere, as (index, u, v, c), the
@@ -1137,7 +1173,7 @@ impl Network {
                 }
             });
             let is_each = each.is_some();
-            x.with_errors(DenseRows {
+            let rows = DenseRows {
                 x: [xu, xv, xc],
                 relu,
                 g,
@@ -1148,7 +1184,17 @@ impl Network {
                 maxima: &mut *maxima,
                 y: [yu, yv, yc],
                 each,
-            });
+            };
+            match finite {
+                Some([eu, ev, ec]) => {
+                    let (ev, ec) = (&ev[..eu.len()], &ec[..eu.len()]);
+                    rows.run(
+                        #[inline(always)]
+                        move |k: usize| [eu[k], ev[k], ec[k]],
+                    )
+                }
+                None => x.with_errors(rows),
+            }
             if is_each {
                 return None;
             }
@@ -1524,6 +1570,26 @@ mod tests {
         };
         assert_eq!(error_bits(&fused), expected(&act, &generic), "case {case}");
         assert_eq!(fused.has_scaled_bounds(), !loose && rows == 1);
+        // With the bounds given as arrays (finite input), into a buffer of
+        // the right size (the last product's) or of another: the same bits.
+        let mut ebuf = Vec::new();
+        for buf in [fused.clone().into_buffer(), vec![1.0; 5]] {
+            let given = net
+                .apply_dense_relu_f64_in(
+                    1,
+                    &pre,
+                    Some(&states),
+                    buf,
+                    Some(pre.errors_into(&mut ebuf)),
+                )
+                .expect("applies");
+            assert_eq!(bits(&given), bits(&fused), "case {case}, given bounds");
+            assert_eq!(
+                error_bits(&given),
+                error_bits(&fused),
+                "case {case}, given bounds"
+            );
+        }
         let generic = net.apply_linear_f64(1, &[&pre]).expect("dense");
         let fused = net.apply_dense_relu_f64(1, &pre, None).expect("applies");
         assert_eq!(bits(&generic), bits(&fused), "case {case}, no relu");
@@ -1688,6 +1754,21 @@ mod tests {
                     .expect("fused");
                 assert_eq!(a.values(), b.values());
                 assert_eq!(a.errors(), b.errors());
+                // Reading the bounds from arrays (the point filter's) into
+                // the memory of a form of the same shape: the same bits.
+                let mut ebuf = Vec::new();
+                let c = net
+                    .apply_dense_relu_f64_in(
+                        3,
+                        &mid,
+                        Some(&second),
+                        b.clone().into_buffer(),
+                        Some(mid.errors_into(&mut ebuf)),
+                    )
+                    .expect("fused");
+                assert_eq!(bits(&a), bits(&c));
+                assert_eq!(error_bits(&a), error_bits(&c));
+                assert_eq!(a.has_scaled_bounds(), c.has_scaled_bounds());
             }
         }
     }

@@ -31,7 +31,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
 use crate::domain::Slice;
-use crate::exact::predicates::{classify_lines_at_points, side_of_point, LineClass};
+use crate::exact::predicates::{
+    classify_lines_at, classify_lines_at_points, side_of_point, LineClass, PointSet,
+};
 use crate::exact::{Kernel, Line, PredicateStats, Sign};
 use crate::mesh::{CutOutcome, FaceId, HalfEdgeId, LineId, Mesh, VertexId};
 use crate::net::{
@@ -482,7 +484,20 @@ pub(super) fn dense_after_relu(
     pre: &AffineForm,
     states: &[u32],
 ) -> Result<AffineForm, NetError> {
-    if let Some(f) = net.apply_dense_relu_f64(nd, pre, Some(states)) {
+    dense_after_relu_in(net, (act, nd), pre, states, (Vec::new(), None))
+}
+
+/// [`dense_after_relu`] into `buf`'s memory where it fits, given `pre`'s
+/// bounds as arrays where it is proven finite (see
+/// [`Network::apply_dense_relu_f64_in`]).
+fn dense_after_relu_in(
+    net: &Network,
+    (act, nd): (usize, usize),
+    pre: &AffineForm,
+    states: &[u32],
+    (buf, finite): (Vec<f64>, Option<[&[f64]; 3]>),
+) -> Result<AffineForm, NetError> {
+    if let Some(f) = net.apply_dense_relu_f64_in(nd, pre, Some(states), buf, finite) {
         return Ok(f);
     }
     let x = net.apply_activation_f64(act, pre, states)?;
@@ -725,7 +740,7 @@ pub(super) fn run_ahead(
     net: &Network,
     shared: &States,
     hops: &[Hop],
-    (mut form, mut tensor): (Arc<AffineForm>, TensorId),
+    (first, mut tensor): (Arc<AffineForm>, TensorId),
     corners: &[([f64; 2], f64)],
     (class, ebuf, sbuf): (&mut Vec<LineClass>, &mut Vec<f64>, &mut Vec<u32>),
 ) -> Result<Ahead, NetError> {
@@ -734,11 +749,18 @@ pub(super) fn run_ahead(
     let mut stopped = None;
     let mut folded = None;
     let mut passed_all = false;
+    // The forms made here are owned until the last is returned, and each
+    // one's memory is reused for the next but one (no allocation per hop).
+    let mut made: Option<AffineForm> = None;
+    let mut spare: Vec<f64> = Vec::new();
+    let points = PointSet::new(corners);
     for &Hop { relu, dense, fold } in hops {
+        let form: &AffineForm = made.as_ref().unwrap_or(&first);
         let m = form.len();
         class.clear();
         class.resize(m, LineClass::Unknown);
-        let d = classify_lines_at_points(form.values(), form.errors_into(ebuf), corners, class);
+        let errors = form.errors_into(ebuf);
+        let d = classify_lines_at(form.values(), errors, &points, class);
         if corners.is_empty() || d != (m * corners.len()) as u64 {
             // Kept for that layer (same decisions, see above).
             stopped = Some(Classified {
@@ -747,7 +769,7 @@ pub(super) fn run_ahead(
             });
             if fold {
                 let nd = dense.map(|(nd, _)| nd);
-                folded = Folded::new(net, (relu, nd), &form, class, sbuf).map(Arc::new);
+                folded = Folded::new(net, (relu, nd), form, class, sbuf).map(Arc::new);
             }
             break;
         }
@@ -761,14 +783,23 @@ pub(super) fn run_ahead(
             passed_all = true;
             break;
         };
-        form = Arc::new(dense_after_relu(
+        let next = dense_after_relu_in(
             net,
             (relu, nd),
-            &form,
+            form,
             states.last().expect("pushed"),
-        )?);
+            // Every line decided: every value and bound is finite.
+            (std::mem::take(&mut spare), Some(errors)),
+        )?;
+        if let Some(old) = made.replace(next) {
+            spare = old.into_buffer();
+        }
         tensor = t;
     }
+    let form = match made {
+        Some(f) => Arc::new(f),
+        None => first,
+    };
     Ok(Ahead {
         form: (!passed_all).then_some(form),
         folded,
