@@ -1398,6 +1398,11 @@ impl Engine {
                     .is_some_and(|st| st.pattern.len() <= layer)
             });
         self.run_ahead[layer] = passed.len();
+        if faces.is_empty() {
+            // Every face was taken through this layer (deep networks, once
+            // the mesh is settled): nothing to do, every state stays put.
+            return Ok(());
+        }
         let filtered = self.mesh.kernel() == Kernel::Filtered;
         // Each face's outline at the start of the layer (step 1 reads it
         // while step 2 edits the mesh).
