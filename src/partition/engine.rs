@@ -719,7 +719,17 @@ pub(super) struct Hop {
 /// narrower: the last hidden layer of a classifier, a bottleneck.
 const FOLD_SHARE: usize = 4;
 
-/// Run-ahead from `form`, the form of `tensor` (the input of the first hop's
+/// [`run_ahead`]'s scratch (a thread's [`Scratch`], taken apart): the
+/// lines' classes, a form's bounds, states, and per hop the last shared
+/// states it interned.
+pub(super) type ScratchRefs<'a> = (
+    &'a mut Vec<LineClass>,
+    &'a mut Vec<f64>,
+    &'a mut Vec<u32>,
+    &'a mut Vec<Arc<[u32]>>,
+);
+
+/// Run-ahead from `first`, the form of `tensor` (the input of the first hop's
 /// ReLU) on a face with the given corners: while every line of the next
 /// hop's ReLU provably misses the face at these corners, its states are
 /// final and the hop's dense node is applied. Returns what it made
@@ -742,7 +752,7 @@ pub(super) fn run_ahead(
     hops: &[Hop],
     (first, mut tensor): (Arc<AffineForm>, TensorId),
     corners: &[([f64; 2], f64)],
-    (class, ebuf, sbuf): (&mut Vec<LineClass>, &mut Vec<f64>, &mut Vec<u32>),
+    (class, ebuf, sbuf, recent): ScratchRefs<'_>,
 ) -> Result<Ahead, NetError> {
     let mut states = Vec::new();
     let mut decided = 0;
@@ -754,7 +764,7 @@ pub(super) fn run_ahead(
     let mut made: Option<AffineForm> = None;
     let mut spare: Vec<f64> = Vec::new();
     let points = PointSet::new(corners);
-    for &Hop { relu, dense, fold } in hops {
+    for (h, &Hop { relu, dense, fold }) in hops.iter().enumerate() {
         let form: &AffineForm = made.as_ref().unwrap_or(&first);
         let m = form.len();
         class.clear();
@@ -775,7 +785,20 @@ pub(super) fn run_ahead(
         }
         sbuf.clear();
         sbuf.extend(class.iter().map(|c| class_state(ActKind::Relu, *c)));
-        let s = shared.get(sbuf);
+        // The shared copy: this thread's last one for this hop where the
+        // states are the same (a sibling's, often), else from `shared`.
+        let s = match recent.get(h) {
+            Some(r) if **r == **sbuf => Arc::clone(r),
+            _ => {
+                let s = shared.get(sbuf);
+                if h < recent.len() {
+                    recent[h] = Arc::clone(&s);
+                } else if h == recent.len() {
+                    recent.push(Arc::clone(&s));
+                }
+                s
+            }
+        };
         states.push(s);
         decided += d;
         let Some((nd, t)) = dense else {
@@ -1465,7 +1488,9 @@ impl Engine {
         // Faces tightened from their double-double form in step 1.
         let dd_early = AtomicUsize::new(0);
         // Scratch per thread: the neurons' classes, the form's bounds, states.
-        let produce = |i: usize, (class, ebuf, sbuf): &mut Scratch| -> Result<FacePre, NetError> {
+        let produce = |i: usize,
+                       (class, ebuf, sbuf, recent): &mut Scratch|
+         -> Result<FacePre, NetError> {
             let f = faces[i];
             let mut state = cell(f);
             let st = state.as_mut().expect("state");
@@ -1569,7 +1594,7 @@ impl Engine {
                     &hops,
                     (Arc::new(next), net.nodes()[nd].output),
                     corners,
-                    (class, ebuf, sbuf),
+                    (class, ebuf, sbuf, recent),
                 )?;
                 let decided = decided + ahead.decided;
                 return Ok((

@@ -105,8 +105,8 @@ pub(super) fn sibling_forms<T: Send>(
 }
 
 /// Scratch for a member's run-ahead: the lines' classes, a form's bounds,
-/// states.
-pub(super) type Scratch = (Vec<LineClass>, Vec<f64>, Vec<u32>);
+/// states, and per hop the last shared states it interned.
+pub(super) type Scratch = (Vec<LineClass>, Vec<f64>, Vec<u32>, Vec<Arc<[u32]>>);
 
 /// The order in which [`sibling_forms`] makes a group's forms: a
 /// depth-first walk over the sub-faces' shared edges, as `(member, the
@@ -387,7 +387,7 @@ impl<'a> Finisher<'a> {
         // corners came along, the member runs ahead through the ReLU layers
         // after it whose lines miss it (their corners are those of the next
         // layer's start: see `run_ahead`), with the states of those layers.
-        let ahead = |j: usize, d: Arc<AffineForm>, (class, ebuf, sbuf): &mut Scratch| {
+        let ahead = |j: usize, d: Arc<AffineForm>, (class, ebuf, sbuf, recent): &mut Scratch| {
             let (_, t) = self.stepped.expect("a dense node after the layer");
             let Some(c) = corners else {
                 return Ok((Some((t, Slot::Ready(d))), Vec::new(), None));
@@ -398,7 +398,7 @@ impl<'a> Finisher<'a> {
                 self.hops,
                 (d, t),
                 c.get(j),
-                (class, ebuf, sbuf),
+                (class, ebuf, sbuf, recent),
             )?;
             self.decided.fetch_add(ahead.decided, Ordering::Relaxed);
             Ok(ahead.into_parts())
