@@ -1136,19 +1136,22 @@ impl Network {
         let rows = len / inf;
         let m = rows * outf;
         let each = x.loose();
-        // One allocation; the values are zeroed (and then overwritten by
-        // `dense3`), the bounds (if stored) appended below or, element-wise,
+        // One allocation (or `buf`'s); the values are overwritten by
+        // `dense3`, the bounds (if stored) appended below or, element-wise,
         // written in place.
         let cap = if rows == 1 && !each { 3 * m } else { 6 * m };
-        // Exactly `cap` (a larger buffer would be copied when boxed).
+        // Exactly `cap` (a larger buffer would be copied when boxed). A
+        // reused buffer keeps its old numbers (no zeroing): `dense3`
+        // writes every value, and every element-wise bound, before any is
+        // read.
+        let init = if each { 6 * m } else { 3 * m };
         let mut data = if buf.capacity() == cap {
-            let mut b = buf;
-            b.clear();
-            b
+            buf
         } else {
             Vec::with_capacity(cap)
         };
-        data.resize(if each { 6 * m } else { 3 * m }, 0.0);
+        data.truncate(init);
+        data.resize(init, 0.0);
         // Per thread (this runs once per face and layer): the inputs of a
         // row that are not zero everywhere, as (index, u, v, c), the
         // maxima of `z_i` per row, and for element-wise bounds the `z_i`.
@@ -1573,7 +1576,10 @@ mod tests {
         // With the bounds given as arrays (finite input), into a buffer of
         // the right size (the last product's) or of another: the same bits.
         let mut ebuf = Vec::new();
-        for buf in [fused.clone().into_buffer(), vec![1.0; 5]] {
+        let size = fused.clone().into_buffer().len();
+        // A buffer of the right size holding other numbers (NaN: any that
+        // were read instead of written would show), and one of another.
+        for buf in [vec![f64::NAN; size], vec![1.0; 5]] {
             let given = net
                 .apply_dense_relu_f64_in(
                     1,
@@ -1762,7 +1768,7 @@ mod tests {
                         3,
                         &mid,
                         Some(&second),
-                        b.clone().into_buffer(),
+                        vec![f64::NAN; b.clone().into_buffer().len()],
                         Some(mid.errors_into(&mut ebuf)),
                     )
                     .expect("fused");
