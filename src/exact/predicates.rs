@@ -735,7 +735,21 @@ impl<'a> PointSet<'a> {
     }
 }
 
-/// [`classify_lines_at_points`] at the points of `set`.
+/// [`classify_lines_at_points`] at the points of `set` (made once for
+/// points whose lines are tested in several batches).
+///
+/// ```
+/// use splinecam::exact::predicates::{classify_lines_at, LineClass, PointSet};
+/// let pts = [([0.0, 0.0], 0.0), ([1.0, 1.0], 0.0)];
+/// let set = PointSet::new(&pts);
+/// let z = [0.0; 2];
+/// let mut class = [LineClass::Unknown; 2];
+/// // u − 2 and u + 3, then v − 0.5 and v − 1 (touches a point): one set.
+/// let d = classify_lines_at([&[1.0, 1.0], &[0.0; 2], &[-2.0, 3.0]], [&z, &z, &z], &set, &mut class);
+/// assert_eq!((class, d), ([LineClass::Negative, LineClass::Positive], 4));
+/// let d = classify_lines_at([&[0.0; 2], &[1.0, 1.0], &[-0.5, -1.0]], [&z, &z, &z], &set, &mut class);
+/// assert_eq!((class, d), ([LineClass::Unknown, LineClass::Unknown], 0));
+/// ```
 pub fn classify_lines_at(
     coef: [&[f64]; 3],
     err: [&[f64]; 3],
@@ -1291,6 +1305,25 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(d, decided * points.len() as u64);
+                // One `PointSet` made once and reused, for the lines in two
+                // parts (a layer after another at the same corners): the
+                // same classes and counts (blocks of 16 and of 64 lines).
+                let set = PointSet::new(&points);
+                let half = rows.len() / 2;
+                let mut again = Vec::new();
+                let mut d2 = 0;
+                for part in [&rows[..half], &rows[half..]] {
+                    let col = |j: usize, e: bool| -> Vec<f64> {
+                        part.iter().map(|r| if e { r.1[j] } else { r.0[j] }).collect()
+                    };
+                    let (a, b, c) = (col(0, false), col(1, false), col(2, false));
+                    let (ea, eb, ec) = (col(0, true), col(1, true), col(2, true));
+                    let mut cl = vec![LineClass::Positive; part.len()];
+                    d2 += classify_lines_at([&a, &b, &c], [&ea, &eb, &ec], &set, &mut cl);
+                    again.extend(cl);
+                }
+                prop_assert_eq!(&again, &class);
+                prop_assert_eq!(d2, d);
             }
 
             /// The radius contains the exact crossing, and every sign the
