@@ -693,29 +693,20 @@ impl<'a> PointSet<'a> {
         let (mut xm, mut ym, mut rm) = (0.0f64, 0.0f64, 0.0f64);
         let (mut x_lo, mut x_hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        // A NaN-propagating maximum: a NaN makes every bound NaN (undecided).
+        let max = |m: f64, v: f64| {
+            if v >= m {
+                v
+            } else if v.is_nan() {
+                f64::NAN
+            } else {
+                m
+            }
+        };
         for &([x, y], r) in points {
-            // NaN-propagating maxima: a NaN makes every bound NaN (undecided).
-            xm = if x.abs() >= xm {
-                x.abs()
-            } else if x.is_nan() {
-                f64::NAN
-            } else {
-                xm
-            };
-            ym = if y.abs() >= ym {
-                y.abs()
-            } else if y.is_nan() {
-                f64::NAN
-            } else {
-                ym
-            };
-            rm = if r >= rm {
-                r
-            } else if r.is_nan() {
-                f64::NAN
-            } else {
-                rm
-            };
+            xm = max(xm, x.abs());
+            ym = max(ym, y.abs());
+            rm = max(rm, r);
             x_lo = x_lo.min(x);
             x_hi = x_hi.max(x);
             y_lo = y_lo.min(y);
