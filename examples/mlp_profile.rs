@@ -120,4 +120,9 @@ fn main() {
         ms(&p.stats().layer_seconds),
         ms(&p.stats().cut_seconds)
     );
+    println!(
+        "  run-ahead {:?} vertex pass {:?}",
+        p.stats().run_ahead,
+        p.stats().vertex_pass
+    );
 }

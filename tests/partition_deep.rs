@@ -100,36 +100,42 @@ fn a_deeper_wider_mlp_needs_no_exact_sign() {
     assert!(stats.filtered > 100_000, "{stats:?}");
 }
 
-/// 2-24x60-1: deep and wide enough that element-wise bounds outgrow the
-/// values too. With the double-double tier (the default) no sign goes
-/// exact: the faces whose signs the filter leaves (459) get their form
-/// tightened from a double-double pass. Without it, 1,771 signs go exact,
-/// through exact forms from checkpoints deep in the trie and the tightened
-/// forms after them. Both are the same partition, vertex for vertex:
-/// valid, every output within its bounds of the exact one, and
-/// regioncam's count.
+/// 2-24x60-1: deep and wide enough that the forms' element-wise bounds
+/// outgrow the values. Taken through its layers by forms (run-ahead),
+/// 459 faces needed a double-double pass, and without that tier 1,771
+/// signs went exact. The vertex pass takes the settled mesh's faces
+/// through the layers from the values at the vertices (one point's bounds,
+/// which stay tight), so hardly a face needs either now: with the tier
+/// no sign goes exact, without it 11 of 4.2 million, and both are the same
+/// partition, vertex for vertex: valid, every output within its bounds of
+/// the exact one, and regioncam's count. (The double-double tier is
+/// exercised by the `|x|` network below, which the pass does not run on.)
 #[test]
-fn a_deeper_still_mlp_is_the_same_with_double_doubles_or_exact_forms() {
+fn a_deeper_still_mlp_is_the_same_with_or_without_double_doubles() {
     let p = checked(24, 60);
     let stats = p.stats();
     assert_eq!(stats.predicates.exact, 0, "{stats:?}");
-    assert!(stats.dd_tightened > 0, "{stats:?}");
+    assert!(
+        stats.vertex_pass.iter().sum::<usize>() > 20_000,
+        "{stats:?}"
+    );
     let opts = Options {
         boundary: Boundary::None,
         double_double: false,
         ..Options::default()
     };
-    let exact = Partition::compute(&mlp::network(24, 60), &square(), &opts).expect("partition");
-    let st = exact.stats();
-    assert!(st.predicates.exact > 0, "signs go exact: {st:?}");
+    let without = Partition::compute(&mlp::network(24, 60), &square(), &opts).expect("partition");
+    let st = without.stats();
+    // A face the pass leaves open deep down gets its form made again from
+    // its last one, with that pass's bounds: a few signs may go exact.
     assert!(
-        st.predicates.exact * 1000 < st.predicates.filtered,
+        st.predicates.exact * 10_000 < st.predicates.filtered,
         "{st:?}"
     );
     assert_eq!(st.dd_tightened, 0, "{st:?}");
-    exact.validate().expect("valid partition");
-    common::assert_outputs_within_bounds(&exact);
-    common::identical(&p, &exact).unwrap();
+    without.validate().expect("valid partition");
+    common::assert_outputs_within_bounds(&without);
+    common::identical(&p, &without).unwrap();
 }
 
 /// The benchmark's MLP `2-WxD-1` with `|x|` for its activations (its

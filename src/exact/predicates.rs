@@ -594,6 +594,32 @@ pub fn side_of_point(line: [f64; 3], err: [f64; 3], xy: [f64; 2], r: f64) -> Opt
     }
 }
 
+/// The sign of an exact value `x` known only as `x̂` with `|x̂ − x| ≤ e`:
+/// proven when `|x̂| > e` (a comparison, so exact), `None` otherwise (also
+/// for NaN or infinite `x̂` or `e`). The vertex pass
+/// ([`crate::net::points`]) decides its neurons' signs with it.
+///
+/// ```
+/// use splinecam::exact::{predicates::value_sign, Sign};
+/// assert_eq!(value_sign(1e-3, 1e-9), Some(Sign::Positive));
+/// assert_eq!(value_sign(-2.0, 1.0), Some(Sign::Negative));
+/// assert_eq!(value_sign(1e-9, 1e-9), None); // x may be 0
+/// assert_eq!(value_sign(0.0, 0.0), None); // x is 0: no strict sign
+/// assert_eq!(value_sign(1.0, f64::INFINITY), None);
+/// ```
+#[inline]
+pub fn value_sign(x: f64, e: f64) -> Option<Sign> {
+    if x.abs() > e && x.is_finite() {
+        Some(if x > 0.0 {
+            Sign::Positive
+        } else {
+            Sign::Negative
+        })
+    } else {
+        None
+    }
+}
+
 /// `ŝ` and its rigorous bound (see [`side_of_point`]); the sign of `ŝ` is
 /// proven when `|ŝ| > bound` and `ŝ` is finite.
 #[inline]

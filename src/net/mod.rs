@@ -30,6 +30,7 @@ pub mod ir;
 pub mod json;
 mod kernels;
 pub mod onnx;
+pub mod points;
 mod step;
 
 pub use affine::{AffineForm, ExactAffineForm};

@@ -32,7 +32,7 @@ use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use rustc_hash::FxBuildHasher;
 
 use crate::net::dd::DdAffineForm;
-use crate::net::{ExactAffineForm, NetError, Network, OpClass, TensorId};
+use crate::net::{AffineForm, ExactAffineForm, NetError, Network, OpClass, TensorId};
 
 /// A checkpoint is kept only if its live tensors hold at most this many
 /// elements (wide layers, where the filter rarely fails, keep none).
@@ -99,6 +99,32 @@ impl Tier for Exact {
                 .sum::<usize>()
         };
         tensor(&form.u) + tensor(&form.v) + tensor(&form.c) + 32
+    }
+}
+
+/// `f64` forms with bounds (the engine's own), for a form made again from
+/// the input ([`form_from_input`]; no checkpoints are kept of them).
+pub(super) struct F64;
+
+impl Tier for F64 {
+    type Form = AffineForm;
+    const MAX_BYTES: usize = 0;
+    fn linear(net: &Network, idx: usize, ins: &[&Self::Form]) -> Result<Self::Form, NetError> {
+        net.apply_linear_f64(idx, ins)
+    }
+    fn activation(
+        net: &Network,
+        idx: usize,
+        x: &Self::Form,
+        states: &[u32],
+    ) -> Result<Self::Form, NetError> {
+        net.apply_activation_f64(idx, x, states)
+    }
+    fn elements(form: &Self::Form) -> usize {
+        form.len()
+    }
+    fn bytes(form: &Self::Form) -> usize {
+        48 * form.len() + 64
     }
 }
 
@@ -358,6 +384,34 @@ pub(super) fn form_from_input<T: Tier>(
         .ok_or_else(never)?;
     let base = [(TensorId(0), input.clone())];
     match run::<T>(net, &base, 0..t_idx + 1, pattern, Some(tensor))? {
+        Ran::Target(form) => Ok(form),
+        Ran::Live(_) => Err(never()),
+    }
+}
+
+/// The form of `tensor` on a face whose pattern is `pattern`, by a pass
+/// from the face's form `form` of an earlier tensor `from` (the nodes after
+/// the one that makes `from` must read only `from` and what they make: a
+/// chain, as where the vertex pass keeps a face's last form).
+pub(super) fn form_from<T: Tier>(
+    net: &Network,
+    (from, form): (TensorId, &T::Form),
+    pattern: &[Arc<[u32]>],
+    tensor: TensorId,
+) -> Result<T::Form, NetError> {
+    if tensor == from {
+        return Ok(form.clone());
+    }
+    let producer = |t: TensorId| net.nodes().iter().position(|n| n.output == t);
+    let never = || NetError::Argument(format!("tensor {} is never produced", tensor.0));
+    let t_idx = producer(tensor).ok_or_else(never)?;
+    let start = if from == TensorId(0) {
+        0
+    } else {
+        producer(from).ok_or_else(never)? + 1
+    };
+    let base = [(from, form.clone())];
+    match run::<T>(net, &base, start..t_idx + 1, pattern, Some(tensor))? {
         Ran::Target(form) => Ok(form),
         Ran::Live(_) => Err(never()),
     }

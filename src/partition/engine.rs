@@ -40,12 +40,13 @@ use crate::net::{
     ActKind, AffineForm, ExactAffineForm, NetError, Network, Op, OpClass, Pattern, TensorId,
 };
 
-use super::checkpoints::{form_from_input, DdForms, Exact, ExactForms};
+use super::checkpoints::{form_from, form_from_input, DdForms, Exact, ExactForms, F64};
 use super::finish::{member_of, sibling_order, Finisher, Members, Scratch};
 use super::labels::{LabelKind, LabelTable};
 use super::pipeline;
 use super::split;
 use super::states::States;
+use super::vertex_pass::{self, VertexPass};
 use super::zone;
 use super::{Boundary, Options, Partition, PartitionError, Region, Stats};
 
@@ -99,6 +100,16 @@ pub(super) enum Slot {
     /// ([`Folded`]) instead of whole (only that layer reads it: step 1 takes
     /// it out of the face's state and hands it to steps 2 and 3).
     Folded(Arc<Folded>),
+    /// The form of `tensor`, not kept: made where it is read from the
+    /// face's form of an earlier tensor `from` (its last form made, or the
+    /// slice's input form) through the face's pattern. A face the vertex
+    /// pass took through a layer holds this for the next layer's input
+    /// ([`VertexPass`]), which it mostly needs no form of.
+    Replay {
+        tensor: TensorId,
+        from: TensorId,
+        form: Arc<AffineForm>,
+    },
 }
 
 /// A ReLU layer's input form on a face, folded: the next dense node's
@@ -320,8 +331,42 @@ impl Slot {
             Slot::Folded(_) => Err(NetError::Argument(
                 "internal: a folded form read whole (only its ReLU layer reads it)".into(),
             )),
+            Slot::Replay { tensor, from, form } => replay(net, (*from, form), pattern, *tensor),
         }
     }
+}
+
+/// The form of `tensor` on a face with `pattern`, from its form `form` of
+/// an earlier tensor `from` ([`Slot::Replay`]): each ReLU and the dense
+/// node after it by the fused kernel (as a run-ahead makes them), a dense
+/// node on its own by the generic one, anything else by [`form_from`].
+fn replay(
+    net: &Network,
+    (from, form): (TensorId, &Arc<AffineForm>),
+    pattern: &[Arc<[u32]>],
+    tensor: TensorId,
+) -> Result<Arc<AffineForm>, NetError> {
+    let nodes = net.nodes();
+    let (mut t, mut f) = (from, Arc::clone(form));
+    while t != tensor {
+        let Some(i) = nodes.iter().position(|n| n.inputs == [t]) else {
+            return form_from::<F64>(net, (t, &f), pattern, tensor).map(Arc::new);
+        };
+        let next = nodes
+            .get(i + 1)
+            .filter(|d| matches!(d.op, Op::Dense { .. }) && d.inputs == [nodes[i].output]);
+        (f, t) = match (&nodes[i].op, next, nodes[i].layer) {
+            (Op::Dense { .. }, _, _) => {
+                (Arc::new(net.apply_linear_f64(i, &[&f])?), nodes[i].output)
+            }
+            (Op::Relu, Some(d), Some(layer)) if nodes[i].output != tensor => (
+                Arc::new(dense_after_relu(net, (i, i + 1), &f, &pattern[layer])?),
+                d.output,
+            ),
+            _ => return form_from::<F64>(net, (t, &f), pattern, tensor).map(Arc::new),
+        };
+    }
+    Ok(f)
 }
 
 /// Exact forms of one face, computed on first use.
@@ -467,7 +512,7 @@ fn fused_dense(net: &Network, idx: usize, st: &FaceState) -> Option<AffineForm> 
             let layer = an.layer.expect("activation nodes have a layer");
             net.apply_dense_relu_f64(idx, pre, Some(&st.pattern[layer][..]))
         }
-        Slot::Pending { .. } => {
+        Slot::Pending { .. } | Slot::Replay { .. } => {
             let x = st.form(net, node.inputs[0]).ok()?;
             net.apply_dense_relu_f64(idx, &x, None)
         }
@@ -714,6 +759,37 @@ pub(super) struct Hop {
     fold: bool,
 }
 
+/// At most this many hops of run-ahead on a plain chain of dense and ReLU
+/// nodes, where the vertex pass can take over ([`Engine::hops`]).
+const PLAIN_HOPS: usize = 2;
+
+/// The vertex pass runs on plain chains of at least this many ReLU layers
+/// (with fewer, run-ahead takes the faces of a settled mesh to the end for
+/// less than the pass costs to start: measured on 2-16x8-1 and 2-64x8-1,
+/// where it cost a third more instructions).
+const VERTEX_MIN_LAYERS: usize = 12;
+
+/// The vertex pass runs on layers of at most this many neurons. Wider, a
+/// vertex's values cost about what a face's form does, and their bounds
+/// (the vertex's radius times the layers' absolute weights, where a form
+/// has the face's slopes) outgrow the values sooner: 2-64x20-1 took 20 %
+/// longer with the pass (two threads), a few hundred faces left open.
+const VERTEX_MAX_WIDTH: usize = 32;
+
+/// The vertex pass is given up for the rest of a partition once it leaves
+/// more than one face in this many open on a layer. Its bounds grow by
+/// the layers' absolute row sums, from the vertex's radius and rounding,
+/// where a form's grow from its rounding alone: on 2-32x80-1 they outgrow
+/// the values after some 45 layers, and the open faces' forms (made again
+/// from their last one, then tightened by double-double passes) cost
+/// twice the run without the pass.
+const VERTEX_MAX_OPEN: usize = 16;
+
+/// The vertex pass starts on a settled mesh with at least this many ReLU
+/// layers to go (its first layer's values are made from the faces' forms,
+/// and a face it leaves open later makes its form again from there).
+const VERTEX_MIN_AHEAD: usize = 3;
+
 /// A ReLU layer's input is folded on the faces where a run-ahead stops
 /// ([`Folded`]) when the dense node after it is at most this many times
 /// narrower: the last hidden layer of a classifier, a bottleneck.
@@ -923,6 +999,21 @@ struct Engine {
     folded: Vec<usize>,
     /// The state vectors made so far, one copy each.
     shared: States,
+    /// The slice's input form (the start of a [`Slot::Replay`]).
+    input: Arc<AffineForm>,
+    /// The vertex pass's values (of the last layer it ran on).
+    points: VertexPass,
+    /// Whether the network is a plain chain of dense and ReLU nodes, of at
+    /// least [`VERTEX_MIN_LAYERS`] layers of at most [`VERTEX_MAX_WIDTH`]
+    /// (the vertex pass can run on its layers; run-ahead is then kept
+    /// short), and the pass has not been given up ([`VERTEX_MAX_OPEN`]).
+    plain: bool,
+    /// Whether the last layer added few faces (the vertex pass starts).
+    settled: bool,
+    /// Per layer, the faces the vertex pass took through it, and those it
+    /// left open (cut the usual way).
+    vertex_pass: Vec<usize>,
+    vertex_open: Vec<usize>,
 }
 
 /// Per vertex, the sign of the line being inserted (one epoch per line).
@@ -1078,8 +1169,13 @@ pub(super) fn compute_on(
         classified: None,
         // Room for every layer's states (sub-faces inherit the vector).
         pattern: Vec::with_capacity(net.layer_nodes().len()),
-        forms: vec![(TensorId(0), Slot::Ready(input))],
+        forms: vec![(TensorId(0), Slot::Ready(Arc::clone(&input)))],
     };
+    let plain = net.layer_nodes().len() >= VERTEX_MIN_LAYERS
+        && net.layer_nodes().iter().all(|&i| {
+            vertex_pass::eligible(&net, i)
+                && net.len_of(net.nodes()[i].inputs[0]) <= VERTEX_MAX_WIDTH
+        });
     let mut states = vec![None; 2];
     states[1] = Some(first);
     let mut e = Engine {
@@ -1100,6 +1196,12 @@ pub(super) fn compute_on(
         folded: vec![0; net.layer_nodes().len()],
         shared: States::default(),
         need_output,
+        input,
+        points: VertexPass::default(),
+        plain,
+        settled: false,
+        vertex_pass: vec![0; net.layer_nodes().len()],
+        vertex_open: vec![0; net.layer_nodes().len()],
     };
     let mut faces_after_layer = Vec::new();
     let (mut layer_seconds, mut cut_seconds) = (Vec::new(), Vec::new());
@@ -1124,7 +1226,23 @@ pub(super) fn compute_on(
             }
         };
         if layer {
+            let before = faces_after_layer.last().copied().unwrap_or(1);
+            if let Some(l) = node.layer.filter(|&l| e.vertex_open[l] > 0) {
+                // Faces the vertex pass left open that no line cut: its
+                // bounds have outgrown the values (deep layers). Forms and
+                // run-ahead from here on.
+                let missed = e.vertex_open[l].saturating_sub(e.mesh.num_faces() - before);
+                if missed * VERTEX_MAX_OPEN > e.vertex_pass[l] + e.vertex_open[l] {
+                    e.plain = false;
+                    e.points.clear();
+                }
+            }
             faces_after_layer.push(e.mesh.num_faces());
+            // Settled: the layer added at most one face in 64.
+            e.settled = match faces_after_layer[..] {
+                [.., a, b] => b <= a + a / 64,
+                _ => false,
+            };
             layer_seconds.push(layer_start.elapsed().as_secs_f64());
             if options.time_cutting {
                 cut_seconds.push(e.cut_seconds);
@@ -1204,6 +1322,8 @@ pub(super) fn compute_on(
         faces_after_layer,
         predicates: e.mesh.stats(),
         run_ahead: e.run_ahead,
+        vertex_pass: e.vertex_pass,
+        vertex_open: e.vertex_open,
         folded: e.folded,
         dd_tightened: e.dd_tightened,
         layer_seconds,
@@ -1304,7 +1424,10 @@ impl Engine {
             if node.inputs.iter().any(|t| {
                 matches!(
                     st.slot(*t),
-                    Slot::Activated { .. } | Slot::Pending { .. } | Slot::Folded(_)
+                    Slot::Activated { .. }
+                        | Slot::Pending { .. }
+                        | Slot::Folded(_)
+                        | Slot::Replay { .. }
                 )
             }) {
                 job_of[f] = reps.len();
@@ -1316,7 +1439,10 @@ impl Engine {
                 .iter()
                 .map(|t| match st.slot(*t) {
                     Slot::Ready(a) => Arc::as_ptr(a) as usize,
-                    Slot::Activated { .. } | Slot::Pending { .. } | Slot::Folded(_) => {
+                    Slot::Activated { .. }
+                    | Slot::Pending { .. }
+                    | Slot::Folded(_)
+                    | Slot::Replay { .. } => {
                         unreachable!("checked above")
                     }
                 })
@@ -1427,6 +1553,18 @@ impl Engine {
             return Ok(());
         }
         let filtered = self.mesh.kernel() == Kernel::Filtered;
+        // On a settled mesh, the faces whose corners prove every line of
+        // the layer misses them are taken through it by the vertex pass.
+        let vertex = filtered && self.vertex_pass_here(idx, kind, n);
+        let (faces, passed) = if vertex {
+            self.take_through(idx, (layer, n), faces, passed)?
+        } else {
+            self.points.clear();
+            (faces, passed)
+        };
+        if faces.is_empty() {
+            return Ok(());
+        }
         // Each face's outline at the start of the layer (step 1 reads it
         // while step 2 edits the mesh).
         let outlines = if filtered {
@@ -1454,7 +1592,9 @@ impl Engine {
         // a cut one in step 3).
         let stepped = self.next_dense(idx);
         let keep_output = !self.unread(self.net.nodes()[idx].output);
-        let hops = if filtered {
+        // No run-ahead where the vertex pass runs: it takes the faces
+        // through the next layers for less.
+        let hops = if filtered && !vertex {
             self.hops(stepped.map(|(nd, _)| nd))
         } else {
             Vec::new()
@@ -1918,6 +2058,114 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether the vertex pass runs on activation node `idx` (of width
+    /// `n`): a ReLU of a plain chain ([`vertex_pass::eligible`]) whose
+    /// output is read by the next dense node alone (or not at all), with
+    /// the values in [`vertex_pass::MAX_ELEMENTS`]; where it ran on the
+    /// layer before (its faces hold no forms), or on a settled mesh with a
+    /// few more ReLU layers to come ([`VERTEX_MIN_AHEAD`], this one
+    /// included).
+    fn vertex_pass_here(&self, idx: usize, kind: ActKind, n: usize) -> bool {
+        // `plain`: every ReLU of the network is eligible.
+        if kind != ActKind::Relu
+            || !self.plain
+            || self.mesh.num_vertices().saturating_mul(n) > vertex_pass::MAX_ELEMENTS
+        {
+            return false;
+        }
+        let next = self.next_dense(idx);
+        if next.is_none() && !self.unread(self.net.nodes()[idx].output) {
+            return false;
+        }
+        let continuing = self.points.node().is_some_and(|p| p + 2 == idx);
+        let ahead = self.net.layer_nodes().iter().filter(|&&i| i >= idx).count();
+        continuing || (self.settled && ahead >= VERTEX_MIN_AHEAD)
+    }
+
+    /// The vertex pass on ReLU node `idx` (layer `layer`, `n` neurons):
+    /// the faces whose corners agree on every neuron's sign get their
+    /// states, drop their input form and hold a [`Slot::Replay`] of the
+    /// next dense node's output (where one is made), and join `passed`;
+    /// the others are returned to be cut.
+    fn take_through(
+        &mut self,
+        idx: usize,
+        (layer, n): (usize, usize),
+        faces: Vec<FaceId>,
+        mut passed: Vec<FaceId>,
+    ) -> Result<(Vec<FaceId>, Vec<FaceId>), PartitionError> {
+        let x = self.net.nodes()[idx].inputs[0];
+        // The faces' forms of the layer's input, where they have one made:
+        // the values at their corners follow from them.
+        let known: Vec<(FaceId, Arc<AffineForm>)> = faces
+            .iter()
+            .filter_map(|&f| {
+                let st = self.states[f.index()].as_ref()?;
+                match st.forms.iter().find(|(t, _)| *t == x) {
+                    Some((_, Slot::Ready(a))) => Some((f, Arc::clone(a))),
+                    _ => None,
+                }
+            })
+            .collect();
+        self.points
+            .update(&self.net, &self.mesh, (&self.input, &known), idx)?;
+        drop(known);
+        let next = self.next_dense(idx).map(|(_, t)| t);
+        let (points, mesh, shared) = (&self.points, &self.mesh, &self.shared);
+        let decided: Vec<Option<(Arc<[u32]>, usize)>> = faces
+            .par_iter()
+            .with_min_len(MIN_PAR_CHEAP)
+            .map_init(
+                || (Vec::new(), Vec::new(), None::<Arc<[u32]>>),
+                |(acc, states, last), &f| {
+                    let corners = points.decide(mesh, f, acc, states)?;
+                    // Neighbours mostly share their states: the last
+                    // shared copy is tried first.
+                    let shared = match last.as_ref().filter(|l| ***l == **states) {
+                        Some(l) => Arc::clone(l),
+                        None => last.insert(shared.get(states)).clone(),
+                    };
+                    Some((shared, corners))
+                },
+            )
+            .collect();
+        let mut rest = Vec::new();
+        let (mut signs, mut count) = (0u64, 0usize);
+        for (f, d) in faces.into_iter().zip(decided) {
+            let Some((states, corners)) = d else {
+                rest.push(f);
+                continue;
+            };
+            let st = self.states[f.index()].as_mut().expect("state");
+            st.pattern.push(states);
+            st.classified = None;
+            // The form the next one is made from if it is read: the
+            // face's last one made (or the input form).
+            let (from, form) = match st.take_slot(x) {
+                Some(Slot::Ready(a)) => (x, a),
+                Some(Slot::Replay { from, form, .. }) => (from, form),
+                // The ReLU's input form a lazy slot is made from.
+                Some(Slot::Pending { act: node, pre, .. } | Slot::Activated { node, pre }) => {
+                    (self.net.nodes()[node].inputs[0], pre)
+                }
+                Some(Slot::Folded(_)) | None => (TensorId(0), Arc::clone(&self.input)),
+            };
+            if let Some(tensor) = next {
+                st.forms.push((tensor, Slot::Replay { tensor, from, form }));
+            }
+            signs += (n * corners) as u64;
+            count += 1;
+            passed.push(f);
+        }
+        self.vertex_pass[layer] = count;
+        self.vertex_open[layer] = rest.len();
+        self.mesh.add_stats(&PredicateStats {
+            filtered: signs,
+            ..PredicateStats::default()
+        });
+        Ok((rest, passed))
+    }
+
     /// The dense node whose forms a face that no line of activation node
     /// `idx` crosses gets at once ([`Formed::Next`]): the
     /// [`Engine::next_dense`], when it is no wider than the layer (never
@@ -1975,6 +2223,12 @@ impl Engine {
                 fold,
             });
             nd = next;
+        }
+        if self.plain {
+            // The vertex pass takes faces through a settled mesh's layers
+            // for less (see `vertex_pass`); it starts where the engine is
+            // back on a layer.
+            out.truncate(PLAIN_HOPS);
         }
         out
     }

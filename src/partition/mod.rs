@@ -34,6 +34,7 @@ mod labels;
 mod pipeline;
 mod split;
 mod states;
+mod vertex_pass;
 mod zone;
 
 use std::sync::{Arc, OnceLock};
@@ -219,6 +220,16 @@ pub struct Stats {
     /// their states and the next dense layer's forms, where one is made,
     /// were made then).
     pub run_ahead: Vec<usize>,
+    /// Per activation layer, the faces the vertex pass took through it: a
+    /// plain chain of dense and ReLU nodes, once a layer adds few faces,
+    /// is evaluated at every vertex, and a face whose corners agree on
+    /// every neuron's sign needs no form for the layer (see
+    /// `docs/algorithm.md`, The vertex pass).
+    pub vertex_pass: Vec<usize>,
+    /// Per activation layer, the faces the vertex pass left open (some
+    /// corner left a sign undecided): they were tested and cut the usual
+    /// way, their form made again from their last one where they had none.
+    pub vertex_open: Vec<usize>,
     /// Per activation/max layer, the faces that held its input folded (a
     /// ReLU layer feeding a dense node at most a quarter as wide, or one
     /// not made ([`Options::output_forms`]), on faces whose run-ahead

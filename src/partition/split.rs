@@ -173,6 +173,8 @@ fn merge(
         faces_after_layer,
         predicates: m.stats(),
         run_ahead: add(&sa.run_ahead, &sb.run_ahead),
+        vertex_pass: add(&sa.vertex_pass, &sb.vertex_pass),
+        vertex_open: add(&sa.vertex_open, &sb.vertex_open),
         folded: add(&sa.folded, &sb.folded),
         dd_tightened: sa.dd_tightened + sb.dd_tightened,
         layer_seconds: add_f(&sa.layer_seconds, &sb.layer_seconds),
