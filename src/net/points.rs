@@ -65,6 +65,28 @@ impl Network {
         y: &mut [f64],
         ye: &mut [f64],
     ) -> Result<(), NetError> {
+        self.dense_points::<false>(idx, (x, e), (y, ye))
+    }
+
+    /// [`Network::dense_points_f64`] of the ReLU of `x` ± `e` (as
+    /// [`relu_points_f64`] makes it, bit for bit), without writing it out.
+    pub fn relu_dense_points_f64(
+        &self,
+        idx: usize,
+        x: &[f64],
+        e: &[f64],
+        y: &mut [f64],
+        ye: &mut [f64],
+    ) -> Result<(), NetError> {
+        self.dense_points::<true>(idx, (x, e), (y, ye))
+    }
+
+    fn dense_points<const RELU: bool>(
+        &self,
+        idx: usize,
+        (x, e): (&[f64], &[f64]),
+        (y, ye): (&mut [f64], &mut [f64]),
+    ) -> Result<(), NetError> {
         let node = self
             .nodes()
             .get(idx)
@@ -110,9 +132,10 @@ impl Network {
             act.extend(
                 xs.iter()
                     .zip(es)
+                    .map(|(xi, ei)| if RELU { relu(*xi, *ei) } else { (*xi, *ei) })
                     .enumerate()
-                    .filter(|(_, (xi, ei))| **xi != 0.0 || **ei != 0.0)
-                    .map(|(i, (xi, ei))| (i, *xi, ei + g * xi.abs())),
+                    .filter(|(_, (xi, ei))| *xi != 0.0 || *ei != 0.0)
+                    .map(|(i, (xi, ei))| (i, xi, ei + g * xi.abs())),
             );
             let (yo, eo) = (
                 &mut y[p * outf..(p + 1) * outf],
@@ -154,16 +177,20 @@ impl Network {
 /// ReLU of values with bounds, in place (see the module documentation).
 pub fn relu_points_f64(x: &mut [f64], e: &mut [f64]) {
     for (xv, ev) in x.iter_mut().zip(e.iter_mut()) {
-        match value_sign(*xv, *ev) {
-            Some(Sign::Negative) => (*xv, *ev) = (0.0, 0.0),
-            Some(_) => {}
-            None => {
-                if xv.is_nan() {
-                    *ev = f64::INFINITY;
-                }
-                *xv = if *xv > 0.0 { *xv } else { 0.0 };
-            }
-        }
+        (*xv, *ev) = relu(*xv, *ev);
+    }
+}
+
+/// ReLU of one value with its bound.
+#[inline]
+fn relu(x: f64, e: f64) -> (f64, f64) {
+    match value_sign(x, e) {
+        Some(Sign::Negative) => (0.0, 0.0),
+        Some(_) => (x, e),
+        None => (
+            if x > 0.0 { x } else { 0.0 },
+            if x.is_nan() { f64::INFINITY } else { e },
+        ),
     }
 }
 

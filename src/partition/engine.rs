@@ -2116,14 +2116,18 @@ impl Engine {
             .par_iter()
             .with_min_len(MIN_PAR_CHEAP)
             .map_init(
-                || (Vec::new(), Vec::new(), None::<Arc<[u32]>>),
-                |(acc, states, last), &f| {
-                    let corners = points.decide(mesh, f, acc, states)?;
+                || (Vec::new(), Vec::new(), (Vec::new(), None::<Arc<[u32]>>)),
+                |(acc, states, (last_on, last)), &f| {
+                    let corners = points.decide(mesh, f, acc)?;
                     // Neighbours mostly share their states: the last
-                    // shared copy is tried first.
-                    let shared = match last.as_ref().filter(|l| ***l == **states) {
+                    // shared copy is tried first (by its masks).
+                    let shared = match last.as_ref().filter(|_| *last_on == *acc) {
                         Some(l) => Arc::clone(l),
-                        None => last.insert(shared.get(states)).clone(),
+                        None => {
+                            points.states(acc, states);
+                            last_on.clone_from(acc);
+                            last.insert(shared.get(states)).clone()
+                        }
                     };
                     Some((shared, corners))
                 },

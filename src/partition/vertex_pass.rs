@@ -156,13 +156,10 @@ impl VertexPass {
             let old = carried.saturating_sub(first).min(count);
             if old > 0 {
                 // The previous layer's values: its ReLU, then the dense node.
-                let mut ox = px[first * pw..(first + old) * pw].to_vec();
-                let mut oe = pe[first * pw..(first + old) * pw].to_vec();
-                relu_points_f64(&mut ox, &mut oe);
-                net.dense_points_f64(
+                net.relu_dense_points_f64(
                     idx - 1,
-                    &ox,
-                    &oe,
+                    &px[first * pw..(first + old) * pw],
+                    &pe[first * pw..(first + old) * pw],
                     &mut x[..old * width],
                     &mut e[..old * width],
                 )?;
@@ -227,19 +224,13 @@ impl VertexPass {
         Ok(())
     }
 
-    /// The states of the layer's neurons on face `f` (1 on, 0 off) into
-    /// `states`, if every neuron has the same proven sign at every corner
-    /// of `f` (then no line of the layer meets the face); returns the
-    /// number of corners, or `None` (with `states` unspecified) if some
-    /// sign is open. The face's corners must have values
+    /// Whether every neuron of the layer has the same proven sign at every
+    /// corner of face `f` (then no line of the layer meets the face): the
+    /// number of corners, with the masks of the neurons on (proven
+    /// positive) in `acc` (see [`VertexPass::states`]); `None` if some sign
+    /// is open. The face's corners must have values
     /// ([`VertexPass::update`] since the last cut).
-    pub(super) fn decide(
-        &self,
-        mesh: &Mesh,
-        f: FaceId,
-        acc: &mut Vec<u64>,
-        states: &mut Vec<u32>,
-    ) -> Option<usize> {
+    pub(super) fn decide(&self, mesh: &Mesh, f: FaceId, acc: &mut Vec<u64>) -> Option<usize> {
         let w = self.words;
         acc.clear();
         acc.resize(2 * w, u64::MAX);
@@ -263,9 +254,15 @@ impl VertexPass {
                 return None;
             }
         }
-        states.clear();
-        states.extend((0..self.width).map(|k| ((pos[k / 64] >> (k % 64)) & 1) as u32));
+        acc.truncate(w);
         (corners > 0).then_some(corners)
+    }
+
+    /// The layer's states (1 on, 0 off) from the masks [`VertexPass::decide`]
+    /// left, into `states`.
+    pub(super) fn states(&self, on: &[u64], states: &mut Vec<u32>) {
+        states.clear();
+        states.extend((0..self.width).map(|k| ((on[k / 64] >> (k % 64)) & 1) as u32));
     }
 }
 
