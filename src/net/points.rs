@@ -8,14 +8,14 @@
 //! point, with bounds `e` beside the values `x`: `|x̂ − x| ≤ e`
 //! element-wise, where `x` is the exact tensor at the exact point.
 //!
-//! The bounds are those of [`AffineForm`](super::AffineForm) propagation
+//! The bounds are those of [`AffineForm`] propagation
 //! (see `affine`'s module documentation) for a form with one column:
 //!
 //! - **a form at a point** ([`form_at_point_f64`]): a tensor's affine form
 //!   on a face (the slice's input form, or a face's form at one of its
 //!   corners) evaluated at the `f64` point `(x̂, ŷ)` within `r` of the
 //!   exact one, bounded by
-//!   [`point_value_and_bound`](crate::exact::predicates::point_value_and_bound)
+//!   [`point_value_and_bound`]
 //!   (the form's own bounds, its rounding, and `r` times its slopes);
 //! - **dense**: `ŷ = b + Σ_i w_i x̂_i` in `f64` (inputs that are `0 ± 0`
 //!   skipped: their terms are exact zeros), bounded by
@@ -23,7 +23,7 @@
 //!   `inflate` for the rounding of the bound itself;
 //! - **ReLU**: `max(x̂, 0)` with the same bound (ReLU is 1-Lipschitz), and
 //!   `0 ± 0` where the value is proven negative
-//!   ([`value_sign`](crate::exact::predicates::value_sign) decides that).
+//!   ([`value_sign`] decides that).
 //!
 //! A value or bound that is not finite stays so (the bound becomes `+∞`):
 //! such a value decides nothing.

@@ -17,7 +17,9 @@
 //! their pattern where they have none: `Slot::Replay`).
 //!
 //! The values are carried from layer to layer for the vertices that
-//! existed, and made from the input for the vertices that cuts added since.
+//! existed, and for the vertices that cuts added since read off a face's
+//! form at the corner (or, where no face of theirs has one, made from the
+//! input).
 //! The pass runs only on a plain chain of dense and ReLU nodes and where
 //! the values fit in [`MAX_ELEMENTS`] (see [`eligible`]); which layers it
 //! runs on is the engine's choice (`Engine::activation`).
