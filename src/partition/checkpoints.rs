@@ -103,7 +103,7 @@ impl Tier for Exact {
 }
 
 /// `f64` forms with bounds (the engine's own), for a form made again from
-/// the input ([`form_from_input`]; no checkpoints are kept of them).
+/// an earlier one ([`form_from`]; no checkpoints are kept of them).
 pub(super) struct F64;
 
 impl Tier for F64 {
@@ -392,7 +392,7 @@ pub(super) fn form_from_input<T: Tier>(
 /// The form of `tensor` on a face whose pattern is `pattern`, by a pass
 /// from the face's form `form` of an earlier tensor `from` (the nodes after
 /// the one that makes `from` must read only `from` and what they make: a
-/// chain, as where the vertex pass keeps a face's last form).
+/// chain, as the networks the vertex pass runs on are).
 pub(super) fn form_from<T: Tier>(
     net: &Network,
     (from, form): (TensorId, &T::Form),

@@ -228,7 +228,7 @@ pub struct Stats {
     pub vertex_pass: Vec<usize>,
     /// Per activation layer, the faces the vertex pass left open (some
     /// corner left a sign undecided): they were tested and cut the usual
-    /// way, their form made again from their last one where they had none.
+    /// way, their form made again from the input form where they had none.
     pub vertex_open: Vec<usize>,
     /// Per activation/max layer, the faces that held its input folded (a
     /// ReLU layer feeding a dense node at most a quarter as wide, or one
