@@ -583,21 +583,13 @@ pub fn crossing_rounded(l1: &Line, l2: &Line) -> Option<([f64; 2], f64)> {
 #[inline]
 pub fn side_of_point(line: [f64; 3], err: [f64; 3], xy: [f64; 2], r: f64) -> Option<Sign> {
     let (s, bound) = point_value_and_bound(line, err, xy, r);
-    if s.abs() > bound && s.is_finite() {
-        Some(if s > 0.0 {
-            Sign::Positive
-        } else {
-            Sign::Negative
-        })
-    } else {
-        None
-    }
+    value_sign(s, bound)
 }
 
 /// The sign of an exact value `x` known only as `x̂` with `|x̂ − x| ≤ e`:
 /// proven when `|x̂| > e` (a comparison, so exact), `None` otherwise (also
-/// for NaN or infinite `x̂` or `e`). The vertex pass
-/// ([`crate::net::points`]) decides its neurons' signs with it.
+/// for NaN or infinite `x̂` or `e`). [`side_of_point`] decides with it, and
+/// so does the vertex pass ([`crate::net::points`]) for its neurons.
 ///
 /// ```
 /// use splinecam::exact::{predicates::value_sign, Sign};
