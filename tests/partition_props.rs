@@ -463,33 +463,6 @@ fn run_ahead_case(ops: &str) -> Partition {
     fast
 }
 
-/// A random MLP (2 inputs, the given widths; weights uniform in
-/// ±1.5/sqrt(fan_in), biases in ±0.3) from a fixed-seed LCG, as native JSON.
-fn lcg_mlp(widths: &[usize], seed: u64) -> String {
-    let mut s = seed;
-    let mut next = || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    };
-    let mut ops = Vec::new();
-    for w in widths.windows(2) {
-        let scale = 1.5 / (w[0] as f64).sqrt();
-        let weight: Vec<Vec<f64>> = (0..w[1])
-            .map(|_| (0..w[0]).map(|_| next() * scale).collect())
-            .collect();
-        let bias: Vec<f64> = (0..w[1]).map(|_| next() * 0.3).collect();
-        ops.push(serde_json::json!({"op": "dense", "weight": weight, "bias": bias}).to_string());
-        ops.push(r#"{"op":"relu"}"#.to_string());
-    }
-    ops.pop();
-    format!(
-        r#"{{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[{}]}}"#,
-        ops.join(",")
-    )
-}
-
 /// Folded inputs on random nets whose last hidden layers are narrow or
 /// wide against the next (8 -> 1, 6 -> 2, 16 -> 3): the regions' `f64`
 /// output maps are the same bit for bit on 1, 2 and 3 threads (which forms
@@ -503,7 +476,7 @@ fn folded_outputs_do_not_depend_on_the_thread_count() {
         (vec![2, 40, 40, 40, 6, 2], 7),
         (vec![2, 64, 16, 3], 11),
     ] {
-        let net = splinecam::net::json::from_str(&lcg_mlp(&widths, seed)).unwrap();
+        let net = splinecam::net::json::from_str(&common::lcg_mlp(&widths, seed)).unwrap();
         let options = opts(Kernel::Filtered, Boundary::None);
         let run = |threads: usize| compute_on_pool(threads, &net, &slice, &options);
         let one = run(1);
@@ -600,7 +573,7 @@ fn sub_faces_run_ahead_through_layers_their_lines_miss() {
 /// is an exact forward pass's; the forms made on demand hold the exact maps.
 #[test]
 fn the_last_relu_is_a_hop_without_output_forms() {
-    let net = splinecam::net::json::from_str(&lcg_mlp(&[2, 24, 24, 24, 1], 7)).unwrap();
+    let net = splinecam::net::json::from_str(&common::lcg_mlp(&[2, 24, 24, 24, 1], 7)).unwrap();
     let slice = splinecam::domain::Slice::square_box(&[2], [-1.0, 1.0, -1.0, 1.0]).unwrap();
     let run = |kernel, output_forms, threads| {
         let o = Options {

@@ -23,59 +23,31 @@ fn square() -> Slice {
 /// other layer a copy of its first (duplicated neurons) and a zero row in
 /// every third; else weights uniform in ±1.5/sqrt(fan_in), biases ±0.3.
 fn deep_mlp(width: usize, depth: usize, seed: u64, quantized: bool) -> String {
-    let mut s = seed;
-    let mut next = || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    };
     let widths: Vec<usize> = [2]
         .into_iter()
         .chain(std::iter::repeat_n(width, depth))
         .chain([1])
         .collect();
-    let mut ops = Vec::new();
-    for (l, w) in widths.windows(2).enumerate() {
-        let scale = 1.5 / (w[0] as f64).sqrt();
-        let mut weight: Vec<Vec<f64>> = (0..w[1])
-            .map(|_| {
-                (0..w[0])
-                    .map(|_| {
-                        if quantized {
-                            (next() * 2.5).round() / 2.0
-                        } else {
-                            next() * scale
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut bias: Vec<f64> = (0..w[1])
-            .map(|_| {
-                if quantized {
-                    (next() * 2.5).round() / 4.0
-                } else {
-                    next() * 0.3
-                }
-            })
-            .collect();
-        if quantized && w[1] > 2 {
-            if l % 2 == 0 {
-                weight[w[1] - 1] = weight[0].clone();
-                bias[w[1] - 1] = bias[0];
-            }
-            if l % 3 == 0 {
-                weight[1].fill(0.0);
-            }
-        }
-        ops.push(serde_json::json!({"op": "dense", "weight": weight, "bias": bias}).to_string());
-        ops.push(r#"{"op":"relu"}"#.to_string());
+    if !quantized {
+        return common::lcg_mlp(&widths, seed);
     }
-    ops.pop();
-    format!(
-        r#"{{"format":"splinecam-model","version":1,"input_shape":[2],"ops":[{}]}}"#,
-        ops.join(",")
+    common::lcg_mlp_with(
+        &widths,
+        seed,
+        |d, _| (d * 2.5).round() / 2.0,
+        |d| (d * 2.5).round() / 4.0,
+        |l, weight, bias| {
+            let n = weight.len();
+            if n > 2 {
+                if l % 2 == 0 {
+                    weight[n - 1] = weight[0].clone();
+                    bias[n - 1] = bias[0];
+                }
+                if l % 3 == 0 {
+                    weight[1].fill(0.0);
+                }
+            }
+        },
     )
 }
 

@@ -138,3 +138,56 @@ pub fn assert_outputs_within_bounds(p: &Partition) {
         }
     }
 }
+
+/// A fixed-seed linear congruential generator: draws uniform in [-1, 1).
+pub fn lcg(seed: u64) -> impl FnMut() -> f64 {
+    let mut s = seed;
+    move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    }
+}
+
+/// A random MLP (`widths[0]` inputs, then the given widths; ReLU between
+/// dense layers) from [`lcg`] as native JSON: layer by layer, the weights
+/// row by row from `weight(draw, fan_in)`, then the biases from
+/// `bias(draw)`, then `edit(layer, weights, biases)`.
+pub fn lcg_mlp_with(
+    widths: &[usize],
+    seed: u64,
+    weight: impl Fn(f64, usize) -> f64,
+    bias: impl Fn(f64) -> f64,
+    mut edit: impl FnMut(usize, &mut [Vec<f64>], &mut [f64]),
+) -> String {
+    let mut next = lcg(seed);
+    let mut ops = Vec::new();
+    for (l, w) in widths.windows(2).enumerate() {
+        let mut weights: Vec<Vec<f64>> = (0..w[1])
+            .map(|_| (0..w[0]).map(|_| weight(next(), w[0])).collect())
+            .collect();
+        let mut biases: Vec<f64> = (0..w[1]).map(|_| bias(next())).collect();
+        edit(l, &mut weights, &mut biases);
+        ops.push(serde_json::json!({"op": "dense", "weight": weights, "bias": biases}).to_string());
+        ops.push(r#"{"op":"relu"}"#.to_string());
+    }
+    ops.pop();
+    format!(
+        r#"{{"format":"splinecam-model","version":1,"input_shape":[{}],"ops":[{}]}}"#,
+        widths[0],
+        ops.join(",")
+    )
+}
+
+/// [`lcg_mlp_with`] with weights uniform in ±1.5/sqrt(fan_in) and biases
+/// in ±0.3.
+pub fn lcg_mlp(widths: &[usize], seed: u64) -> String {
+    lcg_mlp_with(
+        widths,
+        seed,
+        |d, fan_in| d * (1.5 / (fan_in as f64).sqrt()),
+        |d| d * 0.3,
+        |_, _, _| {},
+    )
+}
