@@ -44,6 +44,7 @@ use std::sync::Arc;
 use rug::Rational;
 
 use crate::exact::number::approx_with_error;
+use crate::simd::ActiveInput;
 
 use super::error::NetError;
 use super::forward::{
@@ -76,10 +77,6 @@ pub(crate) trait ErrorsUser {
     fn run(self, err: impl Fn(usize) -> [f64; 3] + Copy) -> Self::Out;
 }
 
-/// An input of the fused dense kernel: its index and its values `u, v, c`,
-/// each twice (one per SIMD lane).
-type ActiveInput = (usize, [[f64; 2]; 3]);
-
 /// `y_j[o] = Σ_(i, x) w[i][o] · x_j` over the listed inputs in list order
 /// (`+0` start, one rounded product and one rounded sum per term, as the
 /// generic kernel), for `j = 0, 1, 2`; `wt4` holds the weights in blocks of
@@ -88,7 +85,23 @@ type ActiveInput = (usize, [[f64; 2]; 3]);
 ///
 /// With `ABS`, the absolute weights: `y_j[o] = Σ |w[i][o]| · x_j`, the
 /// element-wise bounds' products (`x` then holds the inputs' `z`).
+///
+/// Runs on 256-bit vectors where the processor has AVX2
+/// ([`crate::simd`]: the same operations, the same bits), else here.
 fn dense3<const ABS: bool>(wt4: &[[f64; 4]], inf: usize, act: &[ActiveInput], y: [&mut [f64]; 3]) {
+    let [yu, yv, yc] = y;
+    if crate::simd::dense3::<ABS>(wt4, inf, act, [&mut *yu, &mut *yv, &mut *yc]).is_none() {
+        dense3_portable::<ABS>(wt4, inf, act, [yu, yv, yc]);
+    }
+}
+
+/// [`dense3`] on baseline `x86_64` (two `f64` per vector) or any target.
+pub(crate) fn dense3_portable<const ABS: bool>(
+    wt4: &[[f64; 4]],
+    inf: usize,
+    act: &[ActiveInput],
+    y: [&mut [f64]; 3],
+) {
     let [yu, yv, yc] = y;
     let outf = yu.len();
     for (b, blk) in wt4.chunks_exact(inf).enumerate() {
@@ -264,8 +277,13 @@ impl ErrorsUser for DenseRows<'_> {
                 for (z, b) in ec.iter_mut().zip(bias) {
                     *z += g * b.abs();
                 }
-                for z in eu.iter_mut().chain(ev.iter_mut()).chain(ec.iter_mut()) {
-                    *z = inflate(*z, *n);
+                // `inflate(z, n)` with its constants hoisted, one array
+                // after another (a loop the compiler vectorises).
+                let (k1, k2) = inflation(*n);
+                for e in [eu, ev, ec] {
+                    for z in e.iter_mut() {
+                        *z = *z * k1 + k2;
+                    }
                 }
             }
         }
@@ -281,7 +299,17 @@ pub(super) fn gamma(n: usize) -> f64 {
 /// A computed bound `z` (a sum of at most `n` rounded terms) made rigorous
 /// (see the module documentation).
 pub(super) fn inflate(z: f64, n: usize) -> f64 {
-    z * (1.0 + 4.0 * (n as f64 + 2.0) * U) + (n as f64 + 1.0) * f64::MIN_POSITIVE
+    let (k1, k2) = inflation(n);
+    z * k1 + k2
+}
+
+/// The factor and the term of [`inflate`]: `inflate(z, n) = z·k1 + k2`.
+#[inline]
+fn inflation(n: usize) -> (f64, f64) {
+    (
+        1.0 + 4.0 * (n as f64 + 2.0) * U,
+        (n as f64 + 1.0) * f64::MIN_POSITIVE,
+    )
 }
 
 /// An f64 affine form with element-wise absolute error bounds.
@@ -1202,10 +1230,7 @@ impl Network {
                 return None;
             }
             // `inflate(z, n + 1)` with its constants hoisted.
-            let (k1, k2) = (
-                1.0 + 4.0 * ((n + 1) as f64 + 2.0) * U,
-                ((n + 1) as f64 + 1.0) * f64::MIN_POSITIVE,
-            );
+            let (k1, k2) = inflation(n + 1);
             if let [m] = maxima[..] {
                 // One row: the bounds are kept as their scales (the same
                 // numbers, see `Scaled::err`).

@@ -128,21 +128,24 @@ impl Network {
         let mut act: Vec<(usize, f64, f64)> = Vec::with_capacity(inf);
         for p in 0..points {
             let (xs, es) = (&x[p * inf..(p + 1) * inf], &e[p * inf..(p + 1) * inf]);
-            act.clear();
-            act.extend(
-                xs.iter()
-                    .zip(es)
-                    .map(|(xi, ei)| if RELU { relu(*xi, *ei) } else { (*xi, *ei) })
-                    .enumerate()
-                    .filter(|(_, (xi, ei))| *xi != 0.0 || *ei != 0.0)
-                    .map(|(i, (xi, ei))| (i, xi, ei + g * xi.abs())),
-            );
+            // Written at the end of the list, kept by moving the end on
+            // (no branch per input).
+            act.resize(inf, (0, 0.0, 0.0));
+            let mut kept = 0;
+            for (i, (&xi, &ei)) in xs.iter().zip(es).enumerate() {
+                let (xi, ei) = if RELU { relu(xi, ei) } else { (xi, ei) };
+                act[kept] = (i, xi, ei + g * xi.abs());
+                kept += usize::from(xi != 0.0 || ei != 0.0);
+            }
+            act.truncate(kept);
             let (yo, eo) = (
                 &mut y[p * outf..(p + 1) * outf],
                 &mut ye[p * outf..(p + 1) * outf],
             );
-            // Four outputs at a time, their eight sums in registers.
-            for (b, blk) in wt4.chunks_exact(inf).enumerate() {
+            // On AVX2 where the processor has it (the same bits), else
+            // here: four outputs at a time, their eight sums in registers.
+            let simd = crate::simd::dense_points(wt4, inf, &act, yo, eo);
+            for (b, blk) in wt4.chunks_exact(inf).enumerate().filter(|_| simd.is_none()) {
                 let (mut sy, mut se) = ([0.0f64; 4], [0.0f64; 4]);
                 for &(i, xi, zi) in &act {
                     let w = blk[i];
@@ -182,16 +185,23 @@ pub fn relu_points_f64(x: &mut [f64], e: &mut [f64]) {
 }
 
 /// ReLU of one value with its bound.
-#[inline]
+///
+/// Proven negative: `0 ± 0`. Otherwise `max(x̂, 0) ± e` (ReLU is
+/// 1-Lipschitz), with `e = ∞` for a NaN `x̂`. Written as selects, without
+/// a branch (a proven positive `x̂` is `max(x̂, 0)` already).
+#[inline(always)]
 fn relu(x: f64, e: f64) -> (f64, f64) {
-    match value_sign(x, e) {
-        Some(Sign::Negative) => (0.0, 0.0),
-        Some(_) => (x, e),
-        None => (
-            if x > 0.0 { x } else { 0.0 },
-            if x.is_nan() { f64::INFINITY } else { e },
-        ),
-    }
+    let negative = value_sign(x, e) == Some(Sign::Negative);
+    (
+        if x > 0.0 { x } else { 0.0 },
+        if negative {
+            0.0
+        } else if x.is_nan() {
+            f64::INFINITY
+        } else {
+            e
+        },
+    )
 }
 
 /// A tensor at the point `xy` (within `r` of an exact point in each

@@ -28,8 +28,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::exact::predicates::value_sign;
-use crate::exact::Sign;
+use crate::exact::predicates::value_sign_masks;
 use crate::mesh::{FaceId, Mesh, VertexId};
 use crate::net::points::{form_at_point_f64, relu_points_f64};
 use crate::net::{AffineForm, NetError, Network, Op, OpClass, TensorId};
@@ -196,13 +195,7 @@ impl VertexPass {
             {
                 let (pos, neg) = s.split_at_mut(words);
                 for (i, (x, e)) in x.chunks(64).zip(e.chunks(64)).enumerate() {
-                    let (mut p, mut n) = (0u64, 0u64);
-                    for (k, (xv, ev)) in x.iter().zip(e).enumerate() {
-                        let sign = value_sign(*xv, *ev);
-                        p |= u64::from(sign == Some(Sign::Positive)) << k;
-                        n |= u64::from(sign == Some(Sign::Negative)) << k;
-                    }
-                    (pos[i], neg[i]) = (p, n);
+                    (pos[i], neg[i]) = value_sign_masks(x, e);
                 }
             }
             Ok::<(), NetError>(())
