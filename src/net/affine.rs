@@ -133,6 +133,15 @@ pub(crate) fn dense3_portable<const ABS: bool>(
 /// Whether every element of `xs` is finite, without a branch per element:
 /// `x·0` is `±0` for finite `x` and NaN otherwise, summed in eight lanes.
 fn all_finite(xs: &[f64]) -> bool {
+    crate::simd::with_avx2(
+        #[inline(always)]
+        || all_finite_here(xs),
+    )
+}
+
+/// [`all_finite`]'s loop (inlined into its AVX2 build).
+#[inline(always)]
+fn all_finite_here(xs: &[f64]) -> bool {
     let mut acc = [0.0f64; 8];
     let mut chunks = xs.chunks_exact(8);
     for ch in &mut chunks {
@@ -290,6 +299,26 @@ impl ErrorsUser for DenseRows<'_> {
     }
 }
 
+/// `inflate(max_o |y_o|·inv_o, 1)` of [`AffineForm::step_scales`],
+/// branch-free in four lanes.
+#[inline(always)]
+fn max_ratio(y: &[f64], inv: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (yc, ic) = (y.chunks_exact(4), inv.chunks_exact(4));
+    let (yr, ir) = (yc.remainder(), ic.remainder());
+    for (y4, i4) in yc.zip(ic) {
+        for l in 0..4 {
+            let x = y4[l].abs() * i4[l];
+            acc[l] = if x > acc[l] { x } else { acc[l] };
+        }
+    }
+    for (y, i) in yr.iter().zip(ir) {
+        let x = y.abs() * i;
+        acc[0] = if x > acc[0] { x } else { acc[0] };
+    }
+    inflate(acc[0].max(acc[1]).max(acc[2].max(acc[3])), 1)
+}
+
 /// `γ_n = n u / (1 − n u)`.
 pub(super) fn gamma(n: usize) -> f64 {
     let nu = n as f64 * U;
@@ -380,12 +409,18 @@ impl Scaled {
         let (s, t, a) = (&r.s[..n], &r.t[..n], &r.a[..n]);
         let ([m0, m1, m2], [q0, q1, q2]) = (self.m, self.q);
         let (g, k1, k2) = (self.g, self.k1, self.k2);
-        for o in 0..n {
-            let (s, t) = (s[o], t[o]);
-            eu[o] = (s * m0 + t * q0) * k1 + k2;
-            ev[o] = (s * m1 + t * q1) * k1 + k2;
-            ec[o] = ((s * m2 + t * q2) + g * a[o]) * k1 + k2;
-        }
+        // Four lanes on AVX2 where the processor has it (the same bits).
+        crate::simd::with_avx2(
+            #[inline(always)]
+            || {
+                for o in 0..n {
+                    let (s, t) = (s[o], t[o]);
+                    eu[o] = (s * m0 + t * q0) * k1 + k2;
+                    ev[o] = (s * m1 + t * q1) * k1 + k2;
+                    ec[o] = ((s * m2 + t * q2) + g * a[o]) * k1 + k2;
+                }
+            },
+        );
     }
 
     fn finite(&self) -> bool {
@@ -637,20 +672,10 @@ impl AffineForm {
         // `step` checks them). Branch-free, in four lanes.
         let rho: [f64; 3] = std::array::from_fn(|j| {
             let y = &self.block(j)[..n];
-            let mut acc = [0.0f64; 4];
-            let (yc, ic) = (y.chunks_exact(4), inv.chunks_exact(4));
-            let (yr, ir) = (yc.remainder(), ic.remainder());
-            for (y4, i4) in yc.zip(ic) {
-                for l in 0..4 {
-                    let x = y4[l].abs() * i4[l];
-                    acc[l] = if x > acc[l] { x } else { acc[l] };
-                }
-            }
-            for (y, i) in yr.iter().zip(ir) {
-                let x = y.abs() * i;
-                acc[0] = if x > acc[0] { x } else { acc[0] };
-            }
-            inflate(acc[0].max(acc[1]).max(acc[2].max(acc[3])), 1)
+            crate::simd::with_avx2(
+                #[inline(always)]
+                || max_ratio(y, inv),
+            )
         });
         let r = 1.0 + 8.0 * U;
         let c1 = r * sc.k1;
