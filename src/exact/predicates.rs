@@ -616,7 +616,7 @@ pub fn value_sign(x: f64, e: f64) -> Option<Sign> {
 /// first is set where `x̂[k]` ± `e[k]` is proven positive, of the second
 /// where it is proven negative (neither where it is not proven). The same
 /// test, without a branch per value, on AVX2 where the processor has it
-/// ([`crate::simd`]).
+/// (the crate's `simd` module).
 ///
 /// ```
 /// use splinecam::exact::predicates::value_sign_masks;
