@@ -1,16 +1,19 @@
 //! Hot kernels on 256-bit vectors (AVX2), chosen at run time where the
-//! processor has it. The only module with `unsafe` code: the call of a
-//! function compiled for AVX2, after checking that the processor has it,
-//! and the vector loads and stores of [`dense3`].
+//! processor has it. The only module with `unsafe` code: the calls of
+//! functions compiled for AVX2, after checking that the processor has it,
+//! and the vector loads and stores of the kernels below.
 //!
 //! The crate is compiled for the baseline `x86_64` target (SSE2: two `f64`
 //! per vector), so that the binary runs on any such machine. AVX2 holds
 //! four. [`with_avx2`] runs a closure compiled for AVX2 (the kernels it
-//! inlines vectorise four lines or outputs at a time), and [`dense3`] is the
-//! fused dense kernel's inner product written for it: eight outputs' sums
-//! (for the three columns of a form) in registers at once where the
-//! portable kernel keeps four, twice the independent sums, so that the
-//! adders are busy every cycle rather than waiting on their own last sum.
+//! inlines vectorise four lines or outputs at a time). Three kernels are
+//! written for it: [`dense3`], the fused dense kernel's inner product,
+//! keeps eight outputs' sums (for the three columns of a form) in
+//! registers at once where the portable kernel keeps four, twice the
+//! independent sums, so that the adders are busy every cycle rather than
+//! waiting on their own last sum; [`dense_points`], the vertex pass's
+//! product, sixteen outputs' values and bounds; [`sign_masks`], the vertex
+//! pass's proven signs, four values per compare.
 //!
 //! The arithmetic is the portable code's, operation for operation: the same
 //! products and sums in the same order, each rounded once (no fused
@@ -334,6 +337,7 @@ mod tests {
 
     use super::ActiveInput;
     use crate::net::affine::dense3_portable;
+    use crate::net::points::dense_points_portable;
 
     /// Numbers that stress rounding: zeros of both signs, subnormals, huge
     /// values (whose products overflow), and ordinary ones.
@@ -402,6 +406,43 @@ mod tests {
                     prop_assert!(same(&want[j], &got[j]), "abs {} column {}: {:?} vs {:?}", abs, j, want[j], got[j]);
                 }
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(Config {
+            cases: 2000,
+            rng_seed: RngSeed::Fixed(0x5_1ae),
+            failure_persistence: None,
+            ..Config::default()
+        })]
+
+        /// `dense_points` on AVX2 gives the portable kernel's bits (values
+        /// and bounds) on every shape: one to six blocks (the four-, two-
+        /// and one-block passes), a padded last block, inputs in any order,
+        /// repeated or none.
+        #[test]
+        fn dense_points_on_avx2_is_the_portable_kernel(
+            (inf, outf, w, act) in (1usize..12, 1usize..25).prop_flat_map(|(inf, outf)| {
+                let blocks = outf.div_ceil(4);
+                (
+                    Just(inf),
+                    Just(outf),
+                    prop::collection::vec(prop::array::uniform4(num()), blocks * inf),
+                    prop::collection::vec((0..inf, num(), num()), 0..16),
+                )
+            }),
+        ) {
+            if !super::has_avx2() {
+                // Nothing to compare: the portable kernel is what runs.
+                return Ok(());
+            }
+            let (mut y, mut ye) = (vec![f64::NAN; outf], vec![f64::NAN; outf]);
+            let (mut y2, mut ye2) = (vec![f64::NAN; outf], vec![f64::NAN; outf]);
+            dense_points_portable(&w, inf, &act, &mut y, &mut ye);
+            prop_assert!(super::dense_points(&w, inf, &act, &mut y2, &mut ye2).is_some());
+            prop_assert!(same(&y, &y2), "{:?} vs {:?}", y, y2);
+            prop_assert!(same(&ye, &ye2), "{:?} vs {:?}", ye, ye2);
         }
     }
 

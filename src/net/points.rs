@@ -142,28 +142,9 @@ impl Network {
                 &mut y[p * outf..(p + 1) * outf],
                 &mut ye[p * outf..(p + 1) * outf],
             );
-            // On AVX2 where the processor has it (the same bits), else
-            // here: four outputs at a time, their eight sums in registers.
-            let simd = crate::simd::dense_points(wt4, inf, &act, yo, eo);
-            for (b, blk) in wt4.chunks_exact(inf).enumerate().filter(|_| simd.is_none()) {
-                let (mut sy, mut se) = ([0.0f64; 4], [0.0f64; 4]);
-                for &(i, xi, zi) in &act {
-                    let w = blk[i];
-                    for j in 0..4 {
-                        sy[j] += xi * w[j];
-                        se[j] += zi * w[j].abs();
-                    }
-                }
-                let lo = 4 * b;
-                if lo + 4 <= outf {
-                    // A constant-length copy (no call to memmove).
-                    yo[lo..lo + 4].copy_from_slice(&sy);
-                    eo[lo..lo + 4].copy_from_slice(&se);
-                } else {
-                    for (j, (yv, ev)) in yo[lo..].iter_mut().zip(&mut eo[lo..]).enumerate() {
-                        (*yv, *ev) = (sy[j], se[j]);
-                    }
-                }
+            // On AVX2 where the processor has it (the same bits).
+            if crate::simd::dense_points(wt4, inf, &act, yo, eo).is_none() {
+                dense_points_portable(wt4, inf, &act, yo, eo);
             }
             for ((yv, ev), b) in yo.iter_mut().zip(eo.iter_mut()).zip(bias) {
                 *yv += b;
@@ -174,6 +155,40 @@ impl Network {
             }
         }
         Ok(())
+    }
+}
+
+/// The points kernel's product for one point: `yo[o] = Σ x_i·w[i][o]` and
+/// `eo[o] = Σ z_i·|w[i][o]|` over the listed `(i, x_i, z_i)` in list order,
+/// four outputs at a time, their eight sums in registers (`crate::simd`
+/// has the same on AVX2).
+pub(crate) fn dense_points_portable(
+    wt4: &[[f64; 4]],
+    inf: usize,
+    act: &[(usize, f64, f64)],
+    yo: &mut [f64],
+    eo: &mut [f64],
+) {
+    let outf = yo.len();
+    for (b, blk) in wt4.chunks_exact(inf).enumerate() {
+        let (mut sy, mut se) = ([0.0f64; 4], [0.0f64; 4]);
+        for &(i, xi, zi) in act {
+            let w = blk[i];
+            for j in 0..4 {
+                sy[j] += xi * w[j];
+                se[j] += zi * w[j].abs();
+            }
+        }
+        let lo = 4 * b;
+        if lo + 4 <= outf {
+            // A constant-length copy (no call to memmove).
+            yo[lo..lo + 4].copy_from_slice(&sy);
+            eo[lo..lo + 4].copy_from_slice(&se);
+        } else {
+            for (j, (yv, ev)) in yo[lo..].iter_mut().zip(&mut eo[lo..]).enumerate() {
+                (*yv, *ev) = (sy[j], se[j]);
+            }
+        }
     }
 }
 
