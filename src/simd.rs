@@ -407,15 +407,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    proptest! {
-        #![proptest_config(Config {
-            cases: 2000,
-            rng_seed: RngSeed::Fixed(0x5_1ae),
-            failure_persistence: None,
-            ..Config::default()
-        })]
 
         /// `dense_points` on AVX2 gives the portable kernel's bits (values
         /// and bounds) on every shape: one to six blocks (the four-, two-
